@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "FERCore",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "FERCore", targets: ["FERCore"]),
+        .executable(name: "ferdemo", targets: ["ferdemo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .systemLibrary(
+            name: "CV4L2",
+            path: "Sources/CV4L2",
+            pkgConfig: "libv4l2",
+            providers: [.apt(["libv4l-dev"])]
+        ),
+        .target(
+            name: "FERCore",
+            dependencies: ["COpenBLAS", "CV4L2"],
+            path: "Sources/FERCore"
+        ),
+        .executableTarget(
+            name: "ferdemo",
+            dependencies: [
+                "FERCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/ferdemo"
+        ),
+        .testTarget(
+            name: "FERCoreTests",
+            dependencies: ["FERCore"],
+            path: "Tests/FERCoreTests"
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,198 @@
+import Foundation
+
+/// A compiled, immutable network: the layers of a graph description with their
+/// weights, batch norm folded into the preceding convolutions and activations
+/// fused into the layer that feeds them.
+///
+/// A `Network` is built from a safetensors file whose `__metadata__` holds the
+/// graph (Docs/GraphFormat.md); every layer and parameter shape is checked at
+/// load time. It holds no activations: run it through a ``Workspace``, one per
+/// thread. The network itself is immutable and safe to share between threads.
+///
+/// ```swift
+/// let net = try Network(contentsOf: "Weights/emotion_mini_xception.safetensors")
+/// let workspace = Workspace(network: net)
+/// let outputs = try workspace.run(Tensor(shape: TensorShape(h: 64, w: 64, c: 1)))
+/// ```
+public final class Network: @unchecked Sendable {
+    /// The graph's name, e.g. `pnet`.
+    public let name: String
+    /// The file the network was loaded from.
+    public let path: String
+    /// The reference input shape (batch 1) the graph was described and checked with.
+    public let referenceInputShape: TensorShape
+    /// True when the network accepts any height and width (fully convolutional).
+    public let acceptsAnySpatialSize: Bool
+    /// The names of the output layers, in output order.
+    public let outputNames: [String]
+    /// Layer names whose outputs are materialised (not fused away), for inspection.
+    public var inspectableLayerNames: [String] { namedValues.keys.sorted() }
+    /// The number of compiled steps (after folding and fusion).
+    public var stepCount: Int { steps.count }
+    /// Multiply–accumulate count of one forward pass on the reference input.
+    public private(set) var referenceMACs: Int = 0
+
+    let steps: [Step]
+    let valueCount: Int
+    let outputValues: [Int]
+    let namedValues: [String: Int]
+    let parameters: UnsafeMutablePointer<Float>
+    let parameterCount: Int
+
+    /// Loads, validates and compiles the network stored at `path`.
+    ///
+    /// - Throws: ``WeightsError`` naming the file and the problem when the file
+    ///   is missing, unreadable, truncated, corrupt, or its graph disagrees with
+    ///   its tensors.
+    public convenience init(contentsOf path: String) throws(WeightsError) {
+        try self.init(file: SafeTensorsFile(contentsOf: path))
+    }
+
+    /// Compiles the network described by an already-read safetensors file.
+    public init(file: SafeTensorsFile) throws(WeightsError) {
+        var compiler = try GraphCompiler(file: file)
+        try compiler.compile()
+        name = compiler.graph.name
+        path = file.path
+        referenceInputShape = compiler.referenceInput
+        acceptsAnySpatialSize = compiler.graph.input.spatial == "dynamic"
+        outputNames = compiler.graph.outputs
+        steps = compiler.steps
+        valueCount = compiler.valueCount
+        outputValues = compiler.outputValues
+        namedValues = compiler.namedValues
+        parameterCount = compiler.parameters.count
+        parameters = .allocate(capacity: max(1, parameterCount))
+        compiler.parameters.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { parameters.initialize(from: base, count: src.count) }
+        }
+        if let shapes = try? inferShapes(input: referenceInputShape) {
+            referenceMACs = Self.countMACs(steps: steps, shapes: shapes.values)
+        }
+    }
+
+    deinit { parameters.deallocate() }
+
+    /// The shape of every value (and the window of every step) for an input shape.
+    func inferShapes(input: TensorShape) throws(NetworkError) -> (values: [TensorShape], windows: [WindowGeometry?]) {
+        guard input.isValid else { throw .emptyInput(network: name, shape: input) }
+        guard input.c == referenceInputShape.c else {
+            throw .wrongChannelCount(network: name, expected: referenceInputShape.c, actual: input.c)
+        }
+        if !acceptsAnySpatialSize, input.h != referenceInputShape.h || input.w != referenceInputShape.w {
+            throw .wrongInputSize(network: name, expected: referenceInputShape, actual: input)
+        }
+        var shapes = [TensorShape](repeating: TensorShape(n: 0, h: 0, w: 0, c: 0), count: valueCount)
+        var windows = [WindowGeometry?](repeating: nil, count: steps.count)
+        shapes[0] = input
+        for (i, step) in steps.enumerated() {
+            let x = shapes[step.input0]
+            switch step.kind {
+            case let .conv(p), let .depthwise(p):
+                guard let g = WindowGeometry(kernel: (p.kh, p.kw), stride: (p.sh, p.sw), padding: p.padding, inH: x.h, inW: x.w) else {
+                    throw .inputTooSmall(network: name, shape: input, layer: step.name)
+                }
+                windows[i] = g
+                let cout: Int
+                if case .conv = step.kind { cout = p.cout } else { cout = x.c }
+                shapes[step.output] = TensorShape(n: x.n, h: g.outH, w: g.outW, c: cout)
+            case let .maxPool(kh, kw, sh, sw, padding):
+                guard let g = WindowGeometry(kernel: (kh, kw), stride: (sh, sw), padding: padding, inH: x.h, inW: x.w) else {
+                    throw .inputTooSmall(network: name, shape: input, layer: step.name)
+                }
+                windows[i] = g
+                shapes[step.output] = TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c)
+            case .globalAvgPool:
+                shapes[step.output] = TensorShape(n: x.n, h: 1, w: 1, c: x.c)
+            case .flatten:
+                shapes[step.output] = TensorShape(n: x.n, h: 1, w: 1, c: x.sampleCount)
+            case let .dense(_, _, units, _):
+                shapes[step.output] = TensorShape(n: x.n, h: x.h, w: x.w, c: units)
+            case .affine, .activation, .softmax, .add:
+                shapes[step.output] = x
+            }
+        }
+        return (shapes, windows)
+    }
+
+    private static func countMACs(steps: [Step], shapes: [TensorShape]) -> Int {
+        var total = 0
+        for step in steps {
+            let x = shapes[step.input0], y = shapes[step.output]
+            switch step.kind {
+            case let .conv(p): total += y.count * p.kh * p.kw * x.c
+            case let .depthwise(p): total += y.count * p.kh * p.kw
+            case .dense: total += y.count * x.c
+            default: break
+            }
+        }
+        return total
+    }
+}
+
+/// Parameters of a compiled convolution step; offsets index `Network.parameters`.
+struct ConvStep {
+    var kh: Int, kw: Int, sh: Int, sw: Int
+    var padding: Padding
+    var cout: Int
+    var kernel: Int
+    var bias: Int?
+    var activation: ActivationStep
+}
+
+/// A fused activation; `prelu` holds the offset of its alphas.
+enum ActivationStep {
+    case none, relu, prelu(Int)
+}
+
+enum StepKind {
+    case conv(ConvStep)
+    case depthwise(ConvStep)
+    case maxPool(kh: Int, kw: Int, sh: Int, sw: Int, padding: Padding)
+    case globalAvgPool
+    case flatten(order: (Int, Int, Int))
+    case dense(kernel: Int, bias: Int?, units: Int, activation: ActivationStep)
+    case affine(scale: Int, shift: Int)
+    case activation(ActivationStep)
+    case softmax
+    case add
+}
+
+/// One compiled operation: reads `input0` (and `input1` for `add`), writes `output`.
+struct Step {
+    var name: String
+    var kind: StepKind
+    var input0: Int
+    var input1: Int
+    var output: Int
+}
+
+extension Network {
+    /// One line per compiled step: its layer name, operation and fusions, for diagnostics.
+    public var stepDescriptions: [String] {
+        steps.map { step in
+            let what: String
+            switch step.kind {
+            case let .conv(p): what = "conv \(p.kh)x\(p.kw)/\(p.sh) \(p.padding.rawValue) → \(p.cout)\(p.bias == nil ? "" : " +bias")\(Self.describe(p.activation))"
+            case let .depthwise(p): what = "depthwise \(p.kh)x\(p.kw)/\(p.sh) \(p.padding.rawValue)\(p.bias == nil ? "" : " +bias")\(Self.describe(p.activation))"
+            case let .maxPool(kh, kw, sh, _, padding): what = "max_pool \(kh)x\(kw)/\(sh) \(padding.rawValue)"
+            case .globalAvgPool: what = "global_avg_pool"
+            case let .flatten(order): what = "flatten order \(order)"
+            case let .dense(_, bias, units, act): what = "dense → \(units)\(bias == nil ? "" : " +bias")\(Self.describe(act))"
+            case .affine: what = "affine (unfolded batch norm)"
+            case let .activation(a): what = "activation\(Self.describe(a))"
+            case .softmax: what = "softmax"
+            case .add: what = "add v\(step.input1)"
+            }
+            return "\(step.name): v\(step.input0) → v\(step.output) \(what)"
+        }
+    }
+
+    private static func describe(_ a: ActivationStep) -> String {
+        switch a {
+        case .none: return ""
+        case .relu: return " +relu"
+        case .prelu: return " +prelu"
+        }
+    }
+}

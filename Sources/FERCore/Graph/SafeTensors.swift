@@ -1,0 +1,196 @@
+import Foundation
+
+/// A validated safetensors file held in memory.
+///
+/// The reader checks everything before handing out a tensor: the header length
+/// against the file and the format's 100 MB limit, the header JSON, every dtype,
+/// shape and byte range, that no two tensors overlap and that no byte of the data
+/// section is left unindexed (the safetensors specification forbids holes).
+/// Any violation throws a ``WeightsError`` naming the file and the problem.
+public struct SafeTensorsFile: Sendable {
+    /// Where the bytes came from (used in error messages).
+    public let path: String
+    /// The string map stored under `__metadata__` (empty if absent).
+    public let metadata: [String: String]
+    /// Every tensor's dtype, shape and byte range, by name.
+    public let tensors: [String: TensorEntry]
+    private let bytes: [UInt8]
+    private let dataStart: Int
+
+    /// One tensor's header entry.
+    public struct TensorEntry: Sendable, Equatable {
+        /// The safetensors dtype string, e.g. `F32`.
+        public var dtype: String
+        /// The tensor's shape, outermost first.
+        public var shape: [Int]
+        /// Byte range inside the data section.
+        public var begin: Int, end: Int
+        /// Number of elements.
+        public var count: Int { shape.reduce(1, *) }
+    }
+
+    /// The largest header the safetensors format allows (its reference
+    /// implementation's `MAX_HEADER_SIZE`).
+    public static let maximumHeaderLength: UInt64 = 100_000_000
+
+    /// Bytes per element of every dtype in the safetensors specification.
+    static let dtypeSizes: [String: Int] = [
+        "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+        "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8,
+    ]
+
+    /// Reads and validates the file at `path`.
+    public init(contentsOf path: String) throws(WeightsError) {
+        self = try SafeTensorsFile(bytes: try Self.readFile(path), path: path)
+    }
+
+    /// Validates `bytes` as a safetensors file; `path` is used in errors only.
+    public init(bytes: [UInt8], path: String) throws(WeightsError) {
+        self.path = path
+        self.bytes = bytes
+        guard bytes.count >= 8 else {
+            throw .truncated(path: path, detail: "\(bytes.count) bytes, fewer than the 8-byte header length field")
+        }
+        var length: UInt64 = 0
+        for i in 0..<8 { length |= UInt64(bytes[i]) << (8 * UInt64(i)) }
+        guard length <= Self.maximumHeaderLength else { throw .headerTooLarge(path: path, length: length) }
+        guard length <= UInt64(bytes.count - 8) else {
+            if length > UInt64(bytes.count) * 4 + 1024 { throw .headerTooLarge(path: path, length: length) }
+            throw .truncated(path: path, detail: "the header claims \(length) bytes but only \(bytes.count - 8) follow")
+        }
+        let headerEnd = 8 + Int(length)
+        dataStart = headerEnd
+        let header: [String: HeaderValue]
+        do {
+            header = try JSONDecoder().decode([String: HeaderValue].self, from: Data(bytes[8..<headerEnd]))
+        } catch {
+            throw .invalidHeader(path: path, detail: "not a JSON object of tensor entries (\(Self.describe(error)))")
+        }
+        var metadata: [String: String] = [:]
+        var tensors: [String: TensorEntry] = [:]
+        let dataCount = bytes.count - headerEnd
+        for (name, value) in header {
+            switch value {
+            case .metadata(let map):
+                guard name == "__metadata__" else {
+                    throw .invalidHeader(path: path, detail: "entry '\(name)' is a string map; only __metadata__ may be one")
+                }
+                metadata = map
+            case .tensor(let dtype, let shape, let offsets):
+                guard name != "__metadata__" else {
+                    throw .invalidHeader(path: path, detail: "__metadata__ must map strings to strings")
+                }
+                guard let size = Self.dtypeSizes[dtype] else {
+                    throw .invalidTensor(path: path, tensor: name, detail: "unknown dtype '\(dtype)'")
+                }
+                guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else {
+                    throw .invalidTensor(path: path, tensor: name, detail: "shape \(shape) has a negative or absurd extent")
+                }
+                guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
+                    throw .invalidTensor(path: path, tensor: name, detail: "data_offsets \(offsets) are not [begin, end] with begin <= end")
+                }
+                let (count, overflow) = shape.reduce((1, false)) { acc, d in
+                    let (p, o) = acc.0.multipliedReportingOverflow(by: d)
+                    return (p, acc.1 || o)
+                }
+                guard !overflow, count.multipliedReportingOverflow(by: size).overflow == false,
+                      offsets[1] - offsets[0] == count * size else {
+                    throw .invalidTensor(path: path, tensor: name,
+                                         detail: "shape \(shape) of \(dtype) needs \(count * size) bytes but data_offsets span \(offsets[1] - offsets[0])")
+                }
+                guard offsets[1] <= dataCount else {
+                    throw .truncated(path: path, detail: "tensor '\(name)' ends at data byte \(offsets[1]) but the data section has \(dataCount) bytes")
+                }
+                tensors[name] = TensorEntry(dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
+            }
+        }
+        let ordered = tensors.sorted { ($0.value.begin, $0.value.end, $0.key) < ($1.value.begin, $1.value.end, $1.key) }
+        var covered = 0
+        for (i, entry) in ordered.enumerated() {
+            if i > 0, entry.value.begin < ordered[i - 1].value.end {
+                throw .overlappingTensors(path: path, first: ordered[i - 1].key, second: entry.key)
+            }
+            if entry.value.begin > covered {
+                throw .invalidHeader(path: path, detail: "data bytes \(covered)..<\(entry.value.begin) belong to no tensor (the format forbids holes)")
+            }
+            covered = max(covered, entry.value.end)
+        }
+        if covered < dataCount {
+            throw .invalidHeader(path: path, detail: "\(dataCount - covered) trailing data bytes belong to no tensor")
+        }
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    /// The elements of an F32 tensor, with its shape.
+    public func floats(_ name: String) throws(WeightsError) -> (shape: [Int], values: [Float]) {
+        guard let entry = tensors[name] else { throw .missingTensor(path: path, tensor: name) }
+        guard entry.dtype == "F32" else { throw .unsupportedDType(path: path, tensor: name, dtype: entry.dtype) }
+        var values = [Float](repeating: 0, count: entry.count)
+        let start = dataStart + entry.begin
+        values.withUnsafeMutableBytes { dst in
+            bytes.withUnsafeBytes { src in
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.end - entry.begin)]))
+            }
+        }
+        #if _endian(big)
+        for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+        #endif
+        return (entry.shape, values)
+    }
+
+    static func readFile(_ path: String) throws(WeightsError) -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            let code = errno
+            switch code {
+            case ENOENT, ENOTDIR: throw .fileNotFound(path: path)
+            case EACCES, EPERM: throw .permissionDenied(path: path)
+            default: throw .unreadable(path: path, reason: String(cString: strerror(code)))
+            }
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+        let size = Int(info.st_size)
+        guard size <= 1 << 31 else { throw .unreadable(path: path, reason: "\(size) bytes is larger than any FERCore model (2 GiB limit)") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        var done = 0
+        while done < size {
+            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < size { bytes.removeLast(size - done) }
+        return bytes
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if case let DecodingError.dataCorrupted(context) = error { return context.debugDescription }
+        if case let DecodingError.typeMismatch(_, context) = error { return context.debugDescription }
+        return "\(error)"
+    }
+}
+
+/// One value of the header's top-level object.
+private enum HeaderValue: Decodable {
+    case metadata([String: String])
+    case tensor(dtype: String, shape: [Int], offsets: [Int])
+
+    private enum Keys: String, CodingKey { case dtype, shape, data_offsets }
+
+    init(from decoder: Decoder) throws {
+        if let container = try? decoder.container(keyedBy: Keys.self), container.contains(.dtype) {
+            self = .tensor(dtype: try container.decode(String.self, forKey: .dtype),
+                           shape: try container.decode([Int].self, forKey: .shape),
+                           offsets: try container.decode([Int].self, forKey: .data_offsets))
+        } else {
+            self = .metadata(try decoder.singleValueContainer().decode([String: String].self))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// How a sliding window (convolution or pooling) treats the image border.
+public enum Padding: String, Sendable, Hashable, CaseIterable {
+    /// No padding: `out = floor((in - k) / s) + 1`.
+    case valid
+    /// TensorFlow's 'same': `out = ceil(in / s)`; the total padding
+    /// `max((out - 1)·s + k - in, 0)` is split with the extra pixel on the
+    /// bottom/right (tensorflow/core/framework/kernel_shape_util.cc).
+    case same
+    /// Caffe's pooling rounding: `out = ceil((in - k) / s) + 1`, windows that run
+    /// past the bottom/right edge are clipped (caffe/src/caffe/layers/pooling_layer.cpp).
+    case ceil
+}
+
+/// The resolved geometry of a 2-D sliding window over one input size.
+public struct WindowGeometry: Hashable, Sendable {
+    /// Window height and width.
+    public var kh: Int, kw: Int
+    /// Vertical and horizontal stride.
+    public var sh: Int, sw: Int
+    /// Input height and width.
+    public var inH: Int, inW: Int
+    /// Output height and width.
+    public var outH: Int, outW: Int
+    /// Rows and columns of padding before the first input row/column.
+    public var padTop: Int, padLeft: Int
+
+    /// Resolves the window for an input size, or returns nil when the input is
+    /// smaller than the window under `valid`/`ceil` rules (no output at all).
+    public init?(kernel: (Int, Int), stride: (Int, Int), padding: Padding, inH: Int, inW: Int) {
+        (kh, kw) = kernel
+        (sh, sw) = stride
+        self.inH = inH
+        self.inW = inW
+        guard kh > 0, kw > 0, sh > 0, sw > 0, inH > 0, inW > 0 else { return nil }
+        switch padding {
+        case .valid:
+            guard inH >= kh, inW >= kw else { return nil }
+            outH = (inH - kh) / sh + 1
+            outW = (inW - kw) / sw + 1
+            padTop = 0
+            padLeft = 0
+        case .same:
+            outH = (inH + sh - 1) / sh
+            outW = (inW + sw - 1) / sw
+            padTop = max((outH - 1) * sh + kh - inH, 0) / 2
+            padLeft = max((outW - 1) * sw + kw - inW, 0) / 2
+        case .ceil:
+            guard inH >= kh, inW >= kw else { return nil }
+            outH = (inH - kh + sh - 1) / sh + 1
+            outW = (inW - kw + sw - 1) / sw + 1
+            padTop = 0
+            padLeft = 0
+        }
+    }
+}

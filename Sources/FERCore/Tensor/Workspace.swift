@@ -1,0 +1,220 @@
+/// A read-only view of a tensor inside a ``Workspace``.
+///
+/// The memory belongs to the workspace and is valid until its next `run`;
+/// copy it with ``toTensor()`` to keep it.
+public struct TensorView {
+    /// The tensor's shape.
+    public let shape: TensorShape
+    /// The elements in NHWC order.
+    public let buffer: UnsafeBufferPointer<Float>
+
+    /// The element at batch `n`, row `y`, column `x`, channel `c`.
+    public subscript(n: Int, y: Int, x: Int, c: Int) -> Float {
+        buffer[((n * shape.h + y) * shape.w + x) * shape.c + c]
+    }
+
+    /// Copies the view into an owning ``Tensor``.
+    public func toTensor() -> Tensor {
+        var t = Tensor(shape: shape)
+        t.scalars.withUnsafeMutableBufferPointer { dst in
+            if let base = buffer.baseAddress, let d = dst.baseAddress { d.update(from: base, count: buffer.count) }
+        }
+        return t
+    }
+}
+
+/// The activation memory and execution state for running one ``Network``.
+///
+/// A workspace plans, per input shape, where every intermediate value lives in
+/// one arena (values whose lifetimes do not overlap share memory), and keeps
+/// the plan: after the first call for a shape, `run` allocates nothing.
+/// A workspace is used by one thread at a time; give each thread its own.
+public final class Workspace {
+    /// The network this workspace runs.
+    public let network: Network
+    /// The threads used by FERCore's own loops (im2col, depthwise, pooling).
+    public let pool: WorkerPool
+    /// The largest arena, in bytes, a single input may need (default 2 GiB).
+    public var memoryLimit = 2 << 30
+
+    private var arena: UnsafeMutablePointer<Float>
+    private var arenaCount = 0
+    private var plans: [TensorShape: Plan] = [:]
+    private var active: Plan?
+
+    private struct Plan {
+        var shapes: [TensorShape]
+        var windows: [WindowGeometry?]
+        var offsets: [Int]
+        var scratchOffset: Int
+        var total: Int
+    }
+
+    /// Creates a workspace for `network`; `pool` supplies the threads.
+    public init(network: Network, pool: WorkerPool = .serial) {
+        self.network = network
+        self.pool = pool
+        arena = .allocate(capacity: 16)
+        arenaCount = 16
+    }
+
+    deinit { arena.deallocate() }
+
+    /// The bytes the arena currently holds.
+    public var arenaBytes: Int { arenaCount * 4 }
+
+    /// Prepares the plan for `shape` (allocating only the first time) and returns
+    /// the input buffer to fill before calling ``run()``.
+    public func prepare(inputShape shape: TensorShape) throws(NetworkError) -> UnsafeMutableBufferPointer<Float> {
+        let plan = try plan(for: shape)
+        active = plan
+        return UnsafeMutableBufferPointer(start: arena + plan.offsets[0], count: shape.count)
+    }
+
+    /// Runs the network on the input most recently written through ``prepare(inputShape:)``.
+    public func run() {
+        guard let plan = active else { return }
+        execute(plan)
+    }
+
+    /// Copies `input` (`shape`, NHWC) into the workspace and runs the network.
+    public func run(_ input: UnsafeBufferPointer<Float>, shape: TensorShape) throws(NetworkError) {
+        guard input.count == shape.count else {
+            throw .bufferSizeMismatch(network: network.name, expected: shape.count, actual: input.count)
+        }
+        let dst = try prepare(inputShape: shape)
+        if let src = input.baseAddress, let d = dst.baseAddress { d.update(from: src, count: shape.count) }
+        run()
+    }
+
+    /// Runs the network on `input` and returns copies of its outputs, in order.
+    public func run(_ input: Tensor) throws(NetworkError) -> [Tensor] {
+        let shape = input.shape
+        try input.scalars.withUnsafeBufferPointer { (buffer) throws(NetworkError) in
+            try run(buffer, shape: shape)
+        }
+        return (0..<network.outputValues.count).map { output($0).toTensor() }
+    }
+
+    /// Output `index` of the last run (see ``Network/outputNames``).
+    public func output(_ index: Int) -> TensorView {
+        view(of: network.outputValues[index])
+    }
+
+    /// The materialised output of the layer called `name` in the last run, or
+    /// nil when that layer was fused into another (see ``Network/inspectableLayerNames``).
+    public func value(named name: String) -> TensorView? {
+        guard let v = network.namedValues[name] else { return nil }
+        return view(of: v)
+    }
+
+    private func view(of value: Int) -> TensorView {
+        guard let plan = active else { return TensorView(shape: TensorShape(n: 0, h: 0, w: 0, c: 0), buffer: UnsafeBufferPointer(start: nil, count: 0)) }
+        let shape = plan.shapes[value]
+        return TensorView(shape: shape, buffer: UnsafeBufferPointer(start: arena + plan.offsets[value], count: shape.count))
+    }
+
+    // MARK: Planning
+
+    private func plan(for shape: TensorShape) throws(NetworkError) -> Plan {
+        if let plan = plans[shape] { return plan }
+        let (shapes, windows) = try network.inferShapes(input: shape)
+        let steps = network.steps
+        // Last step that reads each value; outputs live to the end.
+        var lastUse = [Int](repeating: -1, count: network.valueCount)
+        lastUse[0] = 0
+        for (i, step) in steps.enumerated() {
+            lastUse[step.input0] = max(lastUse[step.input0], i)
+            if step.input1 >= 0 { lastUse[step.input1] = max(lastUse[step.input1], i) }
+        }
+        for v in network.outputValues { lastUse[v] = Int.max }
+        var offsets = [Int](repeating: 0, count: network.valueCount)
+        var live: [(offset: Int, end: Int, value: Int)] = []
+        func align(_ x: Int) -> Int { (x + 15) & ~15 }
+        func place(_ value: Int) {
+            let size = align(shapes[value].count)
+            var candidate = 0
+            for block in live.sorted(by: { $0.offset < $1.offset }) {
+                if candidate + size <= block.offset { break }
+                candidate = max(candidate, block.end)
+            }
+            offsets[value] = candidate
+            live.append((candidate, candidate + size, value))
+        }
+        place(0)
+        var scratch = 0
+        var peak = 0
+        for (i, step) in steps.enumerated() {
+            place(step.output)
+            if case .conv = step.kind, let g = windows[i] {
+                scratch = max(scratch, Convolution.scratchCount(shape: shapes[step.input0], geometry: g))
+            }
+            peak = max(peak, live.map(\.end).max() ?? 0)
+            live.removeAll { lastUse[$0.value] <= i }
+        }
+        let total = align(peak) + align(scratch)
+        guard total.multipliedReportingOverflow(by: 4).overflow == false, total * 4 <= memoryLimit else {
+            throw .inputTooLarge(network: network.name, shape: shape, bytes: total.multipliedReportingOverflow(by: 4).partialValue,
+                                 limit: memoryLimit)
+        }
+        if total > arenaCount {
+            arena.deallocate()
+            arena = .allocate(capacity: total)
+            arenaCount = total
+        }
+        let plan = Plan(shapes: shapes, windows: windows, offsets: offsets, scratchOffset: align(peak), total: total)
+        plans[shape] = plan
+        return plan
+    }
+
+    // MARK: Execution
+
+    private func execute(_ plan: Plan) {
+        let params = UnsafePointer(network.parameters)
+        let base = arena
+        let scratch = base + plan.scratchOffset
+        func activation(_ a: ActivationStep) -> Activation {
+            switch a {
+            case .none: return .none
+            case .relu: return .relu
+            case .prelu(let offset): return .prelu(params + offset)
+            }
+        }
+        for (i, step) in network.steps.enumerated() {
+            let x = UnsafePointer(base + plan.offsets[step.input0])
+            let xs = plan.shapes[step.input0]
+            let y = base + plan.offsets[step.output]
+            let ys = plan.shapes[step.output]
+            switch step.kind {
+            case let .conv(p):
+                guard let g = plan.windows[i] else { continue }
+                Convolution.conv2d(input: x, shape: xs, geometry: g, kernel: params + p.kernel,
+                                   bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
+                                   output: y, scratch: scratch, pool: pool)
+            case let .depthwise(p):
+                guard let g = plan.windows[i] else { continue }
+                Depthwise.conv2d(input: x, shape: xs, geometry: g, kernel: params + p.kernel,
+                                 bias: p.bias.map { params + $0 }, activation: activation(p.activation), output: y, pool: pool)
+            case .maxPool:
+                guard let g = plan.windows[i] else { continue }
+                Pooling.maxPool(input: x, shape: xs, geometry: g, output: y, pool: pool)
+            case .globalAvgPool:
+                Pooling.globalAveragePool(input: x, shape: xs, output: y)
+            case let .flatten(order):
+                Elementwise.flatten(input: x, shape: xs, order: order, output: y)
+            case let .dense(kernel, bias, units, act):
+                Dense.forward(input: x, batch: xs.rows, inputs: xs.c, kernel: params + kernel, bias: bias.map { params + $0 },
+                              units: units, activation: activation(act), output: y)
+            case let .affine(scale, shift):
+                Elementwise.affine(input: x, rows: xs.rows, channels: xs.c, scale: params + scale, shift: params + shift, output: y)
+            case let .activation(a):
+                y.update(from: x, count: ys.count)
+                Activations.apply(activation(a), to: y, count: ys.count, channels: ys.c, pool: pool)
+            case .softmax:
+                Softmax.forward(input: x, rows: xs.rows, cols: xs.c, output: y)
+            case .add:
+                Elementwise.add(x, base + plan.offsets[step.input1], count: ys.count, output: y)
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import FERCore
+
+@main
+struct FERDemo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ferdemo",
+        abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
+        version: FERCoreVersion.string,
+        subcommands: [Models.self],
+        defaultSubcommand: Models.self
+    )
+}
+
+struct Models: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load every shipped network, check it, and print its layers and shapes.")
+
+    @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
+    var weights: String?
+
+    @Option(help: "Threads for OpenBLAS and FERCore's own loops.")
+    var threads: Int = 1
+
+    @Flag(help: "Print every compiled step.")
+    var verbose = false
+
+    func run() throws {
+        print("ferdemo \(FERCoreVersion.string) — OpenBLAS core: \(Engine.blasCoreName)")
+        Engine.setThreads(threads)
+        for model in ModelFile.allCases {
+            let path = model.path(in: weights)
+            do {
+                let net = try Network(contentsOf: path)
+                let input = net.referenceInputShape
+                let workspace = Workspace(network: net)
+                let outputs = try workspace.run(Tensor(shape: input))
+                let shapes = zip(net.outputNames, outputs).map { "\($0.0) \($0.1.shape.sampleDims)" }.joined(separator: ", ")
+                let dynamic = net.acceptsAnySpatialSize ? " (any H×W)" : ""
+                print("\(net.name): input \(input.sampleDims)\(dynamic) → \(shapes); \(net.stepCount) steps, "
+                      + String(format: "%.2f MMAC", Double(net.referenceMACs) / 1e6) + " — \(path)")
+                if verbose {
+                    for line in net.stepDescriptions { print("    " + line) }
+                }
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+    }
+}
