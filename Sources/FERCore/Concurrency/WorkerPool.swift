@@ -12,7 +12,9 @@ import Darwin
 /// on how the OS schedules the threads; with `threads == 1` the body runs inline.
 ///
 /// Threads are started once, in `init`; a call hands work over through a mutex
-/// and a condition variable, so the per-frame path allocates nothing.
+/// and a condition variable, so the per-frame path allocates nothing. The pool
+/// runs one loop at a time: a loop started while another runs (from a second
+/// thread, or nested inside a body) runs inline on its caller's thread.
 public final class WorkerPool: @unchecked Sendable {
     /// Number of threads that share a loop, the caller's included.
     public let threads: Int
@@ -61,6 +63,14 @@ public final class WorkerPool: @unchecked Sendable {
             if count > 0 { body(0..<count) }
             return
         }
+        // One loop at a time: a second caller (another thread, or a nested loop)
+        // runs its loop inline. Every kernel computes each index independently
+        // of how the range is split, so the result is the same either way.
+        guard state.tryAcquire() else {
+            body(0..<count)
+            return
+        }
+        defer { state.release() }
         withoutActuallyEscaping(body) { escaping in
             state.run(parts: parts, count: count, body: escaping)
         }
@@ -79,6 +89,7 @@ private final class WorkerStart {
 /// The shared state between the caller and the workers, guarded by `mutex`.
 private final class PoolState: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let owner = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     var workerCount = 0
@@ -91,6 +102,7 @@ private final class PoolState: @unchecked Sendable {
 
     init() {
         pthread_mutex_init(mutex, nil)
+        pthread_mutex_init(owner, nil)
         pthread_cond_init(wake, nil)
         pthread_cond_init(done, nil)
     }
@@ -99,7 +111,9 @@ private final class PoolState: @unchecked Sendable {
         pthread_cond_destroy(wake)
         pthread_cond_destroy(done)
         pthread_mutex_destroy(mutex)
+        pthread_mutex_destroy(owner)
         mutex.deallocate()
+        owner.deallocate()
         wake.deallocate()
         done.deallocate()
     }
@@ -128,6 +142,9 @@ private final class PoolState: @unchecked Sendable {
         self.body = nil
         pthread_mutex_unlock(mutex)
     }
+
+    func tryAcquire() -> Bool { pthread_mutex_trylock(owner) == 0 }
+    func release() { pthread_mutex_unlock(owner) }
 
     func shutDown() {
         pthread_mutex_lock(mutex)

@@ -1,0 +1,172 @@
+import Testing
+@testable import FERCore
+
+/// Every fast kernel against its plain-loop reference over many shapes: odd
+/// sizes, stride 1 and 2, each padding mode, one channel, channel counts that
+/// are and are not multiples of the SIMD width, batch > 1, one and two threads.
+///
+/// Tolerance: the fast paths accumulate in Float32 (GEMM and SIMD sums in a
+/// different order), the reference in Double; for K products of values in
+/// [-1, 1] the Float32 rounding error is bounded by about K·2⁻²⁴·K, far below
+/// the 2e-5·K (at least 1e-5) used here, which still catches any indexing bug
+/// (those give errors of order 0.1–1).
+@Suite("Kernels vs reference loops", .serialized)
+struct KernelTests {
+    static let pools = [WorkerPool(threads: 1), WorkerPool(threads: 2)]
+
+    struct ConvCase: CustomTestStringConvertible, Sendable {
+        var n: Int, h: Int, w: Int, cin: Int, cout: Int, kh: Int, kw: Int, stride: Int, padding: Padding
+        var testDescription: String { "n\(n) \(h)x\(w)x\(cin)→\(cout) k\(kh)x\(kw) s\(stride) \(padding)" }
+    }
+
+    static let convCases: [ConvCase] = {
+        var rng = SeededRandom(seed: 7)
+        var cases: [ConvCase] = [
+            ConvCase(n: 1, h: 12, w: 12, cin: 3, cout: 10, kh: 3, kw: 3, stride: 1, padding: .valid),   // P-Net conv1
+            ConvCase(n: 2, h: 9, w: 7, cin: 1, cout: 8, kh: 3, kw: 3, stride: 1, padding: .same),
+            ConvCase(n: 1, h: 15, w: 15, cin: 16, cout: 32, kh: 1, kw: 1, stride: 2, padding: .same),  // mini-Xception residual
+            ConvCase(n: 3, h: 5, w: 6, cin: 20, cout: 17, kh: 1, kw: 1, stride: 1, padding: .valid),   // pointwise GEMM
+            ConvCase(n: 1, h: 4, w: 4, cin: 48, cout: 64, kh: 2, kw: 2, stride: 1, padding: .valid),   // R-Net conv3
+            ConvCase(n: 1, h: 1, w: 1, cin: 3, cout: 2, kh: 3, kw: 3, stride: 1, padding: .same),      // all padding
+        ]
+        for _ in 0..<14 {
+            let k = Int.random(in: 1...4, using: &rng)
+            cases.append(ConvCase(n: Int.random(in: 1...3, using: &rng), h: Int.random(in: k...17, using: &rng),
+                                  w: Int.random(in: k...19, using: &rng), cin: Int.random(in: 1...19, using: &rng),
+                                  cout: Int.random(in: 1...21, using: &rng), kh: k, kw: Int.random(in: 1...k, using: &rng),
+                                  stride: Int.random(in: 1...2, using: &rng), padding: Bool.random(using: &rng) ? .same : .valid))
+        }
+        return cases
+    }()
+
+    @Test("conv2d (im2col + sgemm) with bias and activations", arguments: convCases)
+    func conv2d(_ t: ConvCase) throws {
+        var rng = SeededRandom(seed: UInt64(t.h * 1000 + t.w * 10 + t.cin))
+        let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
+        let x = rng.floats(s.count)
+        let kernel = rng.floats(t.kh * t.kw * t.cin * t.cout)
+        let bias = rng.floats(t.cout)
+        let alpha = rng.floats(t.cout, in: 0...0.5)
+        let (os, expected) = try #require(ReferenceKernels.conv2d(x, s, kernel: kernel, kh: t.kh, kw: t.kw, cout: t.cout, bias: bias,
+                                                                  stride: (t.stride, t.stride), padding: t.padding))
+        let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
+        let tolerance = max(1e-5, 2e-5 * Float(t.kh * t.kw * t.cin))
+        for pool in Self.pools {
+            for (name, act, ref) in [("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
+                                     ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))] {
+                var y = [Float](repeating: .nan, count: os.count)
+                var scratch = [Float](repeating: .nan, count: max(1, Convolution.scratchCount(shape: s, geometry: g)))
+                alpha.withUnsafeBufferPointer { a in
+                    let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
+                    Convolution.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: bias, cout: t.cout,
+                                       activation: activation, output: &y, scratch: &scratch, pool: pool)
+                }
+                #expect(maxAbsDiff(y, ref) <= tolerance, "\(name), \(pool.threads) thread(s)")
+            }
+        }
+    }
+
+    @Test("depthwise conv", arguments: convCases)
+    func depthwise(_ t: ConvCase) throws {
+        var rng = SeededRandom(seed: UInt64(t.cout * 77 + t.h))
+        let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin + t.cout)   // vary channel counts across SIMD widths
+        let x = rng.floats(s.count)
+        let kernel = rng.floats(t.kh * t.kw * s.c)
+        let bias = rng.floats(s.c)
+        let (os, expected) = try #require(ReferenceKernels.depthwise(x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: bias,
+                                                                     stride: (t.stride, t.stride), padding: t.padding))
+        let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
+        for pool in Self.pools {
+            var y = [Float](repeating: .nan, count: os.count)
+            Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: bias, activation: .relu, output: &y, pool: pool)
+            #expect(maxAbsDiff(y, ReferenceKernels.relu(expected)) <= 1e-5 * Float(t.kh * t.kw), "\(pool.threads) thread(s)")
+            Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: nil, activation: .none, output: &y, pool: pool)
+            let noBias = try #require(ReferenceKernels.depthwise(x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: nil,
+                                                                 stride: (t.stride, t.stride), padding: t.padding)).1
+            #expect(maxAbsDiff(y, noBias) <= 1e-5 * Float(t.kh * t.kw))
+        }
+    }
+
+    @Test("max pool: valid, TF same and Caffe ceil", arguments: Padding.allCases)
+    func maxPool(_ padding: Padding) throws {
+        var rng = SeededRandom(seed: 11)
+        for (h, w, c, k, st) in [(10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)] {
+            let s = TensorShape(n: 2, h: h, w: w, c: c)
+            let x = rng.floats(s.count)
+            guard let (os, expected) = ReferenceKernels.maxPool(x, s, pool: (k, k), stride: (st, st), padding: padding),
+                  let g = WindowGeometry(kernel: (k, k), stride: (st, st), padding: padding, inH: h, inW: w) else {
+                Issue.record("no geometry for \(h)x\(w) k\(k)")
+                continue
+            }
+            for pool in Self.pools {
+                var y = [Float](repeating: .nan, count: os.count)
+                Pooling.maxPool(input: x, shape: s, geometry: g, output: &y, pool: pool)
+                #expect(maxAbsDiff(y, expected) == 0, "\(h)x\(w)x\(c) k\(k) s\(st)")
+            }
+        }
+    }
+
+    @Test("Caffe ceil rounding keeps the overhanging window; TF same pads bottom/right")
+    func poolingGeometry() throws {
+        // Caffe: out = ceil((in - k) / s) + 1 → 23 rows, k3 s2: ceil(20/2)+1 = 11; 22 rows: ceil(19/2)+1 = 11.
+        let ceil = try #require(WindowGeometry(kernel: (3, 3), stride: (2, 2), padding: .ceil, inH: 22, inW: 23))
+        #expect(ceil.outH == 11 && ceil.outW == 11 && ceil.padTop == 0)
+        let valid = try #require(WindowGeometry(kernel: (3, 3), stride: (2, 2), padding: .valid, inH: 22, inW: 23))
+        #expect(valid.outH == 10 && valid.outW == 11)
+        // TF same: 60 → 30 with k3 s2 needs total pad 1, all of it at the bottom.
+        let same = try #require(WindowGeometry(kernel: (3, 3), stride: (2, 2), padding: .same, inH: 60, inW: 60))
+        #expect(same.outH == 30 && same.padTop == 0)
+        let same3 = try #require(WindowGeometry(kernel: (3, 3), stride: (1, 1), padding: .same, inH: 8, inW: 8))
+        #expect(same3.outH == 8 && same3.padTop == 1)
+        #expect(WindowGeometry(kernel: (3, 3), stride: (1, 1), padding: .valid, inH: 2, inW: 5) == nil)
+    }
+
+    @Test("global average pool, dense, softmax, add, flatten orders")
+    func smallOps() {
+        var rng = SeededRandom(seed: 5)
+        let s = TensorShape(n: 3, h: 5, w: 4, c: 13)
+        let x = rng.floats(s.count)
+        var gap = [Float](repeating: .nan, count: s.n * s.c)
+        Pooling.globalAveragePool(input: x, shape: s, output: &gap)
+        #expect(maxAbsDiff(gap, ReferenceKernels.globalAveragePool(x, s)) <= 1e-6)
+
+        let kernel = rng.floats(s.sampleCount * 9), bias = rng.floats(9), alpha = rng.floats(9, in: 0...0.3)
+        var y = [Float](repeating: .nan, count: s.n * 9)
+        alpha.withUnsafeBufferPointer { a in
+            Dense.forward(input: x, batch: s.n, inputs: s.sampleCount, kernel: kernel, bias: bias, units: 9,
+                          activation: .prelu(a.baseAddress!), output: &y)
+        }
+        let ref = ReferenceKernels.prelu(ReferenceKernels.dense(x, rows: s.n, inputs: s.sampleCount, kernel: kernel, units: 9, bias: bias),
+                                         alpha: alpha)
+        #expect(maxAbsDiff(y, ref) <= 2e-5 * Float(s.sampleCount))
+
+        let logits = rng.floats(4 * 7, in: -20...20)
+        var p = [Float](repeating: .nan, count: logits.count)
+        Softmax.forward(input: logits, rows: 4, cols: 7, output: &p)
+        #expect(maxAbsDiff(p, ReferenceKernels.softmax(logits, cols: 7)) <= 1e-6)
+
+        let b = rng.floats(x.count)
+        var sum = [Float](repeating: .nan, count: x.count)
+        Elementwise.add(x, b, count: x.count, output: &sum)
+        #expect(maxAbsDiff(sum, zip(x, b).map { $0 + $1 }) == 0)
+
+        for order in [[0, 1, 2], [1, 0, 2], [2, 1, 0], [2, 0, 1], [0, 2, 1], [1, 2, 0]] {
+            var f = [Float](repeating: .nan, count: x.count)
+            Elementwise.flatten(input: x, shape: s, order: (order[0], order[1], order[2]), output: &f)
+            #expect(maxAbsDiff(f, ReferenceKernels.flatten(x, s, order: order)) == 0, "order \(order)")
+        }
+    }
+
+    @Test("worker pool covers every index exactly once and is reusable")
+    func workerPool() {
+        let pool = WorkerPool(threads: 3)
+        for count in [0, 1, 2, 5, 1000] {
+            var hits = [Int](repeating: 0, count: count)
+            hits.withUnsafeMutableBufferPointer { h in
+                let base = h.baseAddress
+                pool.parallelFor(count) { range in for i in range { base?[i] += 1 } }
+            }
+            #expect(hits.allSatisfy { $0 == 1 }, "count \(count)")
+        }
+    }
+}
