@@ -9,7 +9,7 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
     case unreadable(path: String, reason: String)
     /// The file ends before the data its header promises.
     case truncated(path: String, detail: String)
-    /// The header length field is larger than the safetensors limit or the file.
+    /// The header length field exceeds the safetensors format's 100 MB limit.
     case headerTooLarge(path: String, length: UInt64)
     /// The header is not the JSON the safetensors format requires.
     case invalidHeader(path: String, detail: String)
@@ -50,7 +50,7 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
         case let .truncated(path, detail):
             return "Weights file \(path) is truncated: \(detail). \(Self.regenerate)"
         case let .headerTooLarge(path, length):
-            return "Weights file \(path) declares a \(length)-byte header, larger than the file or the 100 MB safetensors limit: "
+            return "Weights file \(path) declares a \(length)-byte header, larger than the 100 MB safetensors limit: "
                 + "it is corrupt or not a safetensors file. \(Self.regenerate)"
         case let .invalidHeader(path, detail):
             return "Weights file \(path) has an invalid safetensors header: \(detail). \(Self.regenerate)"
