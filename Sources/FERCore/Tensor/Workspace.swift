@@ -50,10 +50,21 @@ public final class Workspace {
         var total: Int
     }
 
-    /// Creates a workspace for `network`; `pool` supplies the threads.
-    public init(network: Network, pool: WorkerPool = .serial) {
+    /// True when every intermediate value stays readable after a run (see
+    /// ``value(named:)``); otherwise values share memory once they are dead.
+    public let keepsIntermediateValues: Bool
+
+    /// Creates a workspace for `network`.
+    ///
+    /// - Parameters:
+    ///   - pool: supplies the threads for FERCore's own loops.
+    ///   - keepsIntermediateValues: give every layer output its own memory so
+    ///     that all of them can be inspected after a run (tests, debugging);
+    ///     costs memory, not time.
+    public init(network: Network, pool: WorkerPool = .serial, keepsIntermediateValues: Bool = false) {
         self.network = network
         self.pool = pool
+        self.keepsIntermediateValues = keepsIntermediateValues
         arena = .allocate(capacity: 16)
         arenaCount = 16
     }
@@ -101,10 +112,12 @@ public final class Workspace {
         view(of: network.outputValues[index])
     }
 
-    /// The materialised output of the layer called `name` in the last run, or
-    /// nil when that layer was fused into another (see ``Network/inspectableLayerNames``).
+    /// The output of the layer called `name` in the last run, or nil when that
+    /// layer was fused into another (see ``Network/inspectableLayerNames``) or,
+    /// unless the workspace keeps intermediate values, when it is not a network output.
     public func value(named name: String) -> TensorView? {
         guard let v = network.namedValues[name] else { return nil }
+        guard keepsIntermediateValues || network.outputValues.contains(v) else { return nil }
         return view(of: v)
     }
 
@@ -128,6 +141,7 @@ public final class Workspace {
             if step.input1 >= 0 { lastUse[step.input1] = max(lastUse[step.input1], i) }
         }
         for v in network.outputValues { lastUse[v] = Int.max }
+        if keepsIntermediateValues { lastUse = lastUse.map { _ in Int.max } }
         var offsets = [Int](repeating: 0, count: network.valueCount)
         var live: [(offset: Int, end: Int, value: Int)] = []
         func align(_ x: Int) -> Int { (x + 15) & ~15 }

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages FERCore builds against, only those that are missing.
+# Run as root on Debian 12 (the README's `make demo` / `make test` call it).
+set -euo pipefail
+
+packages=(pkg-config libopenblas-dev libv4l-dev)
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "setup_system: missing Debian packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+    echo "setup_system: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! command -v swift >/dev/null 2>&1; then
+    echo "setup_system: no 'swift' on PATH; FERCore needs Swift 6.3 (https://www.swift.org/install/linux/)" >&2
+    exit 1
+fi
