@@ -346,7 +346,7 @@ struct GraphCompiler {
                 let o = spec.attrs.order ?? [0, 1, 2]
                 b = newStep(.flatten(order: (o[0], o[1], o[2])), from: input)
             case .dense:
-                b = newStep(.dense(kernel: 0, bias: nil, units: node.outShape.c, activation: .none), from: input)
+                b = newStep(.dense(kernel: 0, bias: nil, inputs: node.inShape.c, units: node.outShape.c, activation: .none), from: input)
                 b.kernel = node.tensors["kernel"] ?? []
                 b.bias = node.tensors["bias"]
             case .softmax:
@@ -386,8 +386,8 @@ struct GraphCompiler {
                 p.bias = b.bias.map { put($0) }
                 p.activation = act
                 step.kind = .depthwise(p)
-            case let .dense(_, _, units, _):
-                step.kind = .dense(kernel: put(b.kernel), bias: b.bias.map { put($0) }, units: units, activation: act)
+            case let .dense(_, _, inputs, units, _):
+                step.kind = .dense(kernel: put(b.kernel), bias: b.bias.map { put($0) }, inputs: inputs, units: units, activation: act)
             case .affine:
                 step.kind = .affine(scale: put(b.kernel), shift: put(b.extra))
             case .activation(.prelu):

@@ -106,7 +106,10 @@ public final class Network: @unchecked Sendable {
                 shapes[step.output] = TensorShape(n: x.n, h: 1, w: 1, c: x.c)
             case .flatten:
                 shapes[step.output] = TensorShape(n: x.n, h: 1, w: 1, c: x.sampleCount)
-            case let .dense(_, _, units, _):
+            case let .dense(_, _, inputs, units, _):
+                guard x.c == inputs else {
+                    throw .layerInputMismatch(network: name, layer: step.name, expected: inputs, actual: x.c, input: input)
+                }
                 shapes[step.output] = TensorShape(n: x.n, h: x.h, w: x.w, c: units)
             case .affine, .activation, .softmax, .add:
                 shapes[step.output] = x
@@ -151,7 +154,7 @@ enum StepKind {
     case maxPool(kh: Int, kw: Int, sh: Int, sw: Int, padding: Padding)
     case globalAvgPool
     case flatten(order: (Int, Int, Int))
-    case dense(kernel: Int, bias: Int?, units: Int, activation: ActivationStep)
+    case dense(kernel: Int, bias: Int?, inputs: Int, units: Int, activation: ActivationStep)
     case affine(scale: Int, shift: Int)
     case activation(ActivationStep)
     case softmax
@@ -178,7 +181,7 @@ extension Network {
             case let .maxPool(kh, kw, sh, _, padding): what = "max_pool \(kh)x\(kw)/\(sh) \(padding.rawValue)"
             case .globalAvgPool: what = "global_avg_pool"
             case let .flatten(order): what = "flatten order \(order)"
-            case let .dense(_, bias, units, act): what = "dense → \(units)\(bias == nil ? "" : " +bias")\(Self.describe(act))"
+            case let .dense(_, bias, _, units, act): what = "dense → \(units)\(bias == nil ? "" : " +bias")\(Self.describe(act))"
             case .affine: what = "affine (unfolded batch norm)"
             case let .activation(a): what = "activation\(Self.describe(a))"
             case .softmax: what = "softmax"

@@ -10,6 +10,9 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
     case inputTooSmall(network: String, shape: TensorShape, layer: String)
     /// The activations for this input would exceed the workspace limit.
     case inputTooLarge(network: String, shape: TensorShape, bytes: Int, limit: Int)
+    /// A layer with a fixed input width (dense after flatten) sees another width
+    /// because the input's height or width differs from the reference.
+    case layerInputMismatch(network: String, layer: String, expected: Int, actual: Int, input: TensorShape)
     /// The element buffer does not hold `shape.count` floats.
     case bufferSizeMismatch(network: String, expected: Int, actual: Int)
 
@@ -29,6 +32,9 @@ public enum NetworkError: Error, Equatable, CustomStringConvertible {
         case let .inputTooLarge(network, shape, bytes, limit):
             return "Network '\(network)': input of shape \(shape) needs \(bytes / (1 << 20)) MiB of activations, more than the "
                 + "\(limit / (1 << 20)) MiB workspace limit; downscale the input or raise Workspace.memoryLimit."
+        case let .layerInputMismatch(network, layer, expected, actual, input):
+            return "Network '\(network)': layer '\(layer)' takes \(expected) inputs but an input of \(input.h)x\(input.w) gives it \(actual); "
+                + "this network only accepts its reference size, so resize the input first."
         case let .bufferSizeMismatch(network, expected, actual):
             return "Network '\(network)': the input buffer holds \(actual) floats but its shape needs \(expected)."
         }

@@ -216,7 +216,7 @@ public final class Workspace {
                 Pooling.globalAveragePool(input: x, shape: xs, output: y)
             case let .flatten(order):
                 Elementwise.flatten(input: x, shape: xs, order: order, output: y)
-            case let .dense(kernel, bias, units, act):
+            case let .dense(kernel, bias, _, units, act):
                 Dense.forward(input: x, batch: xs.rows, inputs: xs.c, kernel: params + kernel, bias: bias.map { params + $0 },
                               units: units, activation: activation(act), output: y)
             case let .affine(scale, shift):
