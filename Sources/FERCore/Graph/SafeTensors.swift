@@ -138,6 +138,14 @@ public struct SafeTensorsFile: Sendable {
         return (entry.shape, values)
     }
 
+    /// The bytes of a U8 tensor (images in test fixtures), with its shape.
+    public func uint8s(_ name: String) throws(WeightsError) -> (shape: [Int], values: [UInt8]) {
+        guard let entry = tensors[name] else { throw .missingTensor(path: path, tensor: name) }
+        guard entry.dtype == "U8" else { throw .unsupportedDType(path: path, tensor: name, dtype: entry.dtype) }
+        let start = dataStart + entry.begin
+        return (entry.shape, Array(bytes[start..<(start + entry.end - entry.begin)]))
+    }
+
     static func readFile(_ path: String) throws(WeightsError) -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
