@@ -59,6 +59,7 @@ struct GoldenTests {
         let workspace = Workspace(network: net, keepsIntermediateValues: true)
         var checkedLayers = 0
         var worstOutput: Float = 0
+        var worstLayer: Float = 0
         for (index, allLayers) in g.cases {
             let (shape, x) = try Self.input(g, index)
             try workspace.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
@@ -75,12 +76,13 @@ struct GoldenTests {
                 let expected = try g.file.floats("case\(index).\(name)").values
                 let err = maxAbsDiff(Array(view.buffer), expected)
                 let tolerance = 1e-4 * max(1, maxAbs(expected))
+                worstLayer = max(worstLayer, err / max(1, maxAbs(expected)))
                 #expect(err <= tolerance, "\(model) case \(index) layer \(name): max abs error \(err) > \(tolerance)")
                 checkedLayers += 1
             }
         }
         #expect(checkedLayers > 0 || g.cases.allSatisfy { !$0.allLayers }, "no intermediate layer was compared")
-        print("golden \(model.rawValue): \(g.cases.count) cases, \(checkedLayers) layer comparisons, worst output error \(worstOutput)")
+        print("golden \(model.rawValue): \(g.cases.count) cases, \(checkedLayers) layer comparisons, worst output error \(worstOutput), worst layer error \(worstLayer) (relative to max(1, max|golden|))")
     }
 
     @Test("a batch gives the same answers as one sample at a time", arguments: [ModelFile.pnet, .rnet, .onet, .emotion])
