@@ -26,7 +26,6 @@ struct Models: ParsableCommand {
 
     func run() throws {
         print("ferdemo \(FERCoreVersion.string) — OpenBLAS core: \(Engine.blasCoreName)")
-        Engine.setThreads(threads)
         for model in ModelFile.allCases {
             let path = model.path(in: weights)
             do {
