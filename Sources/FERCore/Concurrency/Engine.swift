@@ -26,6 +26,14 @@ public enum Engine {
         return true
     }()
 
+    /// Sets OpenBLAS's own thread count. Only for measuring or using OpenBLAS
+    /// directly (e.g. a SGEMM peak benchmark): set it back to 1 before running
+    /// FERCore networks, whose kernels already run GEMM blocks on the pool's threads.
+    public static func setBLASThreads(_ count: Int) {
+        configureBLAS()
+        openblas_set_num_threads(Int32(max(1, count)))
+    }
+
     /// The number of threads OpenBLAS uses (1 once FERCore has configured it).
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 
