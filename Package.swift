@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "FERCore", targets: ["FERCore"]),
+        .library(name: "FERMedia", targets: ["FERMedia"]),
         .executable(name: "ferdemo", targets: ["ferdemo"]),
     ],
     dependencies: [
@@ -24,10 +25,21 @@ let package = Package(
             pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]
         ),
+        .systemLibrary(
+            name: "CFFmpeg",
+            path: "Sources/CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
         .target(
             name: "FERCore",
             dependencies: ["COpenBLAS", "CV4L2"],
             path: "Sources/FERCore"
+        ),
+        .target(
+            name: "FERMedia",
+            dependencies: ["FERCore", "CFFmpeg"],
+            path: "Sources/FERMedia"
         ),
         .executableTarget(
             name: "ferdemo",
@@ -41,6 +53,11 @@ let package = Package(
             name: "FERCoreTests",
             dependencies: ["FERCore"],
             path: "Tests/FERCoreTests"
+        ),
+        .testTarget(
+            name: "FERMediaTests",
+            dependencies: ["FERMedia", "FERCore"],
+            path: "Tests/FERMediaTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -17,6 +17,13 @@ each "k src w h linear|area".
 Cases cover down- and up-scaling, non-integer and integer factors (INTER_AREA's fast path
 and INTER_LINEAR's exact-2x shortcut), one dimension up and the other down, and 1-pixel sizes.
 
+It also writes the media fixtures of FERMediaTests to Tests/Fixtures/media/:
+  pattern.avi   12 frames, 64x48, 10 fps, MJPEG in AVI (cv2.VideoWriter): frame k is a flat
+                colour (20k, 100, 220 - 15k) with a white 12x12 square at x = 4 + 4k, y = 18
+  pattern.png / pattern.jpg / pattern.bmp   frame 0 of that pattern as still images (cv2.imwrite)
+  expected.safetensors  frames.<k>: what cv2.VideoCapture decodes (converted to RGB);
+                png / jpg / bmp: what cv2.imread decodes (RGB)
+
 Usage: .venv-tools/bin/python Tools/make_image_fixtures.py [--out Tests/Fixtures/image]
 Pinned versions: Tools/requirements.txt (opencv-contrib-python-headless 5.0.0.93,
 scikit-image 0.26.0, numpy, safetensors).
@@ -94,6 +101,39 @@ def main():
     path = os.path.join(args.out, "image_ops.safetensors")
     save_file(out, path, metadata=meta)
     print(f"wrote {path} ({os.path.getsize(path)} bytes, opencv {cv2.__version__})")
+    make_media(os.path.join(os.path.dirname(os.path.abspath(args.out)), "media"))
+
+
+def pattern(k, w=64, h=48):
+    rgb = np.zeros((h, w, 3), np.uint8)
+    rgb[:, :] = (20 * k, 100, 220 - 15 * k)
+    rgb[18:30, 4 + 4 * k:16 + 4 * k] = 255
+    return rgb
+
+
+def make_media(out):
+    os.makedirs(out, exist_ok=True)
+    expected = {}
+    path = os.path.join(out, "pattern.avi")
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for k in range(12):
+        writer.write(pattern(k)[:, :, ::-1].copy())
+    writer.release()
+    cap = cv2.VideoCapture(path)
+    k = 0
+    while True:
+        ok, bgr = cap.read()
+        if not ok:
+            break
+        expected[f"frames.{k}"] = np.ascontiguousarray(bgr[:, :, ::-1])
+        k += 1
+    assert k == 12, k
+    for ext in ("png", "jpg", "bmp"):
+        p = os.path.join(out, f"pattern.{ext}")
+        cv2.imwrite(p, pattern(0)[:, :, ::-1].copy())
+        expected[ext] = np.ascontiguousarray(cv2.imread(p)[:, :, ::-1])
+    save_file(expected, os.path.join(out, "expected.safetensors"), metadata={"fercore.opencv": cv2.__version__})
+    print(f"wrote {out}: {sorted(os.listdir(out))}")
 
 
 if __name__ == "__main__":
