@@ -52,13 +52,19 @@ def write_csv(path, names, sizes, probs):
             w.writerow([name, 0, 0, 0, wd, h] + [f"{v:.9g}" for v in p] + [LABELS[int(np.argmax(p))]])
 
 
-def read_csv(path):
+def read_csv(path, data=None):
+    """Face 0 of every row, keyed by path relative to `data` (ferdemo writes the paths it
+    was given, e.g. DATA/angry/x.jpg when run on the folder)."""
+    prefix = os.path.join(os.path.abspath(data), "") if data else None
     out = {}
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
             if r["face"] != "0":
                 continue
-            out[r["path"]] = np.array([float(r[k]) for k in LABELS], dtype=np.float64)
+            name = r["path"]
+            if prefix and os.path.abspath(name).startswith(prefix):
+                name = os.path.abspath(name)[len(prefix):]
+            out[name] = np.array([float(r[k]) for k in LABELS], dtype=np.float64)
     return out
 
 
@@ -138,7 +144,7 @@ def parity(name, ours, keras, items):
 def compare(args):
     items = read_labels(args.data)
     keras = read_csv(os.path.join(args.out, "keras.csv"))
-    ours = read_csv(args.compare)
+    ours = read_csv(args.compare, args.data)
     missing = [rel for rel, _ in items if rel not in ours]
     if missing:
         raise SystemExit(f"{len(missing)} images missing from {args.compare}, e.g. {missing[:3]}")
@@ -146,7 +152,7 @@ def compare(args):
     sets = {"Keras": keras, "FERCore": ours}
     if args.compare_flip:
         keras_flip = read_csv(os.path.join(args.out, "keras_flip.csv"))
-        ours_flip = read_csv(args.compare_flip)
+        ours_flip = read_csv(args.compare_flip, args.data)
         parity("flip-averaged", ours_flip, keras_flip, items)
         sets.update({"Keras + flip": keras_flip, "FERCore + flip": ours_flip})
     table, truth, tops = accuracy_table(items, sets)

@@ -11,7 +11,8 @@ struct Classify: ParsableCommand {
             .safetensors file of U8 tensors (HxW gray or HxWx3 RGB), each tensor one image named by \
             its key (Tools/eval_fer2013.py writes one to compare on exactly cv2's decoded pixels).
             CSV columns: path, face, x, y, w, h, angry, disgust, fear, happy, sad, surprise, neutral, label.
-            With --cropped the box is the whole image.
+            Without --cropped faces are found by MTCNN (FaceDetector, default options) and cropped \
+            around their boxes as the fer package does; with --cropped the box is the whole image.
             """
     )
 
@@ -45,6 +46,10 @@ struct Classify: ParsableCommand {
     @Option(help: "Seconds spent per benchmark measurement.")
     var benchmarkSeconds: Double = 3
 
+    @Option(help: ArgumentHelp("Also write every decoded image, gray, as F32 tensors to this .safetensors file "
+                               + "(to compare FERCore's image decoding with cv2's).", visibility: .hidden))
+    var dumpPixels: String?
+
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
@@ -66,9 +71,11 @@ struct Classify: ParsableCommand {
             try EmotionBenchmark(classifier: classifier, threads: threads, seconds: benchmarkSeconds).run()
             return
         }
-        guard cropped else {
-            throw ValidationError("Face detection is not available in this build yet (FaceDetector, issue 4); "
-                                  + "use --cropped for images that are face crops.")
+        var detector: FaceDetector?
+        if !cropped {
+            do {
+                detector = try FaceDetector(weightsDirectory: weights, pool: pool)
+            } catch { throw ValidationError("\(error)") }
         }
         var out = try CSVOutput(path: csv)
         try out.write(CSVOutput.header)
@@ -91,16 +98,58 @@ struct Classify: ParsableCommand {
             pending.removeAll(keepingCapacity: true)
             names.removeAll(keepingCapacity: true)
         }
+        var dumped: [SafeTensorsWriter.Entry] = []
+        var boxes: [FaceRect] = []
         try sources.forEachImage { name, image in
+            if dumpPixels != nil { dumped.append(Self.grayEntry(name, image)) }
+            if let detector {
+                // Detected faces: MTCNN on the RGB image, then fer's crop around each box.
+                let faces: [FaceDetection]
+                do {
+                    faces = try image.withView { (v) throws(DetectionError) in try detector.detect(v) }
+                } catch { throw ValidationError("\(name): \(error)") }
+                boxes = faces.map { FaceRect($0.box) }
+                results = [EmotionScores](repeating: .zero, count: boxes.count)
+                do {
+                    try image.withView { (v) throws(EmotionError) in try classifier.classify(v, boxes: boxes, into: &results) }
+                } catch { throw ValidationError("\(name): \(error)") }
+                for (i, (b, r)) in zip(boxes, results).enumerated() {
+                    try out.write(CSVOutput.row(path: name, face: i, x: b.x, y: b.y, width: b.width, height: b.height, scores: r))
+                }
+                count += boxes.count
+                return
+            }
             pending.append(image)
             names.append(name)
             if pending.count == batch { try flush() }
         }
         try flush()
         try out.close()
+        if let dumpPixels {
+            let bytes = SafeTensorsWriter.encode(dumped)
+            guard FileManager.default.createFile(atPath: dumpPixels, contents: Data(bytes)) else {
+                throw ValidationError("\(dumpPixels): cannot write")
+            }
+        }
         let seconds = Date().timeIntervalSince(start)
         FileHandle.standardError.write(Data(String(format: "classified %d faces in %.2f s%@\n", count, seconds,
                                                    csv.map { " → \($0)" } ?? "").utf8))
+    }
+}
+
+extension Classify {
+    /// The image's gray bytes (BT.601 as cv2 for RGB) as an F32 [H, W] tensor entry.
+    static func grayEntry(_ name: String, _ image: Image) -> SafeTensorsWriter.Entry {
+        var values = [Float](repeating: 0, count: image.width * image.height)
+        if image.format == .gray8 {
+            for i in values.indices { values[i] = Float(image.pixels[i]) }
+        } else if var gray = try? Image(width: image.width, height: image.height, format: .gray8) {
+            _ = try? image.withView { (src) throws(ImageError) in
+                try gray.withMutableView { (dst) throws(ImageError) in try ColorConversion.rgbToGray(src, into: dst) }
+            }
+            for i in values.indices { values[i] = Float(gray.pixels[i]) }
+        }
+        return SafeTensorsWriter.Entry(name: name, shape: [image.height, image.width], values: values)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERCore
+import FERMedia
 import Foundation
 
 /// The images `ferdemo classify` reads: image files (folders searched recursively, in
@@ -70,10 +71,9 @@ struct ImageSources {
         }
     }
 
-    /// Decodes an image file.
+    /// Decodes an image file with FERMedia's FFmpeg-based reader (RGB8).
     static func decode(_ path: String) throws -> Image {
-        throw ValidationError("\(path): decoding image files needs FERMedia's ImageReader (issue 3), not in this build yet; "
-                              + "pass a .safetensors image set instead (Tools/eval_fer2013.py writes one).")
+        do { return try ImageReader.read(path: path) } catch { throw ValidationError("\(error)") }
     }
 }
 

@@ -30,3 +30,11 @@ public struct FaceRect: Sendable, Hashable, CustomStringConvertible {
     /// `[x, y, w, h]`.
     public var description: String { "[\(x), \(y), \(width), \(height)]" }
 }
+
+extension FaceRect {
+    /// The integer box of a detector's ``Box``: corners truncated toward zero (fer's rule
+    /// for MTCNN boxes; FERCore's detector already returns whole-pixel corners).
+    public init(_ box: Box) {
+        self.init(x1: box.x, y1: box.y, x2: box.x + box.width, y2: box.y + box.height)
+    }
+}
