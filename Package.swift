@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "FERCore", targets: ["FERCore"]),
+        .library(name: "FERMedia", targets: ["FERMedia"]),
         .executable(name: "ferdemo", targets: ["ferdemo"]),
     ],
     dependencies: [
@@ -24,15 +25,27 @@ let package = Package(
             pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]
         ),
+        .systemLibrary(
+            name: "CFFmpeg",
+            path: "Sources/CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
         .target(
             name: "FERCore",
             dependencies: ["COpenBLAS", "CV4L2"],
             path: "Sources/FERCore"
         ),
+        .target(
+            name: "FERMedia",
+            dependencies: ["FERCore", "CFFmpeg"],
+            path: "Sources/FERMedia"
+        ),
         .executableTarget(
             name: "ferdemo",
             dependencies: [
                 "FERCore",
+                "FERMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/ferdemo"
@@ -41,6 +54,11 @@ let package = Package(
             name: "FERCoreTests",
             dependencies: ["FERCore"],
             path: "Tests/FERCoreTests"
+        ),
+        .testTarget(
+            name: "FERMediaTests",
+            dependencies: ["FERMedia", "FERCore"],
+            path: "Tests/FERMediaTests"
         ),
     ],
     swiftLanguageModes: [.v6]
