@@ -45,6 +45,7 @@ let package = Package(
             name: "ferdemo",
             dependencies: [
                 "FERCore",
+                "FERMedia",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/ferdemo"
