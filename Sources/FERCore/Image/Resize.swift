@@ -252,10 +252,26 @@ public final class Resizer {
     private static func horizontal(_ s: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int32>, width: Int, channels cn: Int,
                                    _ o0: UnsafePointer<Int32>, _ o1: UnsafePointer<Int32>,
                                    _ w0: UnsafePointer<Int32>, _ w1: UnsafePointer<Int32>) {
-        for dx in 0..<width {
-            let a = s + Int(o0[dx]), b = s + Int(o1[dx])
-            let wa = w0[dx], wb = w1[dx]
-            for c in 0..<cn { out[dx * cn + c] = Int32(a[c]) * wa + Int32(b[c]) * wb }
+        // Specialised per channel count: a fixed inner trip count lets the compiler unroll.
+        switch cn {
+        case 3:
+            for dx in 0..<width {
+                let a = s + Int(o0[dx]), b = s + Int(o1[dx])
+                let wa = w0[dx], wb = w1[dx], o = out + 3 * dx
+                o[0] = Int32(a[0]) &* wa &+ Int32(b[0]) &* wb
+                o[1] = Int32(a[1]) &* wa &+ Int32(b[1]) &* wb
+                o[2] = Int32(a[2]) &* wa &+ Int32(b[2]) &* wb
+            }
+        case 1:
+            for dx in 0..<width {
+                out[dx] = Int32(s[Int(o0[dx])]) &* w0[dx] &+ Int32(s[Int(o1[dx])]) &* w1[dx]
+            }
+        default:
+            for dx in 0..<width {
+                let a = s + Int(o0[dx]), b = s + Int(o1[dx])
+                let wa = w0[dx], wb = w1[dx]
+                for c in 0..<cn { out[dx * cn + c] = Int32(a[c]) &* wa &+ Int32(b[c]) &* wb }
+            }
         }
     }
 
@@ -308,7 +324,9 @@ public final class Resizer {
             let a = UnsafeRawPointer(s0 + i).loadUnaligned(as: SIMD16<Int32>.self)
             let b = UnsafeRawPointer(s1 + i).loadUnaligned(as: SIMD16<Int32>.self)
             let v = ((((a &>> 4) &* vb0) &>> 16) &+ (((b &>> 4) &* vb1) &>> 16) &+ 2) &>> 2
-            let c = v.clamped(lowerBound: lo, upperBound: hi)
+            // `replacing(with:where:)` rather than `clamped`: the latter compiled to unspecialised
+            // generic pointwiseMin/Max calls here (seen with perf).
+            let c = v.replacing(with: lo, where: v .< lo).replacing(with: hi, where: v .> hi)
             let bytes = SIMD16<UInt8>(truncatingIfNeeded: c)
             UnsafeMutableRawPointer(d + i).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
             i += 16
