@@ -90,7 +90,9 @@ struct Detect: ParsableCommand {
                 print(String(decoding: try encoder.encode(entry), as: UTF8.self))
             } else {
                 let timing = median.map { String(format: ", median %.2f ms over %d runs", $0, benchmark) } ?? ""
-                print("\(path): \(image.width)x\(image.height), \(faces.count) face(s)\(timing)")
+                let st = detector.statistics
+                print("\(path): \(image.width)x\(image.height), \(faces.count) face(s)\(timing); "
+                      + "\(st.levels) levels, candidates P-Net \(st.proposals) → R-Net \(st.refined) → O-Net \(st.faces)")
                 for (i, f) in faces.enumerated() {
                     print(String(format: "  %d: box x %.1f y %.1f w %.1f h %.1f  score %.4f  eyes (%.1f, %.1f) (%.1f, %.1f)",
                                  i, f.box.x, f.box.y, f.box.width, f.box.height, f.score,

@@ -4,12 +4,21 @@
 /// through NMS.
 ///
 /// Candidates run batched, in chunks of at most `maximumBatch`, each padded to a
-/// multiple of 16 so that the workspace sees a bounded set of shapes and, after
-/// warm-up, allocates nothing. Padding rows are zeros and their outputs are ignored
-/// (every sample of a batch is computed independently).
+/// power of two up to 16 and to a multiple of 16 above, so that the workspace sees a
+/// bounded set of shapes and, after warm-up, allocates nothing, while a frame with
+/// two candidates does not pay for sixteen. Padding rows are zeros and their outputs
+/// are ignored (every sample of a batch is computed independently).
 final class RefineStage {
-    /// The batch granularity: chunk sizes are rounded up to a multiple of this.
+    /// The batch granularity above 16: chunk sizes are rounded up to a multiple of this.
     static let batchStep = 16
+
+    /// The padded batch size for `count` candidates: 1, 2, 4, 8, 16, then multiples of 16.
+    static func paddedBatch(_ count: Int) -> Int {
+        if count > batchStep { return (count + batchStep - 1) / batchStep * batchStep }
+        var n = 1
+        while n < count { n *= 2 }
+        return n
+    }
 
     let name: String
     let network: Network
@@ -52,7 +61,7 @@ final class RefineStage {
         var start = 0
         while start < total {
             let count = min(maximumBatch, total - start)
-            let batch = (count + Self.batchStep - 1) / Self.batchStep * Self.batchStep
+            let batch = Self.paddedBatch(count)
             let input: UnsafeMutableBufferPointer<Float>
             do {
                 input = try workspace.prepare(inputShape: TensorShape(n: batch, h: size, w: size, c: 3))
