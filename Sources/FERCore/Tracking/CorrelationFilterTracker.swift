@@ -170,6 +170,9 @@ public final class CorrelationFilterTracker {
         return scaleFilter.minScale...max(scaleFilter.minScale, scaleFilter.maxScale)
     }
 
+    /// Area of the box the tracker was initialised with (scale 1).
+    public var initialArea: Double { targetWidth * targetHeight }
+
     func currentBox(scale: Double) -> TrackBox {
         let w = targetWidth * scale, h = targetHeight * scale
         return TrackBox(x: centerX - w / 2, y: centerY - h / 2, width: w, height: h)
