@@ -7,7 +7,7 @@ struct FERDemo: ParsableCommand {
         commandName: "ferdemo",
         abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
         version: FERCoreVersion.string,
-        subcommands: [Models.self],
+        subcommands: [Models.self, Track.self],
         defaultSubcommand: Models.self
     )
 }
