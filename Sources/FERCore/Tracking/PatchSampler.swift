@@ -19,22 +19,29 @@ enum PatchSampler {
         let maxX = Float(image.width - 1), maxY = Float(image.height - 1)
         let superSample = stepX > 1.5 || stepY > 1.5
         let offX = Float(stepX / 4), offY = Float(stepY / 4)
-        for oy in 0..<outHeight {
-            // Centre of output pixel oy maps to source y (pixel centres at integer + 0.5).
-            let sy = Float(y0 + (Double(oy) + 0.5) * stepY - 0.5)
-            for ox in 0..<outWidth {
-                let sx = Float(x0 + (Double(ox) + 0.5) * stepX - 0.5)
-                let o = oy * outWidth + ox
-                if superSample {
+        let taps = superSample ? 4 : 1
+        let weight = 1 / Float(taps)
+        for ch in 0..<c { (planes + ch * plane).update(repeating: 0, count: plane) }
+        let base = image.base, rowBytes = image.rowBytes, w1 = image.width - 1, h1 = image.height - 1
+        for tap in 0..<taps {
+            // No per-call arrays: the 2×2 offsets come from the tap index.
+            let ddx = superSample ? ((tap & 1) == 0 ? -offX : offX) : 0
+            let ddy = superSample ? ((tap & 2) == 0 ? -offY : offY) : 0
+            for oy in 0..<outHeight {
+                // Centre of output pixel oy maps to source y (pixel centres at integer + 0.5).
+                let sy = min(max(Float(y0 + (Double(oy) + 0.5) * stepY - 0.5) + ddy, 0), maxY)
+                let iy = Int(sy), fy = sy - Float(iy)
+                let r0 = base + iy * rowBytes, r1 = base + min(iy + 1, h1) * rowBytes
+                let outRow = oy * outWidth
+                for ox in 0..<outWidth {
+                    let sx = min(max(Float(x0 + (Double(ox) + 0.5) * stepX - 0.5) + ddx, 0), maxX)
+                    let ix = Int(sx), fx = sx - Float(ix)
+                    let a = ix * c, b = min(ix + 1, w1) * c
                     for ch in 0..<c {
-                        let v = bilinear(image, sx - offX, sy - offY, ch, maxX, maxY)
-                            + bilinear(image, sx + offX, sy - offY, ch, maxX, maxY)
-                            + bilinear(image, sx - offX, sy + offY, ch, maxX, maxY)
-                            + bilinear(image, sx + offX, sy + offY, ch, maxX, maxY)
-                        planes[ch * plane + o] = 0.25 * v
+                        let p00 = Float(r0[a + ch]), p01 = Float(r0[b + ch]), p10 = Float(r1[a + ch]), p11 = Float(r1[b + ch])
+                        let top = p00 + (p01 - p00) * fx, bottom = p10 + (p11 - p10) * fx
+                        planes[ch * plane + outRow + ox] += weight * (top + (bottom - top) * fy)
                     }
-                } else {
-                    for ch in 0..<c { planes[ch * plane + o] = bilinear(image, sx, sy, ch, maxX, maxY) }
                 }
             }
         }
