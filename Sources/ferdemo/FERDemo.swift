@@ -7,7 +7,7 @@ struct FERDemo: ParsableCommand {
         commandName: "ferdemo",
         abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
         version: FERCoreVersion.string,
-        subcommands: [Models.self, Detect.self, Classify.self, Frames.self],
+        subcommands: [Models.self, Detect.self, Classify.self, Track.self, Frames.self],
         defaultSubcommand: Models.self
     )
 }
