@@ -57,7 +57,6 @@ struct Classify: ParsableCommand {
     }
 
     func run() throws {
-        Engine.setThreads(threads)
         let pool = WorkerPool(threads: threads)
         var options = EmotionClassifier.Options()
         options.flipAveraging = flip

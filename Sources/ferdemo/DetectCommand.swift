@@ -48,7 +48,6 @@ struct Detect: ParsableCommand {
     func run() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard benchmark >= 0 else { throw ValidationError("--benchmark must be 0 or more") }
-        Engine.setThreads(threads)
         var options = FaceDetectorOptions()
         options.minimumFaceSize = minFace
         let detector: FaceDetector
