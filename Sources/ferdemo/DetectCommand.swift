@@ -5,9 +5,9 @@ import Foundation
 /// `ferdemo detect`: the MTCNN face detector on image files.
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find faces and five landmarks in images (binary PPM/PGM for now).")
+        abstract: "Find faces and five landmarks in images (JPEG, PNG, BMP, PPM, … through FFmpeg).")
 
-    @Argument(help: "Image files (P6 PPM or P5 PGM).")
+    @Argument(help: "Image files (JPEG, PNG, BMP, PPM/PGM, … anything FFmpeg decodes).")
     var images: [String]
 
     @Flag(help: "Print one JSON object per image (JSON Lines).")
@@ -16,10 +16,10 @@ struct Detect: ParsableCommand {
     @Option(help: "Smallest face to find, in pixels (the reference's default is 20).")
     var minFace: Int = 20
 
-    @Option(help: "Write an annotated copy of each image (PPM) into this directory.")
+    @Option(help: "Write an annotated copy of each image (PNG) into this directory.")
     var annotate: String?
 
-    @Option(help: "Threads for the detector and OpenBLAS.")
+    @Option(help: "Threads for the detector.")
     var threads: Int = 1
 
     @Option(help: "Time N detections per image after one warm-up call and report the median (ms).")
@@ -99,8 +99,8 @@ struct Detect: ParsableCommand {
                 }
             }
             if let annotate {
-                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".faces.ppm"
-                try ImageFiles.writePPM(ImageFiles.annotated(image, faces: faces), to: annotate + "/" + name)
+                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".faces.png"
+                try ImageFiles.write(ImageFiles.annotated(image, faces: faces), to: annotate + "/" + name)
             }
         }
     }
