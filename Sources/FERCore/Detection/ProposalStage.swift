@@ -61,13 +61,7 @@ final class ProposalStage {
             // One slot: P-Net's own loops get the whole pool.
             for l in levels.indices { scan(level: l, slot: slots[0], image: image, table: table, options: options) }
         } else {
-            pool.parallelFor(slots.count) { range in
-                for s in range {
-                    for l in self.levels.indices where self.levelSlot[l] == s {
-                        self.scan(level: l, slot: self.slots[s], image: image, table: table, options: options)
-                    }
-                }
-            }
+            pool.parallelFor(slots.count, LevelScan(stage: self, image: image, table: table, options: options))
         }
         for s in slots { if let e = s.error { throw .network(stage: "P-Net", underlying: e) } }
 
@@ -87,6 +81,21 @@ final class ProposalStage {
             for s in 1..<max(1, slotCount) where slotLoad[s] < slotLoad[best] { best = s }
             slotLoad[best] += level.width * level.height
             levelSlot.append(best)
+        }
+    }
+
+    /// The levels assigned to a range of slots, as an allocation-free pool body.
+    private struct LevelScan: ParallelBody {
+        unowned(unsafe) let stage: ProposalStage     // alive for the whole (blocking) loop
+        let image: ImageView
+        let table: UnsafePointer<Float>
+        let options: FaceDetectorOptions
+        func run(_ range: Range<Int>) {
+            for s in range {
+                for l in stage.levels.indices where stage.levelSlot[l] == s {
+                    stage.scan(level: l, slot: stage.slots[s], image: image, table: table, options: options)
+                }
+            }
         }
     }
 

@@ -72,15 +72,9 @@ final class RefineStage {
             let first = start
             let size = self.size
             candidates.withUnsafeBufferPointer { boxes in
-                pool.parallelFor(count, minimumPerThread: 8) { range in
-                    for i in range {
-                        let b = boxes[first + i]
-                        // extract_patches: [y1/H, x1/W, y2/H, x2/W] in float64, passed as float32.
-                        CropAndResize.crop(image, table: table, y1: Float(b.y1 / height), x1: Float(b.x1 / width),
-                                           y2: Float(b.y2 / height), x2: Float(b.x2 / width), size: size,
-                                           output: base + i * patch)
-                    }
-                }
+                pool.parallelFor(count, minimumPerThread: 8,
+                                 PatchCrops(boxes: boxes, first: first, image: image, table: table, width: width, height: height,
+                                            size: size, output: base, patch: patch))
             }
             if batch > count { (base + count * patch).update(repeating: 0, count: (batch - count) * patch) }
             workspace.run()
@@ -114,5 +108,26 @@ final class RefineStage {
         NonMaxSuppression.sortByScore(&candidates)
         NonMaxSuppression.suppress(&candidates, threshold: nms, mode: nmsMode, keep: &keep)
         if square { NonMaxSuppression.square(&candidates) }
+    }
+
+    /// Crops and resizes candidate patches `range` into the batch input (allocation-free pool body).
+    private struct PatchCrops: ParallelBody {
+        let boxes: UnsafeBufferPointer<Candidate>
+        let first: Int
+        let image: ImageView
+        let table: UnsafePointer<Float>
+        let width: Double, height: Double
+        let size: Int
+        let output: UnsafeMutablePointer<Float>
+        let patch: Int
+        func run(_ range: Range<Int>) {
+            for i in range {
+                let b = boxes[first + i]
+                // extract_patches: [y1/H, x1/W, y2/H, x2/W] in float64, passed as float32.
+                CropAndResize.crop(image, table: table, y1: Float(b.y1 / height), x1: Float(b.x1 / width),
+                                   y2: Float(b.y2 / height), x2: Float(b.x2 / width), size: size,
+                                   output: output + i * patch)
+            }
+        }
     }
 }
