@@ -225,6 +225,23 @@ public final class VideoReader: FrameSource {
             finished = true
             throw .badImageSize(path: path, error: error)
         }
+        // Gray pictures (gray JPEGs, PGM, gray PNG) are expanded to RGB by copying:
+        // exact, and a gray image read back through RGB→gray is unchanged.
+        if frm.pointee.format == AV_PIX_FMT_GRAY8.rawValue, let src = frm.pointee.data.0 {
+            let dst = buffer.mutableView
+            let stride = Int(frm.pointee.linesize.0)
+            for y in 0..<h {
+                let s = src + y * stride
+                let d = dst.row(y)
+                for x in 0..<w {
+                    let v = s[x]
+                    d[3 * x] = v
+                    d[3 * x + 1] = v
+                    d[3 * x + 2] = v
+                }
+            }
+            return
+        }
         // Cached: a new context is made only when the size or pixel format changes.
         scaler = sws_getCachedContext(scaler, Int32(w), Int32(h), AVPixelFormat(frm.pointee.format),
                                       Int32(w), Int32(h), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
