@@ -36,9 +36,15 @@ let package = Package(
             dependencies: ["COpenBLAS", "CV4L2"],
             path: "Sources/FERCore"
         ),
+        .systemLibrary(
+            name: "CJPEG",
+            path: "Sources/CJPEG",
+            pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]
+        ),
         .target(
             name: "FERMedia",
-            dependencies: ["FERCore", "CFFmpeg"],
+            dependencies: ["FERCore", "CFFmpeg", "CJPEG"],
             path: "Sources/FERMedia"
         ),
         .executableTarget(

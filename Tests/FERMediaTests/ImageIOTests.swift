@@ -4,16 +4,25 @@ import FERCore
 @testable import FERMedia
 
 @Suite struct ImageIOTests {
-    /// PNG and BMP are lossless: exactly cv2.imread's pixels. JPEG: the same file through
-    /// libjpeg (cv2) and FFmpeg's decoder + swscale differs by rounding and chroma filtering
-    /// (a few levels at the square's edges).
-    @Test(arguments: [("png", 0), ("bmp", 0), ("jpg", 40)])
+    /// PNG and BMP are lossless, and JPEGs are decoded by libjpeg-turbo with its defaults,
+    /// as cv2.imread does: all three give exactly cv2.imread's pixels.
+    @Test(arguments: [("png", 0), ("bmp", 0), ("jpg", 0)])
     func readsLikeOpenCV(_ ext: String, _ tolerance: Int) throws {
         let expected = try MediaPaths.expected().uint8s(ext).values
         let img = try ImageReader.read(path: MediaPaths.fixture("media/pattern.\(ext)"))
         #expect(img.width == 64 && img.height == 48 && img.format == .rgb8)
         let d = pixelDiff(img.pixels, expected)
         #expect(d.max <= tolerance, "\(ext): \(d)")
+    }
+
+    /// A truncated or corrupt JPEG is a typed error from libjpeg, never a crash.
+    @Test func corruptJPEGIsATypedError() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: MediaPaths.fixture("media/pattern.jpg")))
+        let path = MediaPaths.temporary("cut.jpg")
+        try data.prefix(40).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: MediaError.self) { try ImageReader.read(path: path) }
+        guard case .corrupt(let p, _)? = error else { Issue.record("expected .corrupt, got \(String(describing: error))"); return }
+        #expect(p == path)
     }
 
     @Test func pngRoundTripIsExact() throws {
