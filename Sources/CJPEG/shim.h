@@ -25,22 +25,30 @@ static inline void fercore_jpeg_error_exit(j_common_ptr cinfo) {
 
 static inline void fercore_jpeg_silence(j_common_ptr cinfo) { (void)cinfo; }
 
+// Shared set-up of both entry points (the setjmp itself must stay in their frames).
+static inline void fercore_jpeg_prepare(struct jpeg_decompress_struct *cinfo, struct fercore_jpeg_error *err) {
+    memset(cinfo, 0, sizeof *cinfo);
+    cinfo->err = jpeg_std_error(&err->base);
+    err->base.error_exit = fercore_jpeg_error_exit;
+    err->base.output_message = fercore_jpeg_silence;
+    err->message[0] = 0;
+}
+
+static inline int fercore_jpeg_fail(struct jpeg_decompress_struct *cinfo, struct fercore_jpeg_error *err,
+                                    char *message, size_t capacity) {
+    if (capacity > 0) { strncpy(message, err->message, capacity - 1); message[capacity - 1] = 0; }
+    jpeg_destroy_decompress(cinfo);
+    return -1;
+}
+
 /// Reads the size of a JPEG held in memory. Returns 0 on success, -1 on error
 /// (message in `message`, at most `capacity` bytes).
 static inline int fercore_jpeg_size(const uint8_t *data, size_t size, int *width, int *height,
                                     int *components, char *message, size_t capacity) {
     struct jpeg_decompress_struct cinfo;
     struct fercore_jpeg_error err;
-    memset(&cinfo, 0, sizeof cinfo);
-    cinfo.err = jpeg_std_error(&err.base);
-    err.base.error_exit = fercore_jpeg_error_exit;
-    err.base.output_message = fercore_jpeg_silence;
-    err.message[0] = 0;
-    if (setjmp(err.jump)) {
-        if (capacity > 0) { strncpy(message, err.message, capacity - 1); message[capacity - 1] = 0; }
-        jpeg_destroy_decompress(&cinfo);
-        return -1;
-    }
+    fercore_jpeg_prepare(&cinfo, &err);
+    if (setjmp(err.jump)) return fercore_jpeg_fail(&cinfo, &err, message, capacity);
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
@@ -58,16 +66,8 @@ static inline int fercore_jpeg_decode(const uint8_t *data, size_t size, uint8_t 
                                       char *message, size_t capacity) {
     struct jpeg_decompress_struct cinfo;
     struct fercore_jpeg_error err;
-    memset(&cinfo, 0, sizeof cinfo);
-    cinfo.err = jpeg_std_error(&err.base);
-    err.base.error_exit = fercore_jpeg_error_exit;
-    err.base.output_message = fercore_jpeg_silence;
-    err.message[0] = 0;
-    if (setjmp(err.jump)) {
-        if (capacity > 0) { strncpy(message, err.message, capacity - 1); message[capacity - 1] = 0; }
-        jpeg_destroy_decompress(&cinfo);
-        return -1;
-    }
+    fercore_jpeg_prepare(&cinfo, &err);
+    if (setjmp(err.jump)) return fercore_jpeg_fail(&cinfo, &err, message, capacity);
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_read_header(&cinfo, TRUE);
