@@ -18,11 +18,33 @@ struct AreaResizer {
         Float(v) < lo ? (Float(v + 1) > hi ? scale : Float(v + 1) - lo) : (Float(v + 1) > hi ? hi - Float(v) : 1)
     }
 
-    /// Resizes `image` (RGB8 or Gray8; gray is read as R = G = B) to `outWidth`×`outHeight`,
-    /// mapping each byte through `table`, and writes packed HWC RGB floats to `output`.
-    mutating func resize(_ image: ImageView, table: UnsafePointer<Float>, outWidth: Int, outHeight: Int,
-                         output: UnsafeMutablePointer<Float>) {
-        let inW = image.width, inH = image.height
+    /// Fills `normalized` (`image.width · image.height` values) with the image's pixels
+    /// mapped through `table`, as (R, G, B, 0); gray is read as R = G = B. Done once per
+    /// detection so that the pyramid's levels read floats, not bytes through the table.
+    static func normalize(_ image: ImageView, table: UnsafePointer<Float>, into normalized: UnsafeMutablePointer<SIMD4<Float>>) {
+        let w = image.width
+        for y in 0..<image.height {
+            let row = image.row(y)
+            let out = normalized + y * w
+            if image.format == .gray8 {
+                for x in 0..<w {
+                    let v = table[Int(row[x])]
+                    out[x] = SIMD4(v, v, v, 0)
+                }
+            } else {
+                for x in 0..<w {
+                    out[x] = SIMD4(table[Int(row[3 * x])], table[Int(row[3 * x + 1])], table[Int(row[3 * x + 2])], 0)
+                }
+            }
+        }
+    }
+
+    /// Resizes the normalised image (`inWidth`×`inHeight` values from ``normalize(_:table:into:)``)
+    /// to `outWidth`×`outHeight`, writing packed HWC RGB floats to `output`. The three
+    /// channels travel together in one `SIMD4`; each lane sees exactly the scalar
+    /// sequence of additions and multiplications TensorFlow's loop performs.
+    mutating func resize(_ source: UnsafePointer<SIMD4<Float>>, inWidth inW: Int, inHeight inH: Int,
+                         outWidth: Int, outHeight: Int, output: UnsafeMutablePointer<Float>) {
         guard outWidth > 0, outHeight > 0, inW > 0, inH > 0 else { return }
         let ws = Float(inW) / Float(outWidth)
         let hs = Float(inH) / Float(outHeight)
@@ -41,7 +63,6 @@ struct AreaResizer {
         }
         // C++: float scale = 1.0 / (height_scale * width_scale), a double division.
         let scale = Float(1.0 / Double(hs * ws))
-        let gray = image.format == .gray8
         xStart.withUnsafeBufferPointer { xs in
         xEnd.withUnsafeBufferPointer { xe in
         xStartScale.withUnsafeBufferPointer { xss in
@@ -52,47 +73,25 @@ struct AreaResizer {
                 let yEnd = Int(hi.rounded(.up))
                 let out = output + y * outWidth * 3
                 for x in 0..<outWidth {
-                    let s = xs[x], e = xe[x], ss = xss[x], es = xes[x]
-                    var sum0: Float = 0, sum1: Float = 0, sum2: Float = 0
+                    let s = xs[x], e = xe[x]
+                    let ss = SIMD4<Float>(repeating: xss[x]), es = SIMD4<Float>(repeating: xes[x])
+                    let first = min(inW - 1, max(0, s)), last = min(inW - 1, max(0, e - 1))
+                    var sum = SIMD4<Float>(repeating: 0)
                     for i in yStart..<yEnd {
-                        let ys = Self.weight(i, lo, hi, hs)
-                        let row = image.row(min(inH - 1, max(0, i)))
-                        if gray {
-                            var sy = table[Int(row[min(inW - 1, max(0, s))])] * ss
-                            if s + 1 != e {
-                                var c = s + 1
-                                while c < e - 1 { sy += table[Int(row[min(inW - 1, c)])]; c += 1 }
-                                sy += table[Int(row[min(inW - 1, max(0, e - 1))])] * es
-                            }
-                            sum0 += sy * ys
-                        } else {
-                            var p = 3 * min(inW - 1, max(0, s))
-                            var sy0 = table[Int(row[p])] * ss
-                            var sy1 = table[Int(row[p + 1])] * ss
-                            var sy2 = table[Int(row[p + 2])] * ss
-                            if s + 1 != e {
-                                var c = s + 1
-                                while c < e - 1 {
-                                    p = 3 * min(inW - 1, c)
-                                    sy0 += table[Int(row[p])]
-                                    sy1 += table[Int(row[p + 1])]
-                                    sy2 += table[Int(row[p + 2])]
-                                    c += 1
-                                }
-                                p = 3 * min(inW - 1, max(0, e - 1))
-                                sy0 += table[Int(row[p])] * es
-                                sy1 += table[Int(row[p + 1])] * es
-                                sy2 += table[Int(row[p + 2])] * es
-                            }
-                            sum0 += sy0 * ys
-                            sum1 += sy1 * ys
-                            sum2 += sy2 * ys
+                        let ys = SIMD4<Float>(repeating: Self.weight(i, lo, hi, hs))
+                        let row = source + min(inH - 1, max(0, i)) * inW
+                        var sy = row[first] * ss
+                        if s + 1 != e {
+                            var c = s + 1
+                            while c < e - 1 { sy += row[min(inW - 1, c)]; c += 1 }
+                            sy += row[last] * es
                         }
+                        sum += sy * ys
                     }
-                    if gray { sum1 = sum0; sum2 = sum0 }
-                    out[3 * x] = sum0 * scale
-                    out[3 * x + 1] = sum1 * scale
-                    out[3 * x + 2] = sum2 * scale
+                    let v = sum * scale
+                    out[3 * x] = v[0]
+                    out[3 * x + 1] = v[1]
+                    out[3 * x + 2] = v[2]
                 }
             }
         }}}}

@@ -33,6 +33,11 @@ final class ProposalStage {
     private var slotLoad: [Int] = []
     private var results: [LevelCandidates] = []
     private var keep: [Bool] = []
+    /// The whole image normalised to floats, once per call (``AreaResizer/normalize(_:table:into:)``).
+    private var normalized: UnsafeMutablePointer<SIMD4<Float>> = .allocate(capacity: 1)
+    private var normalizedCapacity = 1
+
+    deinit { normalized.deallocate() }
 
     init(network: Network, pool: WorkerPool) throws(DetectionError) {
         guard let b = network.outputNames.firstIndex(of: "bbox"), let p = network.outputNames.firstIndex(of: "prob") else {
@@ -53,6 +58,13 @@ final class ProposalStage {
         ImagePyramid.build(width: image.width, height: image.height, minimumFaceSize: options.minimumFaceSize,
                            scaleFactor: options.scaleFactor, into: &levels)
         guard !levels.isEmpty else { return }
+        let pixels = image.width * image.height
+        if pixels > normalizedCapacity {
+            normalized.deallocate()
+            normalized = .allocate(capacity: pixels)
+            normalizedCapacity = pixels
+        }
+        AreaResizer.normalize(image, table: table, into: normalized)
         while results.count < levels.count { results.append(LevelCandidates()) }
         assignLevels(slotCount: slots.count)
         for s in slots { s.error = nil }
@@ -112,7 +124,8 @@ final class ProposalStage {
             return
         }
         guard let base = input.baseAddress else { return }
-        slot.resizer.resize(image, table: table, outWidth: level.width, outHeight: level.height, output: base)
+        slot.resizer.resize(normalized, inWidth: image.width, inHeight: image.height,
+                            outWidth: level.width, outHeight: level.height, output: base)
         slot.workspace.run()
         let bbox = slot.workspace.output(bboxIndex)
         let prob = slot.workspace.output(probIndex)

@@ -60,11 +60,13 @@ struct FaceDetectorGoldenTests {
             let (shape, golden) = try file.floats("astronaut.level\(k)")
             #expect(shape == [levels[k].height, levels[k].width, 3])
             var ours = [Float](repeating: 0, count: golden.count)
-            image.withView { v in
-                ours.withUnsafeMutableBufferPointer { out in
-                    guard let base = out.baseAddress else { return }
-                    resizer.resize(v, table: table, outWidth: levels[k].width, outHeight: levels[k].height, output: base)
-                }
+            let normalized = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: image.width * image.height)
+            defer { normalized.deallocate() }
+            image.withView { v in AreaResizer.normalize(v, table: table, into: normalized) }
+            ours.withUnsafeMutableBufferPointer { out in
+                guard let base = out.baseAddress else { return }
+                resizer.resize(normalized, inWidth: image.width, inHeight: image.height,
+                               outWidth: levels[k].width, outHeight: levels[k].height, output: base)
             }
             // Same float operations in the same order as resize_area_op.cc: equal up to
             // a few ulps of values in [-1, 1] (TensorFlow may fuse multiply-adds).
