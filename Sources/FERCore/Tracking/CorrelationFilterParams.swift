@@ -52,6 +52,14 @@ public struct CorrelationFilterParams: Sendable, Equatable {
     public var scaleModelMaxArea: Double = 512
     /// Scale filter learning rate. OpenCV `scale_lr` 0.025.
     public var scaleLearningRate: Float = 0.025
+    /// The model (filter, channel weights, colour model, mask, scale filter) is updated on every
+    /// `modelUpdateInterval`-th tracked frame, with the learning rates compounded to
+    /// `1 − (1 − rate)^interval` so the memory in frames stays the same. OpenCV updates every
+    /// frame (1).
+    public var modelUpdateInterval: Int = 1
+    /// The scale filter searches scales on every `scaleEstimationInterval`-th frame (the scale
+    /// is kept in between). OpenCV: every frame (1).
+    public var scaleEstimationInterval: Int = 1
     /// Peak-to-sidelobe ratio below which ``CorrelationFilterTracker/isLost`` is true and the model
     /// is not updated. Bolme et al. (CVPR 2010) report PSR 20–60 when tracking well and < 7 on
     /// failure; on our 40×40 responses a tracked face scores 8–30 and a lost one 2–5, so 5.
@@ -84,6 +92,12 @@ public struct CorrelationFilterParams: Sendable, Equatable {
         }
         guard labelSigma > 0, scaleSigmaFactor > 0, scaleModelMaxArea >= 16 else {
             throw bad("labelSigma/scaleSigmaFactor/scaleModelMaxArea", labelSigma, "must be positive (scaleModelMaxArea ≥ 16)")
+        }
+        guard modelUpdateInterval >= 1, modelUpdateInterval <= 100 else {
+            throw bad("modelUpdateInterval", Double(modelUpdateInterval), "must be 1…100")
+        }
+        guard scaleEstimationInterval >= 1, scaleEstimationInterval <= 100 else {
+            throw bad("scaleEstimationInterval", Double(scaleEstimationInterval), "must be 1…100")
         }
         guard psrExclusion >= 0 else { throw bad("psrExclusion", Double(psrExclusion), "must be ≥ 0") }
     }

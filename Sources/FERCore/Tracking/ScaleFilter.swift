@@ -22,12 +22,13 @@ final class ScaleFilter {
     private let labelRe: [Float], labelIm: [Float]
     private let cosTable: UnsafeMutablePointer<Float>, sinTable: UnsafeMutablePointer<Float> // [k][n]
     private let samples: UnsafeMutablePointer<Float>  // [scale][dimension]
-    private let fRe: UnsafeMutablePointer<Float>, fIm: UnsafeMutablePointer<Float> // [d][k]
+    private let fRe: UnsafeMutablePointer<Float>, fIm: UnsafeMutablePointer<Float> // [k][d]
     private let numRe: UnsafeMutablePointer<Float>, numIm: UnsafeMutablePointer<Float>
     private let den: UnsafeMutablePointer<Float>
     private let spectrumRe: UnsafeMutablePointer<Float>, spectrumIm: UnsafeMutablePointer<Float>
     private let patch: UnsafeMutablePointer<Float>
     private let hog: HOGFeatures
+    private let sampler: PatchSampler
     private let hogChannels = HOGFeatures.channelCount
 
     /// - Parameters:
@@ -96,6 +97,7 @@ final class ScaleFilter {
         spectrumIm.initialize(repeating: 0, count: frequencies)
         patch.initialize(repeating: 0, count: modelWidth * modelHeight * 3)
         hog = HOGFeatures(cellSize: params.cellSize, clip: params.hogClip, maxCellsX: cellsX, maxCellsY: cellsY)
+        sampler = PatchSampler(maxWidth: modelWidth)
     }
 
     deinit {
@@ -108,7 +110,7 @@ final class ScaleFilter {
             let f = currentScale * factors[s]
             // OpenCV truncates the patch size to whole pixels (at least 1).
             let w = max(1, floor(f * baseWidth)), h = max(1, floor(f * baseHeight))
-            PatchSampler.sample(image, centerX: cx, centerY: cy, srcWidth: w, srcHeight: h,
+            sampler.sample(image, centerX: cx, centerY: cy, srcWidth: w, srcHeight: h,
                                 outWidth: modelWidth, outHeight: modelHeight, into: patch)
             let out = samples + s * dimension
             hog.compute(planes: patch, channels: image.channels, width: modelWidth, height: modelHeight,
@@ -116,17 +118,18 @@ final class ScaleFilter {
             let wgt = window[s]
             for d in 0..<dimension { out[d] *= wgt }
         }
-        for d in 0..<dimension {
+        // Spectra laid out [k][d]: the inner loop runs over contiguous feature dimensions and vectorises.
+        fRe.update(repeating: 0, count: dimension * frequencies)
+        fIm.update(repeating: 0, count: dimension * frequencies)
+        for n in 0..<scales {
+            let v = samples + n * dimension
             for k in 0..<frequencies {
-                var sr: Float = 0, si: Float = 0
-                let ct = cosTable + k * scales, st = sinTable + k * scales
-                for n in 0..<scales {
-                    let v = samples[n * dimension + d]
-                    sr += v * ct[n]
-                    si += v * st[n]
+                let c = cosTable[k * scales + n], sn = sinTable[k * scales + n]
+                let re = fRe + k * dimension, im = fIm + k * dimension
+                for d in 0..<dimension {
+                    re[d] += v[d] * c
+                    im[d] += v[d] * sn
                 }
-                fRe[d * frequencies + k] = sr
-                fIm[d * frequencies + k] = si
             }
         }
     }
@@ -135,18 +138,20 @@ final class ScaleFilter {
     func update(_ image: ImageView, cx: Double, cy: Double, rate: Float? = nil) {
         let lr = rate ?? learningRate
         computeSpectrum(image, cx: cx, cy: cy)
-        for k in 0..<frequencies { den[k] *= (1 - lr) }
-        for d in 0..<dimension {
-            for k in 0..<frequencies {
-                let i = d * frequencies + k
-                let fr = fRe[i], fi = fIm[i]
+        for k in 0..<frequencies {
+            let yr = labelRe[k], yi = labelIm[k]
+            var energy: Float = 0
+            let o = k * dimension
+            for d in 0..<dimension {
+                let fr = fRe[o + d], fi = fIm[o + d]
                 // num = Y · conj(F)
-                let nr = labelRe[k] * fr + labelIm[k] * fi
-                let ni = labelIm[k] * fr - labelRe[k] * fi
-                numRe[i] = (1 - lr) * numRe[i] + lr * nr
-                numIm[i] = (1 - lr) * numIm[i] + lr * ni
-                den[k] += lr * (fr * fr + fi * fi)
+                let nr = yr * fr + yi * fi
+                let ni = yi * fr - yr * fi
+                numRe[o + d] = (1 - lr) * numRe[o + d] + lr * nr
+                numIm[o + d] = (1 - lr) * numIm[o + d] + lr * ni
+                energy += fr * fr + fi * fi
             }
+            den[k] = (1 - lr) * den[k] + lr * energy
         }
     }
 
@@ -161,8 +166,9 @@ final class ScaleFilter {
         // Response spectrum R[k] = Σ_d F[d][k]·num[d][k] / (den[k] + 0.01) (OpenCV DSST::getScale).
         for k in 0..<frequencies {
             var rr: Float = 0, ri: Float = 0
+            let o = k * dimension
             for d in 0..<dimension {
-                let i = d * frequencies + k
+                let i = o + d
                 rr += fRe[i] * numRe[i] - fIm[i] * numIm[i]
                 ri += fRe[i] * numIm[i] + fIm[i] * numRe[i]
             }
