@@ -69,7 +69,8 @@ def run_ours(ferdemo, folder, init):
     out = subprocess.run([ferdemo, "track", "--input", folder, "--init-box", ",".join("%.2f" % v for v in init),
                           "--csv", csv, "--timing"], capture_output=True, text=True, check=True).stdout
     ms = float(out.split("median")[1].split()[0])
-    cpu = float(out.split("cpu_median")[1].split()[0]) if "cpu_median" in out else ms
+    cpu = float(out.split("cpu_median")[1].split()[0])
+    cpu_mean = float(out.split("cpu_mean")[1].split()[0])
     pred = {}
     for line in open(csv).read().splitlines()[1:]:
         fr, tid, x, y, w, h, conf = line.split(",")

@@ -135,8 +135,8 @@ public final class CorrelationFilterTracker {
         centerX = min(max(centerX + dx * step, 0), Double(frameWidth - 1))
         centerY = min(max(centerY + dy * step, 0), Double(frameHeight - 1))
         frameCounter += 1
-        let newScale = frameCounter % params.scaleEstimationInterval == 0
-            ? scaleFilter.estimate(frame, cx: centerX, cy: centerY) : scaleFilter.currentScale
+        let estimated = frameCounter % params.scaleEstimationInterval == 0
+        let newScale = estimated ? scaleFilter.estimate(frame, cx: centerX, cy: centerY) : scaleFilter.currentScale
         let box = currentBox(scale: newScale)
         let lost = !(psr >= params.psrThreshold)
         if !lost {
@@ -148,7 +148,8 @@ public final class CorrelationFilterTracker {
                 learn(frame, box: box, scale: newScale, rate: Float(compound(Double(params.filterLearningRate))),
                       weightsRate: Float(compound(Double(params.weightsLearningRate))),
                       histogramRate: compound(params.histogramLearningRate))
-                scaleFilter.update(frame, cx: centerX, cy: centerY, rate: Float(compound(Double(params.scaleLearningRate))))
+                scaleFilter.update(frame, cx: centerX, cy: centerY, rate: Float(compound(Double(params.scaleLearningRate))),
+                                   sameFrame: estimated)
                 framesSinceLearn = 0
             }
         }
