@@ -44,10 +44,12 @@ struct Track: ParsableCommand {
         var times: [Double] = []
         var cpuTimes: [Double] = []
         var frameIndex = 1
+        var faces: [TrackedFace] = []
+        faces.reserveCapacity(16)
         while try source.next(into: &image) {
             let start = DispatchTime.now().uptimeNanoseconds
             let cpuStart = Self.threadCPUMilliseconds()
-            let faces = try image.withView { (v) throws(TrackingError) in try tracker.update(frame: v) }
+            try image.withView { (v) throws(TrackingError) in try tracker.update(frame: v, into: &faces) }
             cpuTimes.append(Self.threadCPUMilliseconds() - cpuStart)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             record(frameIndex, faces)
