@@ -21,7 +21,7 @@ final class HOGFeatures {
     private let energy: UnsafeMutablePointer<Float> // 1 per cell
     // Row work: per pixel of one row, the gradient magnitude, lower orientation bin and the
     // weight of the upper bin; per column, the two cells it splits into and their weights.
-    private let rowMag: UnsafeMutablePointer<Float>, rowBin: UnsafeMutablePointer<Int32>, rowFrac: UnsafeMutablePointer<Float>
+    private let rowMag: UnsafeMutablePointer<Float>, rowBin: UnsafeMutablePointer<Float>, rowFrac: UnsafeMutablePointer<Float>
     private let colCell0: UnsafeMutablePointer<Int32>, colCell1: UnsafeMutablePointer<Int32>
     private let colW0: UnsafeMutablePointer<Float>, colW1: UnsafeMutablePointer<Float>
 
@@ -39,15 +39,15 @@ final class HOGFeatures {
         rowMag = .allocate(capacity: maxWidth); rowBin = .allocate(capacity: maxWidth); rowFrac = .allocate(capacity: maxWidth)
         colCell0 = .allocate(capacity: maxWidth); colCell1 = .allocate(capacity: maxWidth)
         colW0 = .allocate(capacity: maxWidth); colW1 = .allocate(capacity: maxWidth)
-        for p in [rowMag, rowFrac, colW0, colW1] { p.initialize(repeating: 0, count: maxWidth) }
-        for p in [rowBin, colCell0, colCell1] { p.initialize(repeating: 0, count: maxWidth) }
+        for p in [rowMag, rowBin, rowFrac, colW0, colW1] { p.initialize(repeating: 0, count: maxWidth) }
+        for p in [colCell0, colCell1] { p.initialize(repeating: 0, count: maxWidth) }
     }
 
     deinit {
         hist.deallocate()
         energy.deallocate()
-        for p in [rowMag, rowFrac, colW0, colW1] { p.deallocate() }
-        for p in [rowBin, colCell0, colCell1] { p.deallocate() }
+        for p in [rowMag, rowBin, rowFrac, colW0, colW1] { p.deallocate() }
+        for p in [colCell0, colCell1] { p.deallocate() }
     }
 
     /// Computes features of `planes` (`channels` planes of `width × height`, values 0…255) into
@@ -83,7 +83,7 @@ final class HOGFeatures {
             let rowA = hist + min(max(cy0, 0), cy - 1) * cx * 18, rowB = hist + min(max(cy0 + 1, 0), cy - 1) * cx * 18
             for x in 0..<width {
                 let mag = rowMag[x]
-                let b0 = Int(rowBin[x]), b1 = b0 == 17 ? 0 : b0 + 1
+                let b0 = Int(rowBin[x]), b1 = b0 == 17 ? 0 : b0 + 1 // rowBin holds whole numbers 0…17
                 let wb1 = rowFrac[x], wb0 = 1 - wb1
                 let m0 = mag * wb0, m1 = mag * wb1
                 let c0 = Int(colCell0[x]) * 18, c1 = Int(colCell1[x]) * 18
@@ -151,7 +151,19 @@ final class HOGFeatures {
     /// orientation bins and the fraction towards the upper one. Branch-free so it vectorises.
     private func gradientRow(_ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
                              y: Int, ym: Int, yp: Int, binScale: Float) {
-        for x in 0..<width {
+        HOGFeatures.gradientRow(planes, channels: channels, plane: plane, width: width, y: y, ym: ym, yp: yp,
+                                binScale: binScale, mag: rowMag, bin: rowBin, frac: rowFrac)
+    }
+
+    // Static, with the outputs as parameters: no `self` reloads in the loop, so it vectorises.
+    private static func gradientRow(_ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
+                                    y: Int, ym: Int, yp: Int, binScale: Float,
+                                    mag: UnsafeMutablePointer<Float>, bin: UnsafeMutablePointer<Float>,
+                                    frac: UnsafeMutablePointer<Float>) {
+        // Border columns replicate (one-sided differences); the interior runs without index
+        // clamps, per channel count, so the compiler vectorises it.
+        for side in 0..<2 {
+            let x = side == 0 ? 0 : width - 1
             let xm = x > 0 ? x - 1 : 0, xp = x + 1 < width ? x + 1 : width - 1
             var gx: Float = 0, gy: Float = 0, best: Float = -1
             for ch in 0..<channels {
@@ -159,21 +171,48 @@ final class HOGFeatures {
                 let dx = p[y * width + xp] - p[y * width + xm]
                 let dy = p[yp * width + x] - p[ym * width + x]
                 let m = dx * dx + dy * dy
-                let take = m > best
-                best = take ? m : best
-                gx = take ? dx : gx
-                gy = take ? dy : gy
+                if m > best { best = m; gx = dx; gy = dy }
             }
-            var angle = HOGFeatures.fastAtan2(gy, gx)
-            angle = angle < 0 ? angle + 2 * Float.pi : angle
-            let fb = angle * binScale
-            var b0 = Int32(fb)
-            let frac = fb - Float(b0)
-            b0 = b0 >= 18 ? b0 - 18 : b0
-            rowMag[x] = best.squareRoot()
-            rowBin[x] = b0
-            rowFrac[x] = frac
+            store(x, gx, gy, best, binScale, mag, bin, frac)
         }
+        guard width > 2 else { return }
+        let c0 = planes + y * width, u0 = planes + ym * width, d0 = planes + yp * width
+        if channels == 3 {
+            let c1 = c0 + plane, u1 = u0 + plane, d1 = d0 + plane
+            let c2 = c1 + plane, u2 = u1 + plane, d2 = d1 + plane
+            for x in 1..<(width - 1) {
+                var gx = c0[x &+ 1] - c0[x &- 1], gy = d0[x] - u0[x]
+                var best = gx * gx + gy * gy
+                let gx1 = c1[x &+ 1] - c1[x &- 1], gy1 = d1[x] - u1[x], m1 = gx1 * gx1 + gy1 * gy1
+                let t1 = m1 > best
+                best = t1 ? m1 : best; gx = t1 ? gx1 : gx; gy = t1 ? gy1 : gy
+                let gx2 = c2[x &+ 1] - c2[x &- 1], gy2 = d2[x] - u2[x], m2 = gx2 * gx2 + gy2 * gy2
+                let t2 = m2 > best
+                best = t2 ? m2 : best; gx = t2 ? gx2 : gx; gy = t2 ? gy2 : gy
+                store(x, gx, gy, best, binScale, mag, bin, frac)
+            }
+        } else {
+            for x in 1..<(width - 1) {
+                let gx = c0[x &+ 1] - c0[x &- 1], gy = d0[x] - u0[x]
+                store(x, gx, gy, gx * gx + gy * gy, binScale, mag, bin, frac)
+            }
+        }
+    }
+
+    @inline(__always)
+    private static func store(_ x: Int, _ gx: Float, _ gy: Float, _ energy: Float, _ binScale: Float,
+                              _ rowMag: UnsafeMutablePointer<Float>, _ rowBin: UnsafeMutablePointer<Float>,
+                              _ rowFrac: UnsafeMutablePointer<Float>) {
+        var angle = HOGFeatures.fastAtan2(gy, gx)
+        angle = angle < 0 ? angle + 2 * Float.pi : angle
+        let fb = angle * binScale
+        // The bin stays a Float here (a checked Float→Int conversion would stop vectorisation).
+        var b0 = fb.rounded(.towardZero)
+        let frac = fb - b0
+        b0 = b0 >= 18 ? b0 - 18 : b0
+        rowMag[x] = energy.squareRoot()
+        rowBin[x] = b0
+        rowFrac[x] = frac
     }
 
     /// atan2 with a polynomial arctangent (max error ≈ 1e-4 rad, far below the 20° bin width).

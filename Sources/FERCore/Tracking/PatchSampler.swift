@@ -65,24 +65,52 @@ final class PatchSampler {
         let base = image.base, rowBytes = image.rowBytes
         for oy in 0..<outHeight {
             let outRow = oy * outWidth
-            for ch in 0..<c { (planes + ch * plane + outRow).update(repeating: 0, count: outWidth) }
+            // The (up to) two vertical taps: their source rows and fractions.
+            var rows0 = (base, base), rows1 = (base, base), fys: (Float, Float) = (0, 0)
+            // A 4-byte load of the last pixel of a row reads the next row's first byte: fine unless
+            // that row is the image's last.
+            var wideLoads = true
             for ty in 0..<taps {
                 let ddy: Float = superSample ? (ty == 0 ? -offY : offY) : 0
                 let sy = min(max(Float(y0 + (Double(oy) + 0.5) * stepY - 0.5) + ddy, 0), maxY)
-                let iy = Int(sy), fy = sy - Float(iy)
+                let iy = Int(sy)
+                wideLoads = wideLoads && iy + 1 < h1
                 let r0 = base + iy * rowBytes, r1 = base + min(iy + 1, h1) * rowBytes
-                for tx in 0..<taps {
-                    let la = left + tx * maxWidth, ra = right + tx * maxWidth, fa = fraction + tx * maxWidth
-                    if c == 3 {
-                        let p0 = planes + outRow, p1 = p0 + plane, p2 = p1 + plane
-                        for ox in 0..<outWidth {
-                            let a = Int(la[ox]), b = Int(ra[ox]), fx = fa[ox]
-                            p0[ox] += weight * PatchSampler.lerp2(r0[a], r0[b], r1[a], r1[b], fx, fy)
-                            p1[ox] += weight * PatchSampler.lerp2(r0[a + 1], r0[b + 1], r1[a + 1], r1[b + 1], fx, fy)
-                            p2[ox] += weight * PatchSampler.lerp2(r0[a + 2], r0[b + 2], r1[a + 2], r1[b + 2], fx, fy)
+                if ty == 0 { rows0.0 = r0; rows1.0 = r1; fys.0 = sy - Float(iy) } else { rows0.1 = r0; rows1.1 = r1; fys.1 = sy - Float(iy) }
+            }
+            if c == 3 {
+                // All taps of one output pixel accumulate in a register, RGB as one SIMD4 lane set.
+                let p0 = planes + outRow, p1 = p0 + plane, p2 = p1 + plane
+                for ox in 0..<outWidth {
+                    var acc = SIMD4<Float>(repeating: 0)
+                    for ty in 0..<taps {
+                        let r0 = ty == 0 ? rows0.0 : rows0.1, r1 = ty == 0 ? rows1.0 : rows1.1
+                        let fy = ty == 0 ? fys.0 : fys.1
+                        for tx in 0..<taps {
+                            let a = Int(left[tx * maxWidth + ox]), b = Int(right[tx * maxWidth + ox])
+                            let fx = fraction[tx * maxWidth + ox]
+                            let q00 = wideLoads ? PatchSampler.rgbx(r0, a) : PatchSampler.rgb(r0, a)
+                            let q01 = wideLoads ? PatchSampler.rgbx(r0, b) : PatchSampler.rgb(r0, b)
+                            let q10 = wideLoads ? PatchSampler.rgbx(r1, a) : PatchSampler.rgb(r1, a)
+                            let q11 = wideLoads ? PatchSampler.rgbx(r1, b) : PatchSampler.rgb(r1, b)
+                            let top = q00 + (q01 - q00) * fx
+                            let bottom = q10 + (q11 - q10) * fx
+                            acc += top + (bottom - top) * fy
                         }
-                    } else {
-                        let p0 = planes + outRow
+                    }
+                    acc *= weight
+                    p0[ox] = acc[0]
+                    p1[ox] = acc[1]
+                    p2[ox] = acc[2]
+                }
+            } else {
+                let p0 = planes + outRow
+                p0.update(repeating: 0, count: outWidth)
+                for ty in 0..<taps {
+                    let r0 = ty == 0 ? rows0.0 : rows0.1, r1 = ty == 0 ? rows1.0 : rows1.1
+                    let fy = ty == 0 ? fys.0 : fys.1
+                    for tx in 0..<taps {
+                        let la = left + tx * maxWidth, ra = right + tx * maxWidth, fa = fraction + tx * maxWidth
                         for ox in 0..<outWidth {
                             let a = Int(la[ox]), b = Int(ra[ox])
                             p0[ox] += weight * PatchSampler.lerp2(r0[a], r0[b], r1[a], r1[b], fa[ox], fy)
@@ -91,6 +119,18 @@ final class PatchSampler {
                 }
             }
         }
+    }
+
+    /// The pixel at `offset` as one 4-byte load (the 4th lane is the next byte, ignored).
+    @inline(__always)
+    private static func rgbx(_ row: UnsafePointer<UInt8>, _ offset: Int) -> SIMD4<Float> {
+        let v = UnsafeRawPointer(row).loadUnaligned(fromByteOffset: offset, as: SIMD4<UInt8>.self)
+        return SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: v))
+    }
+
+    @inline(__always)
+    private static func rgb(_ row: UnsafePointer<UInt8>, _ offset: Int) -> SIMD4<Float> {
+        SIMD4(Float(row[offset]), Float(row[offset + 1]), Float(row[offset + 2]), 0)
     }
 
     @inline(__always)
