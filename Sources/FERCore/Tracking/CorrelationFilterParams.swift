@@ -9,7 +9,7 @@ public struct CorrelationFilterParams: Sendable, Equatable {
     /// OpenCV uses 200 (50×50 HOG cells); we default to 100 (25×25 cells, a 5²-point FFT): a
     /// quarter of the work per frame for the 3 ms budget. Faces are ~100 px, so the padded
     /// template (~4× the face) is still sampled at ~1/4 resolution, as OpenCV's is at 200 px for
-    /// an 200 px face. At 96 the rotation family falls to OpenCV's AUC; at 160 it is 0.01–0.07
+    /// a 200 px face. At 96 the rotation family falls to OpenCV's AUC; at 160 it is 0.01–0.07
     /// higher per family, 3× slower (see Docs/Accuracy.md, Tracking).
     public var templateSize: Double = 100
     /// HOG cell size in pixels (OpenCV: 4 for targets larger than 1600 px², smaller for tiny targets;
@@ -43,7 +43,7 @@ public struct CorrelationFilterParams: Sendable, Equatable {
     public var backgroundRatio: Int = 2
     /// Iterations of the segmentation's spatial regularisation (Kristan et al., ACCV 2014).
     /// OpenCV iterates until the log-likelihood changes by < 0.1, at most 50 times; we cap at 8
-    /// (it converges in a handful of iterations on a 40×40 grid) to bound the time per frame.
+    /// (it converges in a handful of iterations on a 25×25 grid) to bound the time per frame.
     public var segmentationIterations: Int = 8
     /// Scales searched by the DSST scale filter. OpenCV `number_of_scales` 33 (must be odd). 17
     /// (same step) cost 0.3 AUC on the scale family, so the 33 stay; `update` reuses the samples
@@ -69,7 +69,8 @@ public struct CorrelationFilterParams: Sendable, Equatable {
     public var scaleEstimationInterval: Int = 1
     /// Peak-to-sidelobe ratio below which ``CorrelationFilterTracker/isLost`` is true and the model
     /// is not updated. Bolme et al. (CVPR 2010) report PSR 20–60 when tracking well and < 7 on
-    /// failure; on our 40×40 responses a tracked face scores 8–30 and a lost one 2–5, so 5.
+    /// failure; on our 25×25 responses a tracked face scores 10–35 (generated sequences) and a lost
+    /// one 2–5, so 5.
     /// (OpenCV's `psr_threshold` 0.035 thresholds the raw peak instead.)
     public var psrThreshold: Float = 5
     /// Sidelobe exclusion half-width around the peak for the PSR, in cells (Bolme et al.: 11×11 px
