@@ -81,8 +81,22 @@ public final class FaceTracker {
     public var faces: [TrackedFace] { tracks.map(\.face) }
 
     /// Advances every track to `frame`; ends tracks lost for too long. Returns the faces.
+    /// (Builds a new array per call; ``update(frame:into:)`` reuses the caller's instead.)
     @discardableResult
     public func update(frame: ImageView) throws(TrackingError) -> [TrackedFace] {
+        try advance(frame: frame)
+        return faces
+    }
+
+    /// As ``update(frame:)``, but writes the faces into `faces` (cleared first, its capacity
+    /// kept): after warm-up (same or fewer faces than before) a call allocates nothing.
+    public func update(frame: ImageView, into faces: inout [TrackedFace]) throws(TrackingError) {
+        try advance(frame: frame)
+        faces.removeAll(keepingCapacity: true)
+        for t in tracks { faces.append(t.face) }
+    }
+
+    private func advance(frame: ImageView) throws(TrackingError) {
         for t in tracks {
             let r = try t.tracker.update(frame: frame)
             t.face.box = r.box
@@ -90,8 +104,8 @@ public final class FaceTracker {
             t.face.isLost = r.isLost
             t.lostFrames = r.isLost ? t.lostFrames + 1 : 0
         }
-        tracks.removeAll { $0.lostFrames >= params.maxLostFrames }
-        return faces
+        let limit = params.maxLostFrames
+        if tracks.contains(where: { $0.lostFrames >= limit }) { tracks.removeAll { $0.lostFrames >= limit } }
     }
 
     /// Associates `detections` (faces found in `frame`) with the tracks; see the type's summary.
