@@ -24,6 +24,10 @@ let package = Package(
             pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]
         ),
+        .systemLibrary(
+            name: "CSDL2",
+            path: "Sources/CSDL2"
+        ),
         .target(
             name: "FERCore",
             dependencies: ["COpenBLAS", "CV4L2"],
@@ -33,6 +37,7 @@ let package = Package(
             name: "ferdemo",
             dependencies: [
                 "FERCore",
+                "CSDL2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/ferdemo"
