@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "FERCore", targets: ["FERCore"]),
+        .library(name: "FERMedia", targets: ["FERMedia"]),
         .executable(name: "ferdemo", targets: ["ferdemo"]),
     ],
     dependencies: [
@@ -28,15 +29,27 @@ let package = Package(
             name: "CSDL2",
             path: "Sources/CSDL2"
         ),
+        .systemLibrary(
+            name: "CFFmpeg",
+            path: "Sources/CFFmpeg",
+            pkgConfig: "libavformat",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+        ),
         .target(
             name: "FERCore",
             dependencies: ["COpenBLAS", "CV4L2"],
             path: "Sources/FERCore"
         ),
+        .target(
+            name: "FERMedia",
+            dependencies: ["FERCore", "CFFmpeg"],
+            path: "Sources/FERMedia"
+        ),
         .executableTarget(
             name: "ferdemo",
             dependencies: [
                 "FERCore",
+                "FERMedia",
                 "CSDL2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -46,6 +59,11 @@ let package = Package(
             name: "FERCoreTests",
             dependencies: ["FERCore"],
             path: "Tests/FERCoreTests"
+        ),
+        .testTarget(
+            name: "FERMediaTests",
+            dependencies: ["FERMedia", "FERCore"],
+            path: "Tests/FERMediaTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,16 +1,39 @@
 #ifndef FERCORE_CV4L2_SHIM_H
 #define FERCORE_CV4L2_SHIM_H
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <linux/videodev2.h>
 #include <libv4l2.h>
 
-// The VIDIOC_* request codes are function-like macros that Swift cannot import;
-// these wrappers expose the ones FERCore needs (the capture code grows this list).
+// The VIDIOC_* request codes and v4l2_fourcc are function-like macros that Swift cannot
+// import; these wrappers expose the ones FERCore needs.
 static inline unsigned long fercore_vidioc_querycap(void) { return VIDIOC_QUERYCAP; }
+static inline unsigned long fercore_vidioc_enum_fmt(void) { return VIDIOC_ENUM_FMT; }
+static inline unsigned long fercore_vidioc_enum_framesizes(void) { return VIDIOC_ENUM_FRAMESIZES; }
+static inline unsigned long fercore_vidioc_enum_frameintervals(void) { return VIDIOC_ENUM_FRAMEINTERVALS; }
+static inline unsigned long fercore_vidioc_s_fmt(void) { return VIDIOC_S_FMT; }
+static inline unsigned long fercore_vidioc_s_parm(void) { return VIDIOC_S_PARM; }
+static inline unsigned long fercore_vidioc_reqbufs(void) { return VIDIOC_REQBUFS; }
+static inline unsigned long fercore_vidioc_querybuf(void) { return VIDIOC_QUERYBUF; }
+static inline unsigned long fercore_vidioc_qbuf(void) { return VIDIOC_QBUF; }
+static inline unsigned long fercore_vidioc_dqbuf(void) { return VIDIOC_DQBUF; }
+static inline unsigned long fercore_vidioc_streamon(void) { return VIDIOC_STREAMON; }
+static inline unsigned long fercore_vidioc_streamoff(void) { return VIDIOC_STREAMOFF; }
 
-// libv4l2's v4l2_ioctl is variadic; Swift cannot call variadic C functions.
+static inline unsigned int fercore_pix_fmt_rgb24(void) { return V4L2_PIX_FMT_RGB24; }
+static inline unsigned int fercore_pix_fmt_yuyv(void) { return V4L2_PIX_FMT_YUYV; }
+
+// libv4l2's v4l2_ioctl and v4l2_open are variadic; Swift cannot call variadic C functions.
 static inline int fercore_v4l2_ioctl_ptr(int fd, unsigned long request, void *arg) {
-    return v4l2_ioctl(fd, request, arg);
+    int r;
+    do { r = v4l2_ioctl(fd, request, arg); } while (r == -1 && errno == EINTR);
+    return r;
 }
+static inline int fercore_v4l2_open(const char *path) {
+    return v4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+}
+static inline void *fercore_map_failed(void) { return MAP_FAILED; }
 #endif

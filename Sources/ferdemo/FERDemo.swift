@@ -7,7 +7,7 @@ struct FERDemo: ParsableCommand {
         commandName: "ferdemo",
         abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
         version: FERCoreVersion.string,
-        subcommands: [Models.self],
+        subcommands: [Models.self, Detect.self, Classify.self, Track.self, Frames.self],
         defaultSubcommand: Models.self
     )
 }
@@ -26,7 +26,6 @@ struct Models: ParsableCommand {
 
     func run() throws {
         print("ferdemo \(FERCoreVersion.string) — OpenBLAS core: \(Engine.blasCoreName)")
-        Engine.setThreads(threads)
         for model in ModelFile.allCases {
             let path = model.path(in: weights)
             do {

@@ -7,18 +7,34 @@ public enum FERCoreVersion {
 }
 
 /// Process-wide engine settings.
+///
+/// FERCore parallelises its own work (GEMM blocks, im2col, depthwise, pooling)
+/// over the ``WorkerPool`` a ``Workspace`` is given, and calls OpenBLAS from
+/// those threads one block at a time. OpenBLAS itself therefore runs
+/// single-threaded: its threaded GEMM allocates a job table on every call and
+/// would compete with the pool for the same cores. Loading a ``Network`` sets
+/// this up; nothing else is needed. The thread count is the pool's.
 public enum Engine {
-    /// Sets the number of threads OpenBLAS uses for GEMM (a process-wide setting
-    /// of OpenBLAS). FERCore's own loops take their threads from the
-    /// ``WorkerPool`` given to each ``Workspace``; use the same count for both.
-    ///
-    /// OpenBLAS splits a GEMM over rows and columns, never over the shared
-    /// dimension, so results are identical from run to run for one thread count.
-    public static func setThreads(_ count: Int) {
+    /// Puts OpenBLAS in the single-threaded mode FERCore relies on (idempotent,
+    /// cheap; called when a ``Network`` is loaded).
+    public static func configureBLAS() {
+        _ = configured
+    }
+
+    private static let configured: Bool = {
+        openblas_set_num_threads(1)
+        return true
+    }()
+
+    /// Sets OpenBLAS's own thread count. Only for measuring or using OpenBLAS
+    /// directly (e.g. a SGEMM peak benchmark): set it back to 1 before running
+    /// FERCore networks, whose kernels already run GEMM blocks on the pool's threads.
+    public static func setBLASThreads(_ count: Int) {
+        configureBLAS()
         openblas_set_num_threads(Int32(max(1, count)))
     }
 
-    /// The number of threads OpenBLAS currently uses.
+    /// The number of threads OpenBLAS uses (1 once FERCore has configured it).
     public static var blasThreads: Int { Int(openblas_get_num_threads()) }
 
     /// The CPU kernel OpenBLAS selected at run time (e.g. `Haswell`, `SkylakeX`, `Zen`).

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -48,33 +49,75 @@ public final class WorkerPool: @unchecked Sendable {
         for thread in workers { pthread_join(thread, nil) }
     }
 
-    /// Runs `body(range)` over contiguous, disjoint ranges covering `0..<count`,
-    /// in parallel, and returns when all have finished.
+    /// Runs `body.run(range)` over contiguous, disjoint ranges covering
+    /// `0..<count`, in parallel, and returns when all have finished. Allocates nothing.
+    ///
+    /// Ranges never change for a given `count` and pool size, so any per-range
+    /// computation is deterministic.
     ///
     /// - Parameters:
     ///   - count: the number of loop iterations.
     ///   - minimumPerThread: the smallest number of iterations worth a thread of
     ///     its own; short loops run on fewer threads, or inline.
-    ///   - body: the loop body for one range; must only write state that no
-    ///     other range touches.
-    public func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+    ///   - body: the loop body; must only write state that no other range touches.
+    public func parallelFor<Body: ParallelBody>(_ count: Int, minimumPerThread: Int = 1, _ body: Body) {
         let parts = min(workers.count + 1, max(1, count / max(1, minimumPerThread)))
         if parts <= 1 {
-            if count > 0 { body(0..<count) }
+            if count > 0 { body.run(0..<count) }
             return
         }
         // One loop at a time: a second caller (another thread, or a nested loop)
         // runs its loop inline. Every kernel computes each index independently
         // of how the range is split, so the result is the same either way.
         guard state.tryAcquire() else {
-            body(0..<count)
+            body.run(0..<count)
             return
         }
         defer { state.release() }
-        withoutActuallyEscaping(body) { escaping in
-            state.run(parts: parts, count: count, body: escaping)
+        // The workers get a pointer to `body` and its type (an existential
+        // metatype, two words): no closure is formed, so nothing is allocated.
+        withUnsafePointer(to: body) { pointer in
+            state.run(parts: parts, count: count, body: UnsafeRawPointer(pointer), type: Body.self)
         }
     }
+
+    /// Closure form of ``parallelFor(_:minimumPerThread:_:)-(_,_,Body)``, for code
+    /// off the hot path: when it runs on more than one thread, Swift's
+    /// `withoutActuallyEscaping` allocates a small object per call. Per-frame code
+    /// uses a ``ParallelBody`` struct instead.
+    public func parallelFor(_ count: Int, minimumPerThread: Int = 1, _ body: (Range<Int>) -> Void) {
+        let parts = min(workers.count + 1, max(1, count / max(1, minimumPerThread)))
+        if parts <= 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { escaping in
+            parallelFor(count, minimumPerThread: minimumPerThread, ClosureBody(body: escaping))
+        }
+    }
+}
+
+/// A loop body that a ``WorkerPool`` can run on several threads without allocating.
+///
+/// Write the loop's inputs as stored properties (pointers, sizes) and the loop in
+/// `run(_:)`, which must only write memory that no other range touches.
+public protocol ParallelBody {
+    /// Runs the loop over `range`.
+    func run(_ range: Range<Int>)
+    /// Calls `run` on the value `pointer` points at (the pool's type-erased entry point).
+    static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>)
+}
+
+extension ParallelBody {
+    /// Calls `run` on the value `pointer` points at.
+    public static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>) {
+        pointer.assumingMemoryBound(to: Self.self).pointee.run(range)
+    }
+}
+
+private struct ClosureBody: ParallelBody {
+    let body: (Range<Int>) -> Void
+    func run(_ range: Range<Int>) { body(range) }
 }
 
 private final class WorkerStart {
@@ -86,89 +129,110 @@ private final class WorkerStart {
     }
 }
 
-/// The shared state between the caller and the workers, guarded by `mutex`.
+/// The shared state between the caller and the workers.
+///
+/// Hand-over is a generation counter: the caller publishes the job, then bumps the
+/// counter (release); a worker that sees a new generation (acquire) runs its slot
+/// and decrements `pending`. Between jobs a worker spins on the counter for about
+/// 50 µs before it sleeps on the condition variable, so the dozens of short loops
+/// of one forward pass do not each pay a futex wake-up. The caller wakes sleepers
+/// under the mutex after bumping the counter, and a worker re-checks the counter
+/// under the same mutex before it waits, so no wake-up is lost.
 private final class PoolState: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let owner = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     var workerCount = 0
-    private var generation = 0
-    private var pending = 0
-    private var shuttingDown = false
+    private let generation = Atomic<Int>(0)
+    private let pending = Atomic<Int>(0)
+    private let shuttingDown = Atomic<Bool>(false)
+    // Published before `generation` is bumped; read by workers after they see it.
     private var parts = 0
     private var count = 0
-    private var body: ((Range<Int>) -> Void)?
+    private var body: UnsafeRawPointer?     // points at a ParallelBody value on the caller's stack
+    private var bodyType: (any ParallelBody.Type)?
+
+    /// Spins a waiting worker makes before it sleeps (about 50 µs of atomic loads).
+    private static let spinLimit = 50_000
 
     init() {
         pthread_mutex_init(mutex, nil)
         pthread_mutex_init(owner, nil)
         pthread_cond_init(wake, nil)
-        pthread_cond_init(done, nil)
     }
 
     deinit {
         pthread_cond_destroy(wake)
-        pthread_cond_destroy(done)
         pthread_mutex_destroy(mutex)
         pthread_mutex_destroy(owner)
         mutex.deallocate()
         owner.deallocate()
         wake.deallocate()
-        done.deallocate()
     }
 
-    private func runSlot(_ slot: Int, parts: Int, count: Int, body: (Range<Int>) -> Void) {
+    private func runSlot(_ slot: Int, parts: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
         guard slot < parts else { return }
         let lo = count * slot / parts
         let hi = count * (slot + 1) / parts
-        if lo < hi { body(lo..<hi) }
+        if lo < hi { type.invoke(body, lo..<hi) }
     }
 
-    func run(parts: Int, count: Int, body: @escaping (Range<Int>) -> Void) {
-        pthread_mutex_lock(mutex)
+    func run(parts: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
         self.parts = parts
         self.count = count
         self.body = body
-        pending = workerCount
-        generation &+= 1
+        self.bodyType = type
+        pending.store(workerCount, ordering: .relaxed)
+        generation.wrappingAdd(1, ordering: .releasing)
+        pthread_mutex_lock(mutex)
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(mutex)
 
-        runSlot(0, parts: parts, count: count, body: body)
+        runSlot(0, parts: parts, count: count, body: body, type: type)
 
-        pthread_mutex_lock(mutex)
-        while pending > 0 { pthread_cond_wait(done, mutex) }
+        var spins = 0
+        while pending.load(ordering: .acquiring) > 0 {
+            spins += 1
+            if spins > 1_000 { sched_yield() }
+        }
         self.body = nil
-        pthread_mutex_unlock(mutex)
+        self.bodyType = nil
     }
 
     func tryAcquire() -> Bool { pthread_mutex_trylock(owner) == 0 }
     func release() { pthread_mutex_unlock(owner) }
 
     func shutDown() {
+        shuttingDown.store(true, ordering: .releasing)
         pthread_mutex_lock(mutex)
-        shuttingDown = true
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(mutex)
     }
 
     func workerLoop(slot: Int) {
         var seen = 0
-        pthread_mutex_lock(mutex)
         while true {
-            while generation == seen && !shuttingDown { pthread_cond_wait(wake, mutex) }
-            if shuttingDown { break }
-            seen = generation
-            let work = body
-            let parts = self.parts
-            let count = self.count
-            pthread_mutex_unlock(mutex)
-            if let work { runSlot(slot, parts: parts, count: count, body: work) }
-            pthread_mutex_lock(mutex)
-            pending -= 1
-            if pending == 0 { pthread_cond_signal(done) }
+            var current = generation.load(ordering: .acquiring)
+            var spins = 0
+            while current == seen && spins < Self.spinLimit && !shuttingDown.load(ordering: .relaxed) {
+                spins += 1
+                current = generation.load(ordering: .acquiring)
+            }
+            if current == seen {
+                pthread_mutex_lock(mutex)
+                while generation.load(ordering: .acquiring) == seen && !shuttingDown.load(ordering: .acquiring) {
+                    pthread_cond_wait(wake, mutex)
+                }
+                pthread_mutex_unlock(mutex)
+                if shuttingDown.load(ordering: .acquiring) { return }
+                current = generation.load(ordering: .acquiring)
+            }
+            if shuttingDown.load(ordering: .acquiring) { return }
+            seen = current
+            if let work = body, let type = bodyType {
+                runSlot(slot, parts: parts, count: count, body: work, type: type)
+            }
+            pending.wrappingSubtract(1, ordering: .releasing)
         }
-        pthread_mutex_unlock(mutex)
     }
 }

@@ -6,9 +6,19 @@ public enum Pooling {
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
         output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
     ) {
-        let c = shape.c
-        let rin = UnsafeRawPointer(input)
-        pool.parallelFor(shape.n * g.outH, minimumPerThread: 4) { range in
+        pool.parallelFor(shape.n * g.outH, minimumPerThread: 4, MaxRows(input: input, shape: shape, g: g, output: output))
+    }
+
+    /// Output rows (flattened over n, oy) of a max pool.
+    struct MaxRows: ParallelBody {
+        let input: UnsafePointer<Float>
+        let shape: TensorShape
+        let g: WindowGeometry
+        let output: UnsafeMutablePointer<Float>
+
+        func run(_ range: Range<Int>) {
+            let c = shape.c
+            let rin = UnsafeRawPointer(input)
             for job in range {
                 let n = job / g.outH
                 let oy = job % g.outH
@@ -26,7 +36,9 @@ public enum Pooling {
                         for ky in kyLo..<kyHi {
                             for kx in kxLo..<kxHi {
                                 let v = rin.loadUnaligned(fromByteOffset: (imageOffset + ((iy0 + ky) * g.inW + ix0 + kx) * c + j) * 4, as: SIMD8<Float>.self)
-                                m = pointwiseMax(m, v)
+                                // A compare-and-select, not the generic pointwiseMax, which
+                                // does not inline to one vmaxps.
+                                m.replace(with: v, where: v .> m)
                             }
                         }
                         UnsafeMutableRawPointer(o).storeBytes(of: m, toByteOffset: j * 4, as: SIMD8<Float>.self)

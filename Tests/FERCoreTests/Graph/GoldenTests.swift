@@ -148,7 +148,8 @@ struct GoldenTests {
             try one.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
             let first = Array(one.output(1).buffer)
             try two.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
-            #expect(Array(two.output(1).buffer) == first, "case \(index): 1 vs 2 threads")
+            let same = Array(two.output(1).buffer) == first
+            #expect(same, "case \(index): 1 vs 2 threads differ (max \(maxAbsDiff(Array(two.output(1).buffer), first)))")
         }
         // Run every case again on the same workspace, in reverse order: plans are reused.
         for (index, _) in g.cases.reversed() {

@@ -28,6 +28,10 @@ struct KernelTests {
             ConvCase(n: 3, h: 5, w: 6, cin: 20, cout: 17, kh: 1, kw: 1, stride: 1, padding: .valid),   // pointwise GEMM
             ConvCase(n: 1, h: 4, w: 4, cin: 48, cout: 64, kh: 2, kw: 2, stride: 1, padding: .valid),   // R-Net conv3
             ConvCase(n: 1, h: 1, w: 1, cin: 3, cout: 2, kh: 3, kw: 3, stride: 1, padding: .same),      // all padding
+            // Depthwise uses cin+cout channels: these two take its 3x3 interior fast path (C % 8 == 0).
+            ConvCase(n: 2, h: 9, w: 11, cin: 8, cout: 8, kh: 3, kw: 3, stride: 1, padding: .same),
+            ConvCase(n: 1, h: 10, w: 7, cin: 16, cout: 8, kh: 3, kw: 3, stride: 2, padding: .same),
+            ConvCase(n: 1, h: 6, w: 6, cin: 4, cout: 4, kh: 3, kw: 3, stride: 1, padding: .valid),
         ]
         for _ in 0..<14 {
             let k = Int.random(in: 1...4, using: &rng)

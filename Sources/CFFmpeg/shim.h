@@ -1,0 +1,32 @@
+#ifndef FERCORE_CFFMPEG_SHIM_H
+#define FERCORE_CFFMPEG_SHIM_H
+// FFmpeg 5.1 (Debian 12: libavformat 59, libavcodec 59, libswscale 6, libavutil 57).
+#include <errno.h>
+#include <libavformat/avformat.h>
+#include <libavcodec/avcodec.h>
+#include <libswscale/swscale.h>
+#include <libavutil/avutil.h>
+#include <libavutil/error.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libavutil/log.h>
+
+// Function-like and casting macros Swift cannot import.
+static inline int fercore_averror_eagain(void) { return AVERROR(EAGAIN); }
+static inline int fercore_averror_eof(void) { return AVERROR_EOF; }
+static inline int fercore_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
+static inline int fercore_averror_enoent(void) { return AVERROR(ENOENT); }
+static inline int fercore_averror_eacces(void) { return AVERROR(EACCES); }
+static inline int fercore_averror_enomem(void) { return AVERROR(ENOMEM); }
+static inline int64_t fercore_av_nopts_value(void) { return AV_NOPTS_VALUE; }
+
+// av_err2str is a macro around a compound literal; this writes the message into `buf`.
+static inline void fercore_av_strerror(int err, char *buf, size_t size) {
+    if (av_strerror(err, buf, size) < 0) { snprintf(buf, size, "FFmpeg error %d", err); }
+}
+
+// av_opt_set is not variadic, but taking `void *` keeps the Swift side free of casts.
+static inline int fercore_av_opt_set(void *obj, const char *name, const char *value) {
+    return av_opt_set(obj, name, value, AV_OPT_SEARCH_CHILDREN);
+}
+#endif

@@ -1,0 +1,25 @@
+/// Why face detection could not run.
+public enum DetectionError: Error, Equatable, CustomStringConvertible {
+    /// A network's weights file could not be loaded.
+    case weights(model: String, underlying: WeightsError)
+    /// A network refused an input (for instance a pyramid level too large for the workspace limit).
+    case network(stage: String, underlying: NetworkError)
+    /// An option lies outside its allowed range.
+    case invalidOption(name: String, value: String, allowed: String)
+    /// The image exceeds ``ImageLimits/maximumPixels``.
+    case imageTooLarge(width: Int, height: Int, limit: Int)
+
+    public var description: String {
+        switch self {
+        case let .weights(model, underlying):
+            return "Face detector: could not load the \(model) weights: \(underlying) "
+                + "Check the weights directory (FERCORE_WEIGHTS or ./Weights; `make weights` recreates them)."
+        case let .network(stage, underlying):
+            return "Face detector, \(stage): \(underlying)"
+        case let .invalidOption(name, value, allowed):
+            return "Face detector option \(name) = \(value) is out of range; allowed: \(allowed)."
+        case let .imageTooLarge(width, height, limit):
+            return "Face detector: image \(width)x\(height) has more than \(limit) pixels; downscale it first."
+        }
+    }
+}

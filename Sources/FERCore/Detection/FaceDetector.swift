@@ -1,0 +1,123 @@
+/// Finds faces and their five landmarks with the MTCNN cascade, giving the same
+/// results as the `mtcnn` 1.0.0 package (TensorFlow) on the same image.
+///
+/// ```swift
+/// let detector = try FaceDetector(pool: WorkerPool(threads: 2))
+/// let faces = try detector.detect(image)        // best first
+/// for face in faces { print(face.box, face.score, face.landmarks.nose) }
+/// ```
+///
+/// The cascade: P-Net scans an image pyramid (levels in parallel over the pool's
+/// threads), R-Net and O-Net refine all candidates in batches. The detector keeps
+/// every buffer between calls: after a call on an image of a given size, further
+/// calls of that size allocate nothing (use ``detect(_:into:)`` to reuse the result
+/// array too). One detector serves one thread at a time.
+public final class FaceDetector {
+    /// The tunables; changes apply to the next call.
+    public var options: FaceDetectorOptions
+    /// The threads used by the pyramid, the crops and the networks' own loops.
+    public let pool: WorkerPool
+    /// Candidate counts of the most recent call.
+    public private(set) var statistics = DetectionStatistics()
+
+    let proposal: ProposalStage
+    let refine: RefineStage
+    let output: RefineStage
+    private let table: UnsafeMutablePointer<Float>
+    /// Stage outputs of the last call (inspected by tests).
+    private(set) var proposals: [Candidate] = []
+    private(set) var refined: [Candidate] = []
+    private(set) var finals: [Candidate] = []
+
+    /// Loads P-Net, R-Net and O-Net from `weightsDirectory` (default: ``ModelFile/defaultDirectory()``).
+    public convenience init(weightsDirectory: String? = nil, options: FaceDetectorOptions = FaceDetectorOptions(),
+                            pool: WorkerPool = .serial) throws(DetectionError) {
+        func load(_ model: ModelFile) throws(DetectionError) -> Network {
+            do { return try Network(contentsOf: model.path(in: weightsDirectory)) } catch {
+                throw .weights(model: model.rawValue, underlying: error)
+            }
+        }
+        try self.init(pnet: load(.pnet), rnet: load(.rnet), onet: load(.onet), options: options, pool: pool)
+    }
+
+    /// Uses already loaded networks (they may be shared between detectors).
+    public init(pnet: Network, rnet: Network, onet: Network, options: FaceDetectorOptions = FaceDetectorOptions(),
+                pool: WorkerPool = .serial) throws(DetectionError) {
+        try options.validate()
+        self.options = options
+        self.pool = pool
+        proposal = try ProposalStage(network: pnet, pool: pool)
+        // Chunk sizes bound the activation memory: R-Net ≈ 60 KB and O-Net ≈ 300 KB per candidate.
+        refine = try RefineStage(name: "R-Net", network: rnet, pool: pool, maximumBatch: 256, landmarks: false)
+        output = try RefineStage(name: "O-Net", network: onet, pool: pool, maximumBatch: 64, landmarks: true)
+        // mtcnn/utils/images.py normalize_images: (x - 127.5) / 128, exact in float32.
+        table = .allocate(capacity: 256)
+        for v in 0..<256 { table[v] = (Float(v) - 127.5) / 128 }
+    }
+
+    deinit { table.deallocate() }
+
+    /// The faces in `image` (RGB8, or Gray8 treated as R = G = B), best score first.
+    /// Images too small for a 12×12 window give no faces.
+    public func detect(_ image: ImageView) throws(DetectionError) -> [FaceDetection] {
+        var faces: [FaceDetection] = []
+        try detect(image, into: &faces)
+        return faces
+    }
+
+    /// Like ``detect(_:)`` but reuses `faces`' storage (emptied first).
+    public func detect(_ image: ImageView, into faces: inout [FaceDetection]) throws(DetectionError) {
+        faces.removeAll(keepingCapacity: true)
+        try options.validate()
+        guard image.width.multipliedReportingOverflow(by: image.height).partialValue <= ImageLimits.maximumPixels else {
+            throw .imageTooLarge(width: image.width, height: image.height, limit: ImageLimits.maximumPixels)
+        }
+        statistics = DetectionStatistics()
+        proposals.removeAll(keepingCapacity: true)
+        refined.removeAll(keepingCapacity: true)
+        finals.removeAll(keepingCapacity: true)
+        guard image.width > 0, image.height > 0 else { return }
+
+        try proposal.run(image, table: table, options: options, pool: pool, output: &proposals)
+        statistics.levels = proposal.levels.count
+        statistics.proposals = proposals.count
+
+        refined.append(contentsOf: proposals)
+        try refine.run(&refined, image: image, table: table, pool: pool, threshold: options.refineThreshold,
+                       nms: options.refineNMS, nmsMode: .union, square: true)
+        statistics.refined = refined.count
+
+        finals.append(contentsOf: refined)
+        try output.run(&finals, image: image, table: table, pool: pool, threshold: options.outputThreshold,
+                       nms: options.outputNMS, nmsMode: .minimum, square: false)
+        statistics.faces = finals.count
+
+        // limit_bboxes (fit_to_image=True): corners clipped to the pixel grid, landmarks not.
+        let maxX = Double(image.width - 1), maxY = Double(image.height - 1)
+        for c in finals.prefix(options.maximumFaces) {
+            let x1 = min(max(c.x1, 0), maxX), x2 = min(max(c.x2, 0), maxX)
+            let y1 = min(max(c.y1, 0), maxY), y2 = min(max(c.y2, 0), maxY)
+            let m = c.landmarks
+            faces.append(FaceDetection(
+                box: Box(x: Float(x1), y: Float(y1), width: Float(x2 - x1), height: Float(y2 - y1)),
+                score: Float(c.score),
+                landmarks: FaceLandmarks(leftEye: SIMD2(m[0], m[5]), rightEye: SIMD2(m[1], m[6]), nose: SIMD2(m[2], m[7]),
+                                         mouthLeft: SIMD2(m[3], m[8]), mouthRight: SIMD2(m[4], m[9]))))
+        }
+    }
+}
+
+/// How many candidates each stage of the last ``FaceDetector`` call produced.
+public struct DetectionStatistics: Sendable, Hashable {
+    /// Pyramid levels scanned by P-Net.
+    public var levels = 0
+    /// Candidates after P-Net and its two NMS passes (R-Net's batch).
+    public var proposals = 0
+    /// Candidates after R-Net (O-Net's batch).
+    public var refined = 0
+    /// Faces after O-Net, before ``FaceDetectorOptions/maximumFaces``.
+    public var faces = 0
+
+    /// No candidates yet.
+    public init() {}
+}

@@ -1,0 +1,118 @@
+/// Stages 2 and 3 of the cascade (`mtcnn/stages/stage_rnet.py`, `stage_onet.py`):
+/// every candidate is cut out of the normalised image with TensorFlow's
+/// crop-and-resize, the network scores and refines it, and the survivors go
+/// through NMS.
+///
+/// Candidates run batched, in chunks of at most `maximumBatch`, each padded to a
+/// power of two up to 16 and to a multiple of 16 above, so that the workspace sees a
+/// bounded set of shapes and, after warm-up, allocates nothing, while a frame with
+/// two candidates does not pay for sixteen. Padding rows are zeros and their outputs
+/// are ignored (every sample of a batch is computed independently).
+final class RefineStage {
+    /// The batch granularity above 16: chunk sizes are rounded up to a multiple of this.
+    static let batchStep = 16
+
+    /// The padded batch size for `count` candidates: 1, 2, 4, 8, 16, then multiples of 16.
+    static func paddedBatch(_ count: Int) -> Int {
+        if count > batchStep { return (count + batchStep - 1) / batchStep * batchStep }
+        var n = 1
+        while n < count { n *= 2 }
+        return n
+    }
+
+    let name: String
+    let network: Network
+    let workspace: Workspace
+    /// The network's input side (24 for R-Net, 48 for O-Net).
+    let size: Int
+    let maximumBatch: Int
+    private let bboxIndex: Int
+    private let probIndex: Int
+    private let landmarksIndex: Int?
+    private var keep: [Bool] = []
+
+    init(name: String, network: Network, pool: WorkerPool, maximumBatch: Int, landmarks: Bool) throws(DetectionError) {
+        let outputs = network.outputNames
+        guard let b = outputs.firstIndex(of: "bbox"), let p = outputs.firstIndex(of: "prob"),
+              !landmarks || outputs.contains("landmarks") else {
+            throw .network(stage: name, underlying: .layerInputMismatch(network: network.name, layer: "outputs",
+                                                                       expected: landmarks ? 3 : 2, actual: outputs.count,
+                                                                       input: network.referenceInputShape))
+        }
+        self.name = name
+        self.network = network
+        workspace = Workspace(network: network, pool: pool)
+        size = network.referenceInputShape.h
+        self.maximumBatch = maximumBatch
+        bboxIndex = b
+        probIndex = p
+        landmarksIndex = landmarks ? outputs.firstIndex(of: "landmarks") : nil
+    }
+
+    /// Scores and refines `candidates` in place: keeps those above `threshold`, sorted
+    /// best first, after NMS (`nmsMode`), squared when `square` (R-Net) and with
+    /// landmarks when this is the output stage.
+    func run(_ candidates: inout [Candidate], image: ImageView, table: UnsafePointer<Float>, pool: WorkerPool,
+             threshold: Double, nms: Double, nmsMode: NonMaxSuppression.Mode, square: Bool) throws(DetectionError) {
+        let total = candidates.count
+        guard total > 0 else { return }
+        let width = Double(image.width), height = Double(image.height)
+        let patch = size * size * 3
+        var start = 0
+        while start < total {
+            let count = min(maximumBatch, total - start)
+            let batch = Self.paddedBatch(count)
+            let input: UnsafeMutableBufferPointer<Float>
+            do {
+                input = try workspace.prepare(inputShape: TensorShape(n: batch, h: size, w: size, c: 3))
+            } catch {
+                throw .network(stage: name, underlying: error)
+            }
+            guard let base = input.baseAddress else { return }
+            let first = start
+            let size = self.size
+            candidates.withUnsafeBufferPointer { boxes in
+                pool.parallelFor(count, minimumPerThread: 8) { range in
+                    for i in range {
+                        let b = boxes[first + i]
+                        // extract_patches: [y1/H, x1/W, y2/H, x2/W] in float64, passed as float32.
+                        CropAndResize.crop(image, table: table, y1: Float(b.y1 / height), x1: Float(b.x1 / width),
+                                           y2: Float(b.y2 / height), x2: Float(b.x2 / width), size: size,
+                                           output: base + i * patch)
+                    }
+                }
+            }
+            if batch > count { (base + count * patch).update(repeating: 0, count: (batch - count) * patch) }
+            workspace.run()
+            let offsets = workspace.output(bboxIndex).buffer
+            let probs = workspace.output(probIndex).buffer
+            let marks = landmarksIndex.map { workspace.output($0).buffer }
+            for i in 0..<count {
+                var b = candidates[start + i]
+                if let marks {
+                    // adjust_landmarks, on the box given to O-Net: size counted inclusively,
+                    // float64 arithmetic stored back into the float32 landmark array.
+                    let w = b.x2 - b.x1 + 1, h = b.y2 - b.y1 + 1
+                    for k in 0..<5 {
+                        b.landmarks[k] = Float(w * Double(marks[i * 10 + k]) + b.x1 - 1)
+                        b.landmarks[5 + k] = Float(h * Double(marks[i * 10 + 5 + k]) + b.y1 - 1)
+                    }
+                }
+                b.score = Double(probs[i * 2 + 1])
+                NonMaxSuppression.regress(&b, offsets[i * 4], offsets[i * 4 + 1], offsets[i * 4 + 2], offsets[i * 4 + 3])
+                candidates[start + i] = b
+            }
+            start += count
+        }
+        // pick_matches (strictly above, in float64), keeping order.
+        var w = 0
+        for i in 0..<total where candidates[i].score > threshold {
+            candidates[w] = candidates[i]
+            w += 1
+        }
+        candidates.removeLast(total - w)
+        NonMaxSuppression.sortByScore(&candidates)
+        NonMaxSuppression.suppress(&candidates, threshold: nms, mode: nmsMode, keep: &keep)
+        if square { NonMaxSuppression.square(&candidates) }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+
+/// What the tracker reports for one frame.
+public struct TrackingResult: Sendable, Equatable {
+    /// The target's box in frame pixels.
+    public var box: TrackBox
+    /// Peak-to-sidelobe ratio of the correlation response (Bolme et al., CVPR 2010): how
+    /// clearly the target stands out; high (10–30) when tracking well, low (< 5) when lost.
+    public var psr: Float
+    /// The correlation response's maximum (OpenCV CSRT thresholds this value).
+    public var peak: Float
+    /// Whether ``psr`` fell below ``CorrelationFilterParams/psrThreshold``; the model was
+    /// then not updated this frame.
+    public var isLost: Bool
+}
+
+/// A single-target discriminative correlation filter with channel and spatial reliability:
+/// CSR-DCF (Lukežič et al., "Discriminative Correlation Filter with Channel and Spatial
+/// Reliability", CVPR 2017), the algorithm behind OpenCV's `TrackerCSRT`
+/// (opencv_contrib `modules/tracking/src/trackerCSRT.cpp`).
+///
+/// Per frame: HOG (+ grey) features of a padded square template around the last position,
+/// Hann-windowed, correlated with the learned filter in the Fourier domain (channels weighted
+/// by their reliability); the response peak (sub-cell parabolic refinement) gives the new
+/// centre, the DSST ``ScaleFilter`` the new scale. Then, unless the peak-to-sidelobe ratio says
+/// the target is lost, the colour model and spatial reliability mask are updated and a new
+/// filter, constrained to the mask by ADMM, is blended in.
+///
+/// All buffers are sized by ``initialize(frame:box:)``; ``update(frame:)`` and
+/// ``correct(frame:box:)`` allocate nothing. Deterministic (single-threaded).
+public final class CorrelationFilterTracker {
+    /// The tunables this tracker was created with.
+    public let params: CorrelationFilterParams
+    /// The frame size fixed by ``initialize(frame:box:)``.
+    public private(set) var frameWidth = 0
+    /// The frame height fixed by ``initialize(frame:box:)``.
+    public private(set) var frameHeight = 0
+    /// The latest result (after `initialize`, the initial box with infinite PSR).
+    public private(set) var lastResult: TrackingResult?
+
+    // Geometry (set at init).
+    var cells = 0              // the square cell grid side (FFT size)
+    var count = 0              // cells²
+    var channels = 0           // feature channels
+    var patchSide = 0          // cells · cellSize (template pixels after resampling)
+    var templateSide = 0.0     // template side in frame pixels at scale 1
+    var targetWidth = 0.0, targetHeight = 0.0 // box size at scale 1
+    var centerX = 0.0, centerY = 0.0
+    var defaultMaskArea: Float = 0
+
+    // Buffers (allocated at init).
+    var fft: FFT2D?
+    var hog: HOGFeatures?
+    var segmentation: SpatialReliability?
+    var scaleFilter: ScaleFilter?
+    var storage = FloatStorage()
+    var valid = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+
+    /// Creates a tracker; nothing is allocated until ``initialize(frame:box:)``.
+    /// - Throws: ``TrackingError/invalidParameter(name:value:reason:)`` for out-of-range params.
+    public init(params: CorrelationFilterParams = CorrelationFilterParams()) throws(TrackingError) {
+        try params.validate()
+        self.params = params
+        valid.initialize(to: false)
+    }
+
+    deinit { valid.deallocate() }
+
+    /// The current box (nil before initialisation).
+    public var box: TrackBox? { lastResult?.box }
+
+    /// Starts tracking `box` in `frame`, replacing any previous target. Allocates the buffers.
+    /// - Throws: ``TrackingError/emptyBox(x:y:width:height:)``, ``TrackingError/boxOutsideFrame(x:y:width:height:frameWidth:frameHeight:)``,
+    ///   ``TrackingError/emptyFrame(width:height:)``.
+    public func initialize(frame: ImageView, box: TrackBox) throws(TrackingError) {
+        guard frame.width > 0, frame.height > 0 else { throw .emptyFrame(width: frame.width, height: frame.height) }
+        guard box.x.isFinite, box.y.isFinite, box.width.isFinite, box.height.isFinite, box.width >= 1, box.height >= 1 else {
+            throw .emptyBox(x: box.x, y: box.y, width: box.width, height: box.height)
+        }
+        guard box.x < Double(frame.width), box.y < Double(frame.height), box.x + box.width > 0, box.y + box.height > 0 else {
+            throw .boxOutsideFrame(x: box.x, y: box.y, width: box.width, height: box.height,
+                                   frameWidth: frame.width, frameHeight: frame.height)
+        }
+        frameWidth = frame.width
+        frameHeight = frame.height
+        targetWidth = box.width
+        targetHeight = box.height
+        centerX = box.x + box.width / 2
+        centerY = box.y + box.height / 2
+        // Template (trackerCSRT.cpp initImpl): side + padding·sqrt(area), made square.
+        let pad = params.padding * (box.width * box.height).squareRoot()
+        templateSide = (floor(box.width + pad) + floor(box.height + pad)) / 2
+        let rescale = min(1, params.templateSize / templateSide)
+        let cs = params.cellSize
+        // Cell grid: the nearest FFT-friendly size, at least 8 cells.
+        cells = FFTPlan.nextSupported(max(8, Int((templateSide * rescale / Double(cs)).rounded())))
+        count = cells * cells
+        patchSide = cells * cs
+        channels = params.hogChannels + (params.useGray ? 1 : 0)
+        fft = try FFT2D(width: cells, height: cells)
+        hog = HOGFeatures(cellSize: cs, clip: params.hogClip, maxCellsX: cells, maxCellsY: cells)
+        segmentation = params.useSegmentation ? SpatialReliability(bins: params.histogramBins, cellsX: cells, cellsY: cells) : nil
+        storage = FloatStorage(count: count, channels: channels, patchPixels: patchSide * patchSide)
+        valid.deallocate()
+        valid = .allocate(capacity: count)
+        valid.initialize(repeating: true, count: count)
+        prepareConstants()
+        scaleFilter = ScaleFilter(params: params, targetWidth: box.width, targetHeight: box.height,
+                                  templateWidth: templateSide, templateHeight: templateSide,
+                                  frameWidth: frame.width, frameHeight: frame.height)
+        learn(frame, box: box, scale: 1, rate: 1, histogramRate: 1)
+        scaleFilter?.update(frame, cx: centerX, cy: centerY, rate: 1)
+        lastResult = TrackingResult(box: box, psr: .infinity, peak: 1, isLost: false)
+    }
+
+    /// Tracks the target into `frame`.
+    /// - Throws: ``TrackingError/notInitialized``, ``TrackingError/frameSizeChanged(expectedWidth:expectedHeight:width:height:)``.
+    @discardableResult
+    public func update(frame: ImageView) throws(TrackingError) -> TrackingResult {
+        guard let scaleFilter, lastResult != nil else { throw .notInitialized }
+        guard frame.width == frameWidth, frame.height == frameHeight else {
+            throw .frameSizeChanged(expectedWidth: frameWidth, expectedHeight: frameHeight, width: frame.width, height: frame.height)
+        }
+        let scale = scaleFilter.currentScale
+        extractFeatures(frame, scale: scale)
+        transformFeatures()
+        let (dx, dy, peak, psr) = locate()
+        let step = scale * templateSide / Double(patchSide) * Double(params.cellSize)
+        centerX = min(max(centerX + dx * step, 0), Double(frameWidth - 1))
+        centerY = min(max(centerY + dy * step, 0), Double(frameHeight - 1))
+        let newScale = scaleFilter.estimate(frame, cx: centerX, cy: centerY)
+        let box = currentBox(scale: newScale)
+        let lost = !(psr >= params.psrThreshold)
+        if !lost {
+            learn(frame, box: box, scale: newScale, rate: params.filterLearningRate, histogramRate: params.histogramLearningRate)
+            scaleFilter.update(frame, cx: centerX, cy: centerY)
+        }
+        let result = TrackingResult(box: box, psr: psr.isFinite ? psr : 0, peak: peak.isFinite ? peak : 0, isLost: lost)
+        lastResult = result
+        return result
+    }
+
+    /// Moves the target onto `box` (e.g. a fresh detection) and learns there, keeping the model:
+    /// the centre jumps to the box's centre, the scale becomes the box's size relative to the
+    /// initial box (geometric mean of both sides, clamped to the scale filter's range). Allocates
+    /// nothing; the aspect ratio stays the initial one.
+    /// - Throws: as ``update(frame:)``, plus ``TrackingError/emptyBox(x:y:width:height:)``.
+    public func correct(frame: ImageView, box: TrackBox, rate: Float = 0.2) throws(TrackingError) {
+        guard let scaleFilter, lastResult != nil else { throw .notInitialized }
+        guard frame.width == frameWidth, frame.height == frameHeight else {
+            throw .frameSizeChanged(expectedWidth: frameWidth, expectedHeight: frameHeight, width: frame.width, height: frame.height)
+        }
+        guard box.width.isFinite, box.height.isFinite, box.x.isFinite, box.y.isFinite, box.width >= 1, box.height >= 1 else {
+            throw .emptyBox(x: box.x, y: box.y, width: box.width, height: box.height)
+        }
+        centerX = min(max(box.x + box.width / 2, 0), Double(frameWidth - 1))
+        centerY = min(max(box.y + box.height / 2, 0), Double(frameHeight - 1))
+        let s = ((box.width * box.height) / (targetWidth * targetHeight)).squareRoot()
+        scaleFilter.setScale(s)
+        let scale = scaleFilter.currentScale
+        let newBox = currentBox(scale: scale)
+        learn(frame, box: newBox, scale: scale, rate: rate, histogramRate: Double(rate))
+        scaleFilter.update(frame, cx: centerX, cy: centerY, rate: rate)
+        lastResult = TrackingResult(box: newBox, psr: lastResult?.psr ?? 0, peak: lastResult?.peak ?? 0, isLost: false)
+    }
+
+    /// The scale relative to the initial box that `correct` can reach without re-initialising.
+    public var scaleRange: ClosedRange<Double> {
+        guard let scaleFilter else { return 1...1 }
+        return scaleFilter.minScale...max(scaleFilter.minScale, scaleFilter.maxScale)
+    }
+
+    /// Area of the box the tracker was initialised with (scale 1).
+    public var initialArea: Double { targetWidth * targetHeight }
+
+    func currentBox(scale: Double) -> TrackBox {
+        let w = targetWidth * scale, h = targetHeight * scale
+        return TrackBox(x: centerX - w / 2, y: centerY - h / 2, width: w, height: h)
+    }
+}

@@ -1,0 +1,188 @@
+import Foundation
+
+/// The DSST scale filter (Danelljan et al., BMVC 2014) as CSRT uses it
+/// (opencv_contrib `trackerCSRTScaleEstimation.cpp`): HOG of the target resampled at
+/// `numberOfScales` scales around the current one, a 1-D correlation filter along the scale
+/// axis, and the best scale's factor applied to the current scale.
+///
+/// The scale axis has 33 points by default (3·11), not a 2-3-5 length, so its transform is a
+/// direct DFT with a precomputed table (33 × 17 terms; real input, so only the 17 non-negative
+/// frequencies are kept). Buffers are sized at init; `estimate`/`update` allocate nothing.
+final class ScaleFilter {
+    let scales: Int
+    let frequencies: Int
+    let modelWidth: Int, modelHeight: Int
+    let dimension: Int // features per scale sample
+    let learningRate: Float
+    private(set) var currentScale: Double = 1
+    let minScale: Double, maxScale: Double
+    private let baseWidth: Double, baseHeight: Double
+    private let factors: [Double]
+    private let window: [Float]
+    private let labelRe: [Float], labelIm: [Float]
+    private let cosTable: UnsafeMutablePointer<Float>, sinTable: UnsafeMutablePointer<Float> // [k][n]
+    private let samples: UnsafeMutablePointer<Float>  // [scale][dimension]
+    private let fRe: UnsafeMutablePointer<Float>, fIm: UnsafeMutablePointer<Float> // [d][k]
+    private let numRe: UnsafeMutablePointer<Float>, numIm: UnsafeMutablePointer<Float>
+    private let den: UnsafeMutablePointer<Float>
+    private let spectrumRe: UnsafeMutablePointer<Float>, spectrumIm: UnsafeMutablePointer<Float>
+    private let patch: UnsafeMutablePointer<Float>
+    private let hog: HOGFeatures
+    private let hogChannels = HOGFeatures.channelCount
+
+    /// - Parameters:
+    ///   - targetWidth/targetHeight: the initial box size (image pixels).
+    ///   - templateWidth/templateHeight: the padded template size (image pixels).
+    init(params: CorrelationFilterParams, targetWidth: Double, targetHeight: Double,
+         templateWidth: Double, templateHeight: Double, frameWidth: Int, frameHeight: Int) {
+        scales = params.numberOfScales
+        frequencies = scales / 2 + 1
+        learningRate = params.scaleLearningRate
+        baseWidth = targetWidth
+        baseHeight = targetHeight
+        let step = params.scaleStep
+        let modelFactor = min(1, (params.scaleModelMaxArea / (templateWidth * templateHeight)).squareRoot())
+        // At least 2×2 HOG cells so that block normalisation has neighbours.
+        modelWidth = max(2 * params.cellSize, Int(floor(templateWidth * modelFactor)))
+        modelHeight = max(2 * params.cellSize, Int(floor(templateHeight * modelFactor)))
+        let cellsX = modelWidth / params.cellSize, cellsY = modelHeight / params.cellSize
+        dimension = cellsX * cellsY * hogChannels
+        minScale = pow(step, ceil(log(max(5 / templateWidth, 5 / templateHeight)) / log(step)))
+        maxScale = pow(step, floor(log(min(Double(frameWidth) / targetWidth, Double(frameHeight) / targetHeight)) / log(step)))
+        let half = (scales + 1) / 2 // ceil(scales / 2)
+        let sigma = Double(scales).squareRoot() * params.scaleSigmaFactor
+        var ys = [Double](repeating: 0, count: scales)
+        var fs = [Double](repeating: 0, count: scales)
+        var win = [Float](repeating: 0, count: scales)
+        for i in 0..<scales {
+            let ss = Double(i + 1 - half)
+            ys[i] = exp(-0.5 * ss * ss / (sigma * sigma))
+            fs[i] = pow(step, Double(half - (i + 1)))
+            // OpenCV createHanningWindow: 0.5·(1 − cos(2πi/(n−1))).
+            win[i] = scales > 1 ? Float(0.5 * (1 - cos(2 * Double.pi * Double(i) / Double(scales - 1)))) : 1
+        }
+        factors = fs
+        window = win
+        cosTable = .allocate(capacity: frequencies * scales)
+        sinTable = .allocate(capacity: frequencies * scales)
+        var lr = [Float](repeating: 0, count: frequencies), li = [Float](repeating: 0, count: frequencies)
+        for k in 0..<frequencies {
+            var sr = 0.0, si = 0.0
+            for n in 0..<scales {
+                let a = -2 * Double.pi * Double(k * n) / Double(scales)
+                cosTable[k * scales + n] = Float(cos(a))
+                sinTable[k * scales + n] = Float(sin(a))
+                sr += ys[n] * cos(a)
+                si += ys[n] * sin(a)
+            }
+            lr[k] = Float(sr)
+            li[k] = Float(si)
+        }
+        labelRe = lr
+        labelIm = li
+        samples = .allocate(capacity: scales * dimension)
+        fRe = .allocate(capacity: dimension * frequencies)
+        fIm = .allocate(capacity: dimension * frequencies)
+        numRe = .allocate(capacity: dimension * frequencies)
+        numIm = .allocate(capacity: dimension * frequencies)
+        den = .allocate(capacity: frequencies)
+        spectrumRe = .allocate(capacity: frequencies)
+        spectrumIm = .allocate(capacity: frequencies)
+        patch = .allocate(capacity: modelWidth * modelHeight * 3)
+        for p in [samples] { p.initialize(repeating: 0, count: scales * dimension) }
+        for p in [fRe, fIm, numRe, numIm] { p.initialize(repeating: 0, count: dimension * frequencies) }
+        den.initialize(repeating: 0, count: frequencies)
+        spectrumRe.initialize(repeating: 0, count: frequencies)
+        spectrumIm.initialize(repeating: 0, count: frequencies)
+        patch.initialize(repeating: 0, count: modelWidth * modelHeight * 3)
+        hog = HOGFeatures(cellSize: params.cellSize, clip: params.hogClip, maxCellsX: cellsX, maxCellsY: cellsY)
+    }
+
+    deinit {
+        for p in [cosTable, sinTable, samples, fRe, fIm, numRe, numIm, den, spectrumRe, spectrumIm, patch] { p.deallocate() }
+    }
+
+    /// Samples every scale around (`cx`, `cy`) at the current scale and transforms along scales.
+    private func computeSpectrum(_ image: ImageView, cx: Double, cy: Double) {
+        for s in 0..<scales {
+            let f = currentScale * factors[s]
+            // OpenCV truncates the patch size to whole pixels (at least 1).
+            let w = max(1, floor(f * baseWidth)), h = max(1, floor(f * baseHeight))
+            PatchSampler.sample(image, centerX: cx, centerY: cy, srcWidth: w, srcHeight: h,
+                                outWidth: modelWidth, outHeight: modelHeight, into: patch)
+            let out = samples + s * dimension
+            hog.compute(planes: patch, channels: image.channels, width: modelWidth, height: modelHeight,
+                        usedChannels: hogChannels, into: out)
+            let wgt = window[s]
+            for d in 0..<dimension { out[d] *= wgt }
+        }
+        for d in 0..<dimension {
+            for k in 0..<frequencies {
+                var sr: Float = 0, si: Float = 0
+                let ct = cosTable + k * scales, st = sinTable + k * scales
+                for n in 0..<scales {
+                    let v = samples[n * dimension + d]
+                    sr += v * ct[n]
+                    si += v * st[n]
+                }
+                fRe[d * frequencies + k] = sr
+                fIm[d * frequencies + k] = si
+            }
+        }
+    }
+
+    /// Trains the filter at (`cx`, `cy`) with the current scale; `rate` 1 replaces the model.
+    func update(_ image: ImageView, cx: Double, cy: Double, rate: Float? = nil) {
+        let lr = rate ?? learningRate
+        computeSpectrum(image, cx: cx, cy: cy)
+        for k in 0..<frequencies { den[k] *= (1 - lr) }
+        for d in 0..<dimension {
+            for k in 0..<frequencies {
+                let i = d * frequencies + k
+                let fr = fRe[i], fi = fIm[i]
+                // num = Y · conj(F)
+                let nr = labelRe[k] * fr + labelIm[k] * fi
+                let ni = labelIm[k] * fr - labelRe[k] * fi
+                numRe[i] = (1 - lr) * numRe[i] + lr * nr
+                numIm[i] = (1 - lr) * numIm[i] + lr * ni
+                den[k] += lr * (fr * fr + fi * fi)
+            }
+        }
+    }
+
+    /// Sets the current scale (clamped to the filter's range), e.g. from a detection.
+    func setScale(_ scale: Double) {
+        currentScale = scale.isFinite ? min(max(scale, minScale), max(minScale, maxScale)) : currentScale
+    }
+
+    /// Finds the best scale at (`cx`, `cy`) and returns the new current scale.
+    func estimate(_ image: ImageView, cx: Double, cy: Double) -> Double {
+        computeSpectrum(image, cx: cx, cy: cy)
+        // Response spectrum R[k] = Σ_d F[d][k]·num[d][k] / (den[k] + 0.01) (OpenCV DSST::getScale).
+        for k in 0..<frequencies {
+            var rr: Float = 0, ri: Float = 0
+            for d in 0..<dimension {
+                let i = d * frequencies + k
+                rr += fRe[i] * numRe[i] - fIm[i] * numIm[i]
+                ri += fRe[i] * numIm[i] + fIm[i] * numRe[i]
+            }
+            let inv = 1 / (den[k] + 0.01)
+            spectrumRe[k] = rr * inv
+            spectrumIm[k] = ri * inv
+        }
+        var best = scales / 2
+        var bestValue = -Float.infinity
+        for n in 0..<scales {
+            // Real inverse DFT (unscaled): R0 + 2 Σ_{k≥1} Re(R_k e^{+2πikn/N}) for odd N.
+            var v: Float = 0
+            for k in 0..<frequencies {
+                let c = cosTable[k * scales + n], sn = -sinTable[k * scales + n]
+                let term = spectrumRe[k] * c - spectrumIm[k] * sn
+                v += k == 0 ? term : 2 * term
+            }
+            if v > bestValue { bestValue = v; best = n }
+        }
+        currentScale = min(max(currentScale * factors[best], minScale), max(minScale, maxScale))
+        return currentScale
+    }
+}

@@ -1,0 +1,63 @@
+import FERCore
+import Foundation
+
+/// `ferdemo classify --benchmark`: the classifier's forward pass (preprocessed 64×64 input,
+/// so it is comparable with Keras and ONNX Runtime running the same model) timed at batch 1
+/// and batch 8. Prints one JSON line for Tools/compare_emotion.py.
+struct EmotionBenchmark {
+    let classifier: EmotionClassifier
+    let threads: Int
+    let seconds: Double
+
+    func run() throws {
+        let side = classifier.inputSize
+        var generator = SplitMix(state: 20240601)
+        let inputs = (0..<(8 * side * side)).map { _ in Float(generator.next() % 2001) / 1000 - 1 }
+        let b1 = try measure(batch: 1, inputs: inputs)
+        let b8 = try measure(batch: 8, inputs: inputs)
+        let fields = [
+            "\"threads\": \(threads)", "\"flip\": \(classifier.options.flipAveraging)",
+            "\"batch1_ms\": \(format(b1.median))", "\"batch1_ms_min\": \(format(b1.min))",
+            "\"batch8_ms\": \(format(b8.median))", "\"batch8_faces_per_s\": \(format(8000 / b8.median))",
+            "\"batch1_runs\": \(b1.runs)", "\"batch8_runs\": \(b8.runs)",
+            "\"blas_core\": \"\(Engine.blasCoreName)\"",
+        ]
+        print("{" + fields.joined(separator: ", ") + "}")
+    }
+
+    private func format(_ v: Double) -> String { String(format: "%.4f", v) }
+
+    /// Median and minimum milliseconds per call after 20 warm-up calls, for about `seconds`.
+    private func measure(batch: Int, inputs: [Float]) throws -> (median: Double, min: Double, runs: Int) {
+        let count = batch * classifier.inputSize * classifier.inputSize
+        var results = [EmotionScores](repeating: .zero, count: batch)
+        var times: [Double] = []
+        times.reserveCapacity(100_000)
+        try inputs.withUnsafeBufferPointer { all in
+            let slice = UnsafeBufferPointer(rebasing: all[0..<count])
+            try results.withUnsafeMutableBufferPointer { r in
+                for _ in 0..<20 { try classifier.classify(preprocessed: slice, into: r) }
+                let end = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+                while DispatchTime.now().uptimeNanoseconds < end || times.count < 10 {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    try classifier.classify(preprocessed: slice, into: r)
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                }
+            }
+        }
+        times.sort()
+        return (times[times.count / 2], times[0], times.count)
+    }
+}
+
+/// SplitMix64, a small seeded generator for reproducible benchmark inputs.
+struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

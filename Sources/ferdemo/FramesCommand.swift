@@ -1,0 +1,58 @@
+import ArgumentParser
+import FERCore
+import FERMedia
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `ferdemo frames`: decode + colour conversion + resize per frame, the input stage of the
+/// pipeline, timed (Tools/compare_frames.py runs the same steps with OpenCV).
+struct Frames: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time decode + RGB→gray + resize per frame of a video (compare: Tools/compare_frames.py).")
+
+    @Argument(help: "Video file (default: Samples/astronaut_pan.mp4).")
+    var video = "Samples/astronaut_pan.mp4"
+
+    @Option(help: "Resize target width.")
+    var width = 400
+
+    @Option(help: "Resize target height.")
+    var height = 300
+
+    @Option(help: "Passes over the file (the first one warms up and is not timed).")
+    var passes = 3
+
+    func run() throws {
+        let frame = try ImageBuffer(width: 640, height: 480, format: .rgb8)
+        let gray = try ImageBuffer(width: 640, height: 480, format: .gray8)
+        let small = try ImageBuffer(width: width, height: height, format: .rgb8)
+        let resizer = Resizer()
+        var decode = 0.0, convert = 0.0, resize = 0.0, frames = 0
+        for pass in 0..<max(2, passes) {
+            let reader = try VideoReader(path: video)
+            while true {
+                let t0 = Self.now()
+                guard try reader.nextFrame(into: frame) != nil else { break }
+                let t1 = Self.now()
+                try gray.reshape(width: frame.width, height: frame.height, format: .gray8)
+                try ColorConversion.rgbToGray(frame.view, into: gray.mutableView)
+                let t2 = Self.now()
+                try resizer.resize(frame.view, into: small.mutableView, interpolation: .linear)
+                let t3 = Self.now()
+                if pass > 0 {
+                    decode += t1 - t0; convert += t2 - t1; resize += t3 - t2; frames += 1
+                }
+            }
+        }
+        let n = Double(max(frames, 1))
+        print("frames \(frames) decode_ms \(decode / n * 1e3) gray_ms \(convert / n * 1e3) resize_ms \(resize / n * 1e3) "
+              + "total_ms \((decode + convert + resize) / n * 1e3)")
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
