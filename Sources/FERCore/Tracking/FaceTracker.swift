@@ -80,9 +80,22 @@ public final class FaceTracker {
     /// The faces currently tracked, in ID order.
     public var faces: [TrackedFace] { tracks.map(\.face) }
 
+    /// The number of faces currently tracked (no allocation, unlike ``faces``).
+    public var count: Int { tracks.count }
+
+    /// The `index`-th tracked face (`0..<count`, ID order), without building an array.
+    public func face(at index: Int) -> TrackedFace { tracks[index].face }
+
     /// Advances every track to `frame`; ends tracks lost for too long. Returns the faces.
     @discardableResult
     public func update(frame: ImageView) throws(TrackingError) -> [TrackedFace] {
+        try advance(frame: frame)
+        return faces
+    }
+
+    /// ``update(frame:)`` without building the result array: allocates nothing (read the
+    /// faces with ``count`` and ``face(at:)``).
+    public func advance(frame: ImageView) throws(TrackingError) {
         for t in tracks {
             let r = try t.tracker.update(frame: frame)
             t.face.box = r.box
@@ -91,13 +104,20 @@ public final class FaceTracker {
             t.lostFrames = r.isLost ? t.lostFrames + 1 : 0
         }
         tracks.removeAll { $0.lostFrames >= params.maxLostFrames }
-        return faces
     }
 
     /// Associates `detections` (faces found in `frame`) with the tracks; see the type's summary.
     /// Detections with no area or outside the frame are ignored. Returns the faces.
     @discardableResult
     public func reconcile(detections: [TrackBox], frame: ImageView) throws(TrackingError) -> [TrackedFace] {
+        try merge(detections: detections, frame: frame)
+        return faces
+    }
+
+    /// ``reconcile(detections:frame:)`` without building the result array. Allocates nothing
+    /// once its scratch arrays have grown to the largest track and detection counts seen, except
+    /// when a detection starts a new track (a new ``CorrelationFilterTracker`` and its buffers).
+    public func merge(detections: [TrackBox], frame: ImageView) throws(TrackingError) {
         let n = tracks.count, m = detections.count
         if matched.count < m { matched = [Bool](repeating: false, count: m) }
         for j in 0..<m { matched[j] = false }
@@ -108,7 +128,8 @@ public final class FaceTracker {
             }
             solver.solve(costs: costs, rows: n, columns: m, assignment: &assignment)
         } else {
-            assignment = [Int](repeating: -1, count: n)
+            if assignment.count != n { assignment = [Int](repeating: -1, count: n) }
+            for i in 0..<n { assignment[i] = -1 }
         }
         for i in 0..<n {
             let t = tracks[i]
@@ -135,7 +156,6 @@ public final class FaceTracker {
             tracks.append(Track(id: nextID, tracker: tracker, face: face))
             nextID += 1
         }
-        return faces
     }
 
     private func correct(_ t: Track, to d: TrackBox, frame: ImageView) throws(TrackingError) {
