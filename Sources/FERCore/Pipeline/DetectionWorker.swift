@@ -116,6 +116,10 @@ final class DetectionWorker {
     /// True when no detection is pending or waiting to be taken.
     var isIdle: Bool { shared.phase.load(ordering: .acquiring) == Phase.idle }
 
+    /// The frame copy the last detection ran on. Valid while ``isIdle`` (until the next
+    /// ``submit(_:frameIndex:)``), so tracks can start on the exact frame their faces came from.
+    var lastFrame: ImageView { shared.frame.view }
+
     /// True while a submitted detection has not been taken yet.
     var isBusy: Bool { !isIdle }
 

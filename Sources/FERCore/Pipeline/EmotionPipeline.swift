@@ -45,6 +45,12 @@ public final class EmotionPipeline {
     private var slotLandmarks: [FaceLandmarks?]
     private var slotEmotion: [EmotionScores?]
     private var slotClassifiedNow: [Bool]
+    /// The last ``historyLength`` boxes of each slot's track, by pipeline tick (ring buffer), so
+    /// that a late detection can be matched with where the tracks were on its frame.
+    private var history: [TrackBox]
+    private var historyTick: [Int]
+    private static let historyLength = 64
+    private var tick = -1
 
     // Scratch, sized once.
     private var detections: [FaceDetection] = []
@@ -59,6 +65,8 @@ public final class EmotionPipeline {
     private var framesSinceDetection = 0
     private var detectionWanted = true
     private var lastTrackCount = 0
+    private var submittedFrameIndex = -1
+    private var submittedTick = 0
 
     /// Loads the four networks and prepares every stage.
     /// - Throws: ``PipelineError/invalidConfiguration(field:value:reason:)`` for a bad
@@ -94,6 +102,8 @@ public final class EmotionPipeline {
         slotLandmarks = [FaceLandmarks?](repeating: nil, count: n)
         slotEmotion = [EmotionScores?](repeating: nil, count: n)
         slotClassifiedNow = [Bool](repeating: false, count: n)
+        history = [TrackBox](repeating: TrackBox(x: 0, y: 0, width: 0, height: 0), count: n * Self.historyLength)
+        historyTick = [Int](repeating: -1, count: n * Self.historyLength)
         detections.reserveCapacity(max(64, n))
         accepted.reserveCapacity(n)
         acceptedIndex.reserveCapacity(n)
@@ -123,6 +133,7 @@ public final class EmotionPipeline {
         }
 
         // 1. Tracking.
+        tick += 1
         var t0 = monotonicSeconds()
         do { try tracker.advance(frame: frame) } catch { throw .tracking(error) }
         var anyLost = tracker.count < lastTrackCount
@@ -145,7 +156,7 @@ public final class EmotionPipeline {
                 result.detectionStarted = true
                 framesSinceDetection = 0
                 detectionWanted = false
-                try reconcile(frame: frame)
+                try reconcile(frame: frame, detectedAt: tick, startFrame: nil)
                 result.timings.reconcile = monotonicSeconds() - t1
                 result.detectionApplied = true
                 result.detectionFrameIndex = info.index
@@ -153,17 +164,32 @@ public final class EmotionPipeline {
         case .asynchronous:
             if let worker {
                 t0 = monotonicSeconds()
-                if let taken = try worker.take(into: &detections) {
-                    try reconcile(frame: frame)
+                // Bounded staleness: wait only when the pending detection is older than the limit
+                // (never with a live camera; with a file read faster than real time it keeps
+                // the detections close enough for new tracks to be followed to the present).
+                let lagLimit = config.maximumDetectionLag
+                let taken: (frameIndex: Int, seconds: Double)?
+                if lagLimit > 0, worker.isBusy, tick - submittedTick >= lagLimit {
+                    taken = try worker.wait(into: &detections)
+                    result.detectionWaited = true
+                    result.timings.detection = monotonicSeconds() - t0
+                    t0 = monotonicSeconds()
+                } else {
+                    taken = try worker.take(into: &detections)
+                }
+                if let taken {
+                    try reconcile(frame: frame, detectedAt: taken.frameIndex, startFrame: worker.lastFrame)
                     result.detectionApplied = true
-                    result.detectionFrameIndex = taken.frameIndex
+                    result.detectionFrameIndex = submittedFrameIndex
                     result.timings.detectorRun = taken.seconds
                 }
                 t1 = monotonicSeconds()
                 result.timings.reconcile = t1 - t0
                 if due, worker.isIdle {
-                    try worker.submit(frame, frameIndex: info.index)
-                    result.timings.detection = monotonicSeconds() - t1
+                    try worker.submit(frame, frameIndex: tick)
+                    submittedFrameIndex = info.index
+                    submittedTick = tick
+                    result.timings.detection += monotonicSeconds() - t1
                     result.detectionStarted = true
                     framesSinceDetection = 0
                     detectionWanted = false
@@ -183,6 +209,9 @@ public final class EmotionPipeline {
         for i in 0..<tracker.count {
             let f = tracker.face(at: i)
             guard let s = slot(of: f.id) else { continue }
+            let h = s * Self.historyLength + tick % Self.historyLength
+            history[h] = f.box
+            historyTick[h] = tick
             result.faces.append(FaceResult(
                 id: f.id,
                 box: Box(x: Float(f.box.x), y: Float(f.box.y), width: Float(f.box.width), height: Float(f.box.height)),
@@ -226,16 +255,30 @@ public final class EmotionPipeline {
 
     /// Reconciles `detections` (best first) with the tracks: detections that overlap a track
     /// are always passed on (they correct it); new faces only while there is a free slot.
-    private func reconcile(frame: ImageView) throws(PipelineError) {
+    ///
+    /// Detections found `tick − detectedAt` frames ago (asynchronous mode) are first carried to
+    /// the present: a detection that overlaps where a track was on its frame is moved by that
+    /// track's motion since (translation and scale), so matching and drift correction compare
+    /// like with like; other detections start tracks on `startFrame` (the frame they were found
+    /// in), which the tracker then follows to `frame`.
+    private func reconcile(frame: ImageView, detectedAt: Int, startFrame: ImageView?) throws(PipelineError) {
         accepted.removeAll(keepingCapacity: true)
         acceptedIndex.removeAll(keepingCapacity: true)
         var newFaces = 0
+        let stale = detectedAt != tick
         for (j, d) in detections.enumerated() {
-            let box = TrackBox(x: Double(d.box.x), y: Double(d.box.y), width: Double(d.box.width), height: Double(d.box.height))
+            var box = TrackBox(x: Double(d.box.x), y: Double(d.box.y), width: Double(d.box.width), height: Double(d.box.height))
             var matchesTrack = false
-            for i in 0..<tracker.count where tracker.face(at: i).box.iou(box) >= config.tracker.matchIoU {
-                matchesTrack = true
-                break
+            if stale {
+                if let moved = carryForward(box, from: detectedAt) {
+                    box = moved
+                    matchesTrack = true
+                }
+            } else {
+                for i in 0..<tracker.count where tracker.face(at: i).box.iou(box) >= config.tracker.matchIoU {
+                    matchesTrack = true
+                    break
+                }
             }
             if !matchesTrack {
                 guard tracker.count + newFaces < config.maximumFaces else { continue }
@@ -245,7 +288,7 @@ public final class EmotionPipeline {
             accepted.append(box)
             acceptedIndex.append(j)
         }
-        do { try tracker.merge(detections: accepted, frame: frame) } catch { throw .tracking(error) }
+        do { try tracker.merge(detections: accepted, frame: frame, startFrame: stale ? startFrame : nil) } catch { throw .tracking(error) }
         syncSlots()
         // Landmarks: each track takes those of the accepted detection it overlaps most.
         for i in 0..<tracker.count {
@@ -259,6 +302,28 @@ public final class EmotionPipeline {
             }
             if best >= 0 { slotLandmarks[s] = detections[acceptedIndex[best]].landmarks }
         }
+    }
+
+    /// Moves `box` (a detection on pipeline tick `then`) by the motion since then of the track it
+    /// overlaps most on that tick; nil when it overlaps none (or the tick is out of the history).
+    private func carryForward(_ box: TrackBox, from then: Int) -> TrackBox? {
+        guard then >= 0, tick - then < Self.historyLength else { return nil }
+        var best: (past: TrackBox, now: TrackBox)?
+        var bestIoU = config.tracker.matchIoU
+        for i in 0..<tracker.count {
+            let f = tracker.face(at: i)
+            guard let s = slot(of: f.id) else { continue }
+            let h = s * Self.historyLength + then % Self.historyLength
+            guard historyTick[h] == then else { continue }
+            let iou = history[h].iou(box)
+            if iou >= bestIoU { bestIoU = iou; best = (history[h], f.box) }
+        }
+        guard let (past, now) = best, past.area > 0 else { return nil }
+        let scale = (now.area / past.area).squareRoot()
+        let (pcx, pcy) = past.center, (ncx, ncy) = now.center, (bcx, bcy) = box.center
+        let w = box.width * scale, h = box.height * scale
+        let cx = ncx + (bcx - pcx) * scale, cy = ncy + (bcy - pcy) * scale
+        return TrackBox(x: cx - w / 2, y: cy - h / 2, width: w, height: h)
     }
 
     /// Frees the slots of ended tracks and gives new tracks a slot (due for classification).
@@ -281,6 +346,7 @@ public final class EmotionPipeline {
             slotSinceClassified[free] = config.classifyEvery  // due at once
             slotLandmarks[free] = nil
             slotEmotion[free] = nil
+            for h in 0..<Self.historyLength { historyTick[free * Self.historyLength + h] = -1 }
         }
     }
 

@@ -70,6 +70,9 @@ public struct FrameResult: Sendable, Equatable {
     public var detectionStarted = false
     /// Whether detection results were reconciled with the tracks this frame.
     public var detectionApplied = false
+    /// Whether the frame path waited for the detection thread this frame, because the pending
+    /// detection was ``PipelineConfig/maximumDetectionLag`` frames old (asynchronous mode).
+    public var detectionWaited = false
     /// The index of the frame the applied detection ran on (−1 when none was applied). In
     /// asynchronous mode it is earlier than ``frameIndex``: the detection's latency in frames.
     public var detectionFrameIndex = -1
@@ -85,6 +88,7 @@ public struct FrameResult: Sendable, Equatable {
         timings = StageTimings()
         detectionStarted = false
         detectionApplied = false
+        detectionWaited = false
         detectionFrameIndex = -1
     }
 }

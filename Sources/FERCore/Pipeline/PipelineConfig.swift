@@ -33,6 +33,13 @@ public struct PipelineConfig: Sendable, Equatable {
     /// Asynchronous (the default: the frame path never waits for a detection) or synchronous
     /// (deterministic, for tests).
     public var detectionMode: DetectionMode = .asynchronous
+    /// Asynchronous mode: the frame path waits for a pending detection once it is this many
+    /// frames old (0: never wait). Default 15, half a second at 30 FPS: a live camera never
+    /// gets there (a ~70 ms detection is 2–3 frames late), but a file read faster than real time
+    /// would otherwise run far ahead of its detections, and a face seen that many frames ago
+    /// has moved too far for its new track to find it (CSR-DCF searches about two face widths
+    /// around the old position).
+    public var maximumDetectionLag: Int = 15
     /// The detector's options. Default: `FaceDetectorOptions()` (the `mtcnn` 1.0.0 defaults,
     /// minimum face 20 px) except ``FaceDetectorOptions/maximumFaces``, which the pipeline sets
     /// from ``maximumFaces``.
@@ -63,6 +70,7 @@ public struct PipelineConfig: Sendable, Equatable {
         try check(detectEvery >= 1, "detectEvery", detectEvery, "must be ≥ 1 (1 = detect on every frame)")
         try check(classifyEvery >= 1, "classifyEvery", classifyEvery, "must be ≥ 1 (1 = classify every frame)")
         try check(maximumFaces >= 1 && maximumFaces <= 256, "maximumFaces", maximumFaces, "must be in 1...256")
+        try check(maximumDetectionLag >= 0, "maximumDetectionLag", maximumDetectionLag, "must be ≥ 0 (0 = never wait)")
         try check(threads >= 1 && threads <= 256, "threads", threads, "must be in 1...256")
         guard landmarkMatchIoU > 0, landmarkMatchIoU <= 1 else {
             throw .invalidConfiguration(field: "landmarkMatchIoU", value: String(landmarkMatchIoU), reason: "must be in (0, 1]")

@@ -117,7 +117,11 @@ public final class FaceTracker {
     /// ``reconcile(detections:frame:)`` without building the result array. Allocates nothing
     /// once its scratch arrays have grown to the largest track and detection counts seen, except
     /// when a detection starts a new track (a new ``CorrelationFilterTracker`` and its buffers).
-    public func merge(detections: [TrackBox], frame: ImageView) throws(TrackingError) {
+    ///
+    /// - Parameter startFrame: the frame the detections were found in, when it is older than
+    ///   `frame` (a detector running behind the stream): new tracks are initialised there, on the
+    ///   exact detection, and then advanced to `frame` with one update. Nil: `frame` itself.
+    public func merge(detections: [TrackBox], frame: ImageView, startFrame: ImageView? = nil) throws(TrackingError) {
         let n = tracks.count, m = detections.count
         if matched.count < m { matched = [Bool](repeating: false, count: m) }
         for j in 0..<m { matched[j] = false }
@@ -147,12 +151,18 @@ public final class FaceTracker {
         for j in 0..<m where !matched[j] {
             let d = detections[j]
             let tracker = try CorrelationFilterTracker(params: params.tracker)
+            var face = TrackedFace(id: nextID, box: d, confidence: .infinity, isLost: false)
             do {
-                try tracker.initialize(frame: frame, box: d)
+                try tracker.initialize(frame: startFrame ?? frame, box: d)
             } catch .emptyBox, .boxOutsideFrame {
                 continue
             }
-            let face = TrackedFace(id: nextID, box: d, confidence: .infinity, isLost: false)
+            if startFrame != nil {
+                let r = try tracker.update(frame: frame)
+                face.box = r.box
+                face.confidence = r.psr
+                face.isLost = r.isLost
+            }
             tracks.append(Track(id: nextID, tracker: tracker, face: face))
             nextID += 1
         }
