@@ -65,6 +65,11 @@ let package = Package(
             dependencies: ["FERMedia", "FERCore"],
             path: "Tests/FERMediaTests"
         ),
+        .testTarget(
+            name: "ferdemoTests",
+            dependencies: ["FERMedia", "FERCore"],
+            path: "Tests/ferdemoTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

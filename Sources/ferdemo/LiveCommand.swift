@@ -121,6 +121,12 @@ struct Live: ParsableCommand {
         let frame = try ImageBuffer(width: 640, height: 480, format: .rgb8)
         var result = FrameResult()
         result.faces.reserveCapacity(maxFaces)
+        // A parent may have blocked SIGINT for its threads (test runners do), and a blocked mask is
+        // inherited through exec: unblock it so that Ctrl-C reaches the handler.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         Interrupt.install()
         defer { Interrupt.reset() }
         var interrupted = false, quitByUser = false
@@ -174,6 +180,7 @@ struct Live: ParsableCommand {
             do { try reportData.write(to: report) } catch { finishErrors.append("\(error)") }
         }
         if let w = window, holdLastFrame > 0, !quitByUser, !interrupted {
+            FileHandle.standardError.write(Data("ferdemo live: holding the last frame for \(holdLastFrame) s\n".utf8))
             let until = monotonicNow() + holdLastFrame
             while monotonicNow() < until, !Interrupt.isRequested {
                 if w.poll() == .quit { break }
