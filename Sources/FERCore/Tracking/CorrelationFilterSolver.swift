@@ -37,10 +37,10 @@ extension CorrelationFilterTracker {
     /// Samples the template at the current centre and `scale` and fills `storage.features`
     /// (HOG channels, then grey), each multiplied by the Hann window.
     func extractFeatures(_ frame: ImageView, scale: Double) {
-        guard let hog else { return }
+        guard let hog, let sampler else { return }
         let s = storage
         let side = templateSide * scale
-        PatchSampler.sample(frame, centerX: centerX, centerY: centerY, srcWidth: side, srcHeight: side,
+        sampler.sample(frame, centerX: centerX, centerY: centerY, srcWidth: side, srcHeight: side,
                             outWidth: patchSide, outHeight: patchSide, into: s.patch)
         let hc = params.hogChannels
         if hc > 0 {
@@ -154,8 +154,8 @@ extension CorrelationFilterTracker {
     }
 
     /// Updates the colour model and mask at `box`, solves a filter at the current centre and
-    /// blends it (and the channel weights) in with `rate` (1 = replace).
-    func learn(_ frame: ImageView, box: TrackBox, scale: Double, rate: Float, histogramRate: Double) {
+    /// blends it in with `rate` and the channel weights with `weightsRate` (1 = replace).
+    func learn(_ frame: ImageView, box: TrackBox, scale: Double, rate: Float, weightsRate: Float, histogramRate: Double) {
         let s = storage
         extractFeatures(frame, scale: scale)
         var useDefault = true
@@ -185,11 +185,11 @@ extension CorrelationFilterTracker {
             total += s.newWeights[c]
         }
         let uniform = 1 / Float(channels)
-        let wr = rate >= 1 ? 1 : params.weightsLearningRate
+        let wr = weightsRate
         var sum: Float = 0
         for c in 0..<channels {
             let fresh = total > 0 ? s.newWeights[c] / total : uniform
-            s.weights[c] = (1 - wr) * (rate >= 1 ? 0 : s.weights[c]) + wr * fresh
+            s.weights[c] = (1 - wr) * (wr >= 1 ? 0 : s.weights[c]) + wr * fresh
             sum += s.weights[c]
         }
         for c in 0..<channels { s.weights[c] = sum > 0 ? s.weights[c] / sum : uniform }

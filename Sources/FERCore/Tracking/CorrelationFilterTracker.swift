@@ -47,10 +47,13 @@ public final class CorrelationFilterTracker {
     var targetWidth = 0.0, targetHeight = 0.0 // box size at scale 1
     var centerX = 0.0, centerY = 0.0
     var defaultMaskArea: Float = 0
+    var framesSinceLearn = 0   // tracked frames since the last model update
+    var frameCounter = 0       // updates since initialisation (scale-estimation cadence)
 
     // Buffers (allocated at init).
     var fft: FFT2D?
     var hog: HOGFeatures?
+    var sampler: PatchSampler?
     var segmentation: SpatialReliability?
     var scaleFilter: ScaleFilter?
     var storage = FloatStorage()
@@ -99,6 +102,7 @@ public final class CorrelationFilterTracker {
         channels = params.hogChannels + (params.useGray ? 1 : 0)
         fft = try FFT2D(width: cells, height: cells)
         hog = HOGFeatures(cellSize: cs, clip: params.hogClip, maxCellsX: cells, maxCellsY: cells)
+        sampler = PatchSampler(maxWidth: patchSide)
         segmentation = params.useSegmentation ? SpatialReliability(bins: params.histogramBins, cellsX: cells, cellsY: cells) : nil
         storage = FloatStorage(count: count, channels: channels, patchPixels: patchSide * patchSide)
         valid.deallocate()
@@ -108,8 +112,10 @@ public final class CorrelationFilterTracker {
         scaleFilter = ScaleFilter(params: params, targetWidth: box.width, targetHeight: box.height,
                                   templateWidth: templateSide, templateHeight: templateSide,
                                   frameWidth: frame.width, frameHeight: frame.height)
-        learn(frame, box: box, scale: 1, rate: 1, histogramRate: 1)
+        learn(frame, box: box, scale: 1, rate: 1, weightsRate: 1, histogramRate: 1)
         scaleFilter?.update(frame, cx: centerX, cy: centerY, rate: 1)
+        framesSinceLearn = 0
+        frameCounter = 0
         lastResult = TrackingResult(box: box, psr: .infinity, peak: 1, isLost: false)
     }
 
@@ -128,12 +134,24 @@ public final class CorrelationFilterTracker {
         let step = scale * templateSide / Double(patchSide) * Double(params.cellSize)
         centerX = min(max(centerX + dx * step, 0), Double(frameWidth - 1))
         centerY = min(max(centerY + dy * step, 0), Double(frameHeight - 1))
-        let newScale = scaleFilter.estimate(frame, cx: centerX, cy: centerY)
+        frameCounter += 1
+        let estimated = frameCounter % params.scaleEstimationInterval == 0
+        let newScale = estimated ? scaleFilter.estimate(frame, cx: centerX, cy: centerY) : scaleFilter.currentScale
         let box = currentBox(scale: newScale)
         let lost = !(psr >= params.psrThreshold)
         if !lost {
-            learn(frame, box: box, scale: newScale, rate: params.filterLearningRate, histogramRate: params.histogramLearningRate)
-            scaleFilter.update(frame, cx: centerX, cy: centerY)
+            framesSinceLearn += 1
+            if framesSinceLearn >= params.modelUpdateInterval {
+                // Rates compounded over the skipped frames: (1 − r)^k of the old model remains.
+                let k = Double(framesSinceLearn)
+                func compound(_ r: Double) -> Double { 1 - pow(1 - r, k) }
+                learn(frame, box: box, scale: newScale, rate: Float(compound(Double(params.filterLearningRate))),
+                      weightsRate: Float(compound(Double(params.weightsLearningRate))),
+                      histogramRate: compound(params.histogramLearningRate))
+                scaleFilter.update(frame, cx: centerX, cy: centerY, rate: Float(compound(Double(params.scaleLearningRate))),
+                                   sameFrame: estimated)
+                framesSinceLearn = 0
+            }
         }
         let result = TrackingResult(box: box, psr: psr.isFinite ? psr : 0, peak: peak.isFinite ? peak : 0, isLost: lost)
         lastResult = result
@@ -159,7 +177,9 @@ public final class CorrelationFilterTracker {
         scaleFilter.setScale(s)
         let scale = scaleFilter.currentScale
         let newBox = currentBox(scale: scale)
-        learn(frame, box: newBox, scale: scale, rate: rate, histogramRate: Double(rate))
+        learn(frame, box: newBox, scale: scale, rate: rate, weightsRate: rate >= 1 ? 1 : params.weightsLearningRate,
+              histogramRate: Double(rate))
+        framesSinceLearn = 0
         scaleFilter.update(frame, cx: centerX, cy: centerY, rate: rate)
         lastResult = TrackingResult(box: newBox, psr: lastResult?.psr ?? 0, peak: lastResult?.peak ?? 0, isLost: false)
     }

@@ -87,13 +87,22 @@ public final class FaceTracker {
     public func face(at index: Int) -> TrackedFace { tracks[index].face }
 
     /// Advances every track to `frame`; ends tracks lost for too long. Returns the faces.
+    /// (Builds a new array per call; ``update(frame:into:)`` reuses the caller's instead.)
     @discardableResult
     public func update(frame: ImageView) throws(TrackingError) -> [TrackedFace] {
         try advance(frame: frame)
         return faces
     }
 
-    /// ``update(frame:)`` without building the result array: allocates nothing (read the
+    /// As ``update(frame:)``, but writes the faces into `faces` (cleared first, its capacity
+    /// kept): after warm-up (same or fewer faces than before) a call allocates nothing.
+    public func update(frame: ImageView, into faces: inout [TrackedFace]) throws(TrackingError) {
+        try advance(frame: frame)
+        faces.removeAll(keepingCapacity: true)
+        for t in tracks { faces.append(t.face) }
+    }
+
+    /// ``update(frame:)`` without building any result array: allocates nothing (read the
     /// faces with ``count`` and ``face(at:)``).
     public func advance(frame: ImageView) throws(TrackingError) {
         for t in tracks {
@@ -103,7 +112,8 @@ public final class FaceTracker {
             t.face.isLost = r.isLost
             t.lostFrames = r.isLost ? t.lostFrames + 1 : 0
         }
-        tracks.removeAll { $0.lostFrames >= params.maxLostFrames }
+        let limit = params.maxLostFrames
+        if tracks.contains(where: { $0.lostFrames >= limit }) { tracks.removeAll { $0.lostFrames >= limit } }
     }
 
     /// Associates `detections` (faces found in `frame`) with the tracks; see the type's summary.

@@ -5,59 +5,137 @@
 ///
 /// When the patch is shrunk by more than 1.5×, each output pixel averages 2×2 bilinear samples
 /// a quarter of a source step apart: a cheap anti-alias so HOG does not see aliased edges.
-enum PatchSampler {
+///
+/// The column positions (byte offsets and fractions, per horizontal tap) are computed once per
+/// call into a table the sampler owns, so the per-pixel work is loads and multiply-adds; RGB and
+/// grey frames have their own inner loops. Sized at init for the widest output; allocates nothing
+/// afterwards.
+final class PatchSampler {
+    private let maxWidth: Int
+    /// Per horizontal tap (2) and output column: byte offsets of the left/right source pixels.
+    private let left: UnsafeMutablePointer<Int32>, right: UnsafeMutablePointer<Int32>
+    /// Per horizontal tap and output column: the fraction towards the right pixel.
+    private let fraction: UnsafeMutablePointer<Float>
+
+    /// Prepares for outputs at most `maxWidth` pixels wide.
+    init(maxWidth: Int) {
+        self.maxWidth = max(1, maxWidth)
+        left = .allocate(capacity: 2 * self.maxWidth)
+        right = .allocate(capacity: 2 * self.maxWidth)
+        fraction = .allocate(capacity: 2 * self.maxWidth)
+        left.initialize(repeating: 0, count: 2 * self.maxWidth)
+        right.initialize(repeating: 0, count: 2 * self.maxWidth)
+        fraction.initialize(repeating: 0, count: 2 * self.maxWidth)
+    }
+
+    deinit {
+        left.deallocate()
+        right.deallocate()
+        fraction.deallocate()
+    }
+
     /// Fills `planes` (`channels` planes of `outWidth × outHeight`, plane-major) with the
     /// source rectangle centred at (`centerX`, `centerY`) of size `srcWidth × srcHeight`.
     /// Values stay in 0…255. `channels` is the view's channel count (1 or 3).
-    static func sample(_ image: ImageView, centerX: Double, centerY: Double,
-                       srcWidth: Double, srcHeight: Double,
-                       outWidth: Int, outHeight: Int, into planes: UnsafeMutablePointer<Float>) {
+    func sample(_ image: ImageView, centerX: Double, centerY: Double,
+                srcWidth: Double, srcHeight: Double,
+                outWidth: Int, outHeight: Int, into planes: UnsafeMutablePointer<Float>) {
+        precondition(outWidth <= maxWidth, "PatchSampler sized for narrower outputs")
         let c = image.channels
         let stepX = srcWidth / Double(outWidth), stepY = srcHeight / Double(outHeight)
         let x0 = centerX - srcWidth / 2, y0 = centerY - srcHeight / 2
         let plane = outWidth * outHeight
         let maxX = Float(image.width - 1), maxY = Float(image.height - 1)
         let superSample = stepX > 1.5 || stepY > 1.5
+        let taps = superSample ? 2 : 1
         let offX = Float(stepX / 4), offY = Float(stepY / 4)
-        let taps = superSample ? 4 : 1
-        let weight = 1 / Float(taps)
-        for ch in 0..<c { (planes + ch * plane).update(repeating: 0, count: plane) }
-        let base = image.base, rowBytes = image.rowBytes, w1 = image.width - 1, h1 = image.height - 1
-        for tap in 0..<taps {
-            // No per-call arrays: the 2×2 offsets come from the tap index.
-            let ddx = superSample ? ((tap & 1) == 0 ? -offX : offX) : 0
-            let ddy = superSample ? ((tap & 2) == 0 ? -offY : offY) : 0
-            for oy in 0..<outHeight {
-                // Centre of output pixel oy maps to source y (pixel centres at integer + 0.5).
+        let w1 = image.width - 1, h1 = image.height - 1
+        // Column table: centre of output pixel ox maps to source x (pixel centres at integer + 0.5).
+        for t in 0..<taps {
+            let ddx: Float = superSample ? (t == 0 ? -offX : offX) : 0
+            for ox in 0..<outWidth {
+                let sx = min(max(Float(x0 + (Double(ox) + 0.5) * stepX - 0.5) + ddx, 0), maxX)
+                let ix = Int(sx)
+                left[t * maxWidth + ox] = Int32(ix * c)
+                right[t * maxWidth + ox] = Int32(min(ix + 1, w1) * c)
+                fraction[t * maxWidth + ox] = sx - Float(ix)
+            }
+        }
+        let weight = 1 / Float(taps * taps)
+        let base = image.base, rowBytes = image.rowBytes
+        for oy in 0..<outHeight {
+            let outRow = oy * outWidth
+            // The (up to) two vertical taps: their source rows and fractions.
+            var rows0 = (base, base), rows1 = (base, base), fys: (Float, Float) = (0, 0)
+            // A 4-byte load of the last pixel of a row reads the next row's first byte: fine unless
+            // that row is the image's last.
+            var wideLoads = true
+            for ty in 0..<taps {
+                let ddy: Float = superSample ? (ty == 0 ? -offY : offY) : 0
                 let sy = min(max(Float(y0 + (Double(oy) + 0.5) * stepY - 0.5) + ddy, 0), maxY)
-                let iy = Int(sy), fy = sy - Float(iy)
+                let iy = Int(sy)
+                wideLoads = wideLoads && iy + 1 < h1
                 let r0 = base + iy * rowBytes, r1 = base + min(iy + 1, h1) * rowBytes
-                let outRow = oy * outWidth
+                if ty == 0 { rows0.0 = r0; rows1.0 = r1; fys.0 = sy - Float(iy) } else { rows0.1 = r0; rows1.1 = r1; fys.1 = sy - Float(iy) }
+            }
+            if c == 3 {
+                // All taps of one output pixel accumulate in a register, RGB as one SIMD4 lane set.
+                let p0 = planes + outRow, p1 = p0 + plane, p2 = p1 + plane
                 for ox in 0..<outWidth {
-                    let sx = min(max(Float(x0 + (Double(ox) + 0.5) * stepX - 0.5) + ddx, 0), maxX)
-                    let ix = Int(sx), fx = sx - Float(ix)
-                    let a = ix * c, b = min(ix + 1, w1) * c
-                    for ch in 0..<c {
-                        let p00 = Float(r0[a + ch]), p01 = Float(r0[b + ch]), p10 = Float(r1[a + ch]), p11 = Float(r1[b + ch])
-                        let top = p00 + (p01 - p00) * fx, bottom = p10 + (p11 - p10) * fx
-                        planes[ch * plane + outRow + ox] += weight * (top + (bottom - top) * fy)
+                    var acc = SIMD4<Float>(repeating: 0)
+                    for ty in 0..<taps {
+                        let r0 = ty == 0 ? rows0.0 : rows0.1, r1 = ty == 0 ? rows1.0 : rows1.1
+                        let fy = ty == 0 ? fys.0 : fys.1
+                        for tx in 0..<taps {
+                            let a = Int(left[tx * maxWidth + ox]), b = Int(right[tx * maxWidth + ox])
+                            let fx = fraction[tx * maxWidth + ox]
+                            let q00 = wideLoads ? PatchSampler.rgbx(r0, a) : PatchSampler.rgb(r0, a)
+                            let q01 = wideLoads ? PatchSampler.rgbx(r0, b) : PatchSampler.rgb(r0, b)
+                            let q10 = wideLoads ? PatchSampler.rgbx(r1, a) : PatchSampler.rgb(r1, a)
+                            let q11 = wideLoads ? PatchSampler.rgbx(r1, b) : PatchSampler.rgb(r1, b)
+                            let top = q00 + (q01 - q00) * fx
+                            let bottom = q10 + (q11 - q10) * fx
+                            acc += top + (bottom - top) * fy
+                        }
+                    }
+                    acc *= weight
+                    p0[ox] = acc[0]
+                    p1[ox] = acc[1]
+                    p2[ox] = acc[2]
+                }
+            } else {
+                let p0 = planes + outRow
+                p0.update(repeating: 0, count: outWidth)
+                for ty in 0..<taps {
+                    let r0 = ty == 0 ? rows0.0 : rows0.1, r1 = ty == 0 ? rows1.0 : rows1.1
+                    let fy = ty == 0 ? fys.0 : fys.1
+                    for tx in 0..<taps {
+                        let la = left + tx * maxWidth, ra = right + tx * maxWidth, fa = fraction + tx * maxWidth
+                        for ox in 0..<outWidth {
+                            let a = Int(la[ox]), b = Int(ra[ox])
+                            p0[ox] += weight * PatchSampler.lerp2(r0[a], r0[b], r1[a], r1[b], fa[ox], fy)
+                        }
                     }
                 }
             }
         }
     }
 
+    /// The pixel at `offset` as one 4-byte load (the 4th lane is the next byte, ignored).
     @inline(__always)
-    static func bilinear(_ image: ImageView, _ x: Float, _ y: Float, _ ch: Int, _ maxX: Float, _ maxY: Float) -> Float {
-        // Clamping the coordinate replicates the border; it also maps NaN-free inputs only.
-        let cx = min(max(x, 0), maxX), cy = min(max(y, 0), maxY)
-        let ix = Int(cx), iy = Int(cy)
-        let fx = cx - Float(ix), fy = cy - Float(iy)
-        let ix1 = min(ix + 1, image.width - 1), iy1 = min(iy + 1, image.height - 1)
-        let c = image.channels
-        let r0 = image.row(iy), r1 = image.row(iy1)
-        let a = Float(r0[ix * c + ch]), b = Float(r0[ix1 * c + ch])
-        let d = Float(r1[ix * c + ch]), e = Float(r1[ix1 * c + ch])
+    private static func rgbx(_ row: UnsafePointer<UInt8>, _ offset: Int) -> SIMD4<Float> {
+        let v = UnsafeRawPointer(row).loadUnaligned(fromByteOffset: offset, as: SIMD4<UInt8>.self)
+        return SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: v))
+    }
+
+    @inline(__always)
+    private static func rgb(_ row: UnsafePointer<UInt8>, _ offset: Int) -> SIMD4<Float> {
+        SIMD4(Float(row[offset]), Float(row[offset + 1]), Float(row[offset + 2]), 0)
+    }
+
+    @inline(__always)
+    private static func lerp2(_ p00: UInt8, _ p01: UInt8, _ p10: UInt8, _ p11: UInt8, _ fx: Float, _ fy: Float) -> Float {
+        let a = Float(p00), b = Float(p01), d = Float(p10), e = Float(p11)
         let top = a + (b - a) * fx, bottom = d + (e - d) * fx
         return top + (bottom - top) * fy
     }

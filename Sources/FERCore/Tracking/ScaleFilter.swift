@@ -21,13 +21,20 @@ final class ScaleFilter {
     private let window: [Float]
     private let labelRe: [Float], labelIm: [Float]
     private let cosTable: UnsafeMutablePointer<Float>, sinTable: UnsafeMutablePointer<Float> // [k][n]
-    private let samples: UnsafeMutablePointer<Float>  // [scale][dimension]
-    private let fRe: UnsafeMutablePointer<Float>, fIm: UnsafeMutablePointer<Float> // [d][k]
+    private let samples: UnsafeMutablePointer<Float>  // [scale][dimension], windowed
+    // Unwindowed HOG per scale of the latest and the previous computation, with the source patch
+    // size each came from: `update` right after `estimate` (same frame, same centre) reuses the
+    // samples whose patch size did not change (all but the |scale shift| at the ends).
+    private var raw: UnsafeMutablePointer<Float>, previousRaw: UnsafeMutablePointer<Float>
+    private var sizes: UnsafeMutablePointer<Double>, previousSizes: UnsafeMutablePointer<Double> // [scale][w, h]
+    private var lastCenterX = Double.nan, lastCenterY = Double.nan
+    private let fRe: UnsafeMutablePointer<Float>, fIm: UnsafeMutablePointer<Float> // [k][d]
     private let numRe: UnsafeMutablePointer<Float>, numIm: UnsafeMutablePointer<Float>
     private let den: UnsafeMutablePointer<Float>
     private let spectrumRe: UnsafeMutablePointer<Float>, spectrumIm: UnsafeMutablePointer<Float>
     private let patch: UnsafeMutablePointer<Float>
     private let hog: HOGFeatures
+    private let sampler: PatchSampler
     private let hogChannels = HOGFeatures.channelCount
 
     /// - Parameters:
@@ -81,6 +88,12 @@ final class ScaleFilter {
         labelRe = lr
         labelIm = li
         samples = .allocate(capacity: scales * dimension)
+        raw = .allocate(capacity: scales * dimension)
+        previousRaw = .allocate(capacity: scales * dimension)
+        sizes = .allocate(capacity: 2 * scales)
+        previousSizes = .allocate(capacity: 2 * scales)
+        for p in [raw, previousRaw] { p.initialize(repeating: 0, count: scales * dimension) }
+        for p in [sizes, previousSizes] { p.initialize(repeating: -1, count: 2 * scales) }
         fRe = .allocate(capacity: dimension * frequencies)
         fIm = .allocate(capacity: dimension * frequencies)
         numRe = .allocate(capacity: dimension * frequencies)
@@ -96,57 +109,88 @@ final class ScaleFilter {
         spectrumIm.initialize(repeating: 0, count: frequencies)
         patch.initialize(repeating: 0, count: modelWidth * modelHeight * 3)
         hog = HOGFeatures(cellSize: params.cellSize, clip: params.hogClip, maxCellsX: cellsX, maxCellsY: cellsY)
+        sampler = PatchSampler(maxWidth: modelWidth)
     }
 
     deinit {
-        for p in [cosTable, sinTable, samples, fRe, fIm, numRe, numIm, den, spectrumRe, spectrumIm, patch] { p.deallocate() }
+        for p in [cosTable, sinTable, samples, raw, previousRaw, fRe, fIm, numRe, numIm, den, spectrumRe, spectrumIm, patch] { p.deallocate() }
+        sizes.deallocate()
+        previousSizes.deallocate()
     }
 
     /// Samples every scale around (`cx`, `cy`) at the current scale and transforms along scales.
-    private func computeSpectrum(_ image: ImageView, cx: Double, cy: Double) {
+    /// `reuse`: the previous computation was on the same frame, so a scale whose patch (centre
+    /// and whole-pixel size) is unchanged has the same features and is copied, not recomputed.
+    private func computeSpectrum(_ image: ImageView, cx: Double, cy: Double, reuse: Bool) {
+        swap(&raw, &previousRaw)
+        swap(&sizes, &previousSizes)
+        let sameCenter = reuse && cx == lastCenterX && cy == lastCenterY
+        var hint = 0
         for s in 0..<scales {
             let f = currentScale * factors[s]
             // OpenCV truncates the patch size to whole pixels (at least 1).
             let w = max(1, floor(f * baseWidth)), h = max(1, floor(f * baseHeight))
-            PatchSampler.sample(image, centerX: cx, centerY: cy, srcWidth: w, srcHeight: h,
-                                outWidth: modelWidth, outHeight: modelHeight, into: patch)
-            let out = samples + s * dimension
-            hog.compute(planes: patch, channels: image.channels, width: modelWidth, height: modelHeight,
-                        usedChannels: hogChannels, into: out)
-            let wgt = window[s]
-            for d in 0..<dimension { out[d] *= wgt }
-        }
-        for d in 0..<dimension {
-            for k in 0..<frequencies {
-                var sr: Float = 0, si: Float = 0
-                let ct = cosTable + k * scales, st = sinTable + k * scales
-                for n in 0..<scales {
-                    let v = samples[n * dimension + d]
-                    sr += v * ct[n]
-                    si += v * st[n]
+            sizes[2 * s] = w
+            sizes[2 * s + 1] = h
+            let out = raw + s * dimension
+            var found = -1
+            if sameCenter {
+                // Sizes decrease with the index, so the match for s is at or after the last one.
+                while hint < scales, previousSizes[2 * hint] > w || (previousSizes[2 * hint] == w && previousSizes[2 * hint + 1] > h) {
+                    hint += 1
                 }
-                fRe[d * frequencies + k] = sr
-                fIm[d * frequencies + k] = si
+                if hint < scales, previousSizes[2 * hint] == w, previousSizes[2 * hint + 1] == h { found = hint }
+            }
+            if found >= 0 {
+                out.update(from: previousRaw + found * dimension, count: dimension)
+            } else {
+                sampler.sample(image, centerX: cx, centerY: cy, srcWidth: w, srcHeight: h,
+                               outWidth: modelWidth, outHeight: modelHeight, into: patch)
+                hog.compute(planes: patch, channels: image.channels, width: modelWidth, height: modelHeight,
+                            usedChannels: hogChannels, into: out)
+            }
+            let wgt = window[s]
+            let dst = samples + s * dimension
+            for d in 0..<dimension { dst[d] = out[d] * wgt }
+        }
+        lastCenterX = cx
+        lastCenterY = cy
+        // Spectra laid out [k][d]: the inner loop runs over contiguous feature dimensions and vectorises.
+        fRe.update(repeating: 0, count: dimension * frequencies)
+        fIm.update(repeating: 0, count: dimension * frequencies)
+        for n in 0..<scales {
+            let v = samples + n * dimension
+            for k in 0..<frequencies {
+                let c = cosTable[k * scales + n], sn = sinTable[k * scales + n]
+                let re = fRe + k * dimension, im = fIm + k * dimension
+                for d in 0..<dimension {
+                    re[d] += v[d] * c
+                    im[d] += v[d] * sn
+                }
             }
         }
     }
 
     /// Trains the filter at (`cx`, `cy`) with the current scale; `rate` 1 replaces the model.
-    func update(_ image: ImageView, cx: Double, cy: Double, rate: Float? = nil) {
+    /// `sameFrame`: `image` is the frame of the preceding ``estimate(_:cx:cy:)`` (its samples
+    /// are reused where the patch is unchanged).
+    func update(_ image: ImageView, cx: Double, cy: Double, rate: Float? = nil, sameFrame: Bool = false) {
         let lr = rate ?? learningRate
-        computeSpectrum(image, cx: cx, cy: cy)
-        for k in 0..<frequencies { den[k] *= (1 - lr) }
-        for d in 0..<dimension {
-            for k in 0..<frequencies {
-                let i = d * frequencies + k
-                let fr = fRe[i], fi = fIm[i]
+        computeSpectrum(image, cx: cx, cy: cy, reuse: sameFrame)
+        for k in 0..<frequencies {
+            let yr = labelRe[k], yi = labelIm[k]
+            var energy: Float = 0
+            let o = k * dimension
+            for d in 0..<dimension {
+                let fr = fRe[o + d], fi = fIm[o + d]
                 // num = Y · conj(F)
-                let nr = labelRe[k] * fr + labelIm[k] * fi
-                let ni = labelIm[k] * fr - labelRe[k] * fi
-                numRe[i] = (1 - lr) * numRe[i] + lr * nr
-                numIm[i] = (1 - lr) * numIm[i] + lr * ni
-                den[k] += lr * (fr * fr + fi * fi)
+                let nr = yr * fr + yi * fi
+                let ni = yi * fr - yr * fi
+                numRe[o + d] = (1 - lr) * numRe[o + d] + lr * nr
+                numIm[o + d] = (1 - lr) * numIm[o + d] + lr * ni
+                energy += fr * fr + fi * fi
             }
+            den[k] = (1 - lr) * den[k] + lr * energy
         }
     }
 
@@ -157,12 +201,13 @@ final class ScaleFilter {
 
     /// Finds the best scale at (`cx`, `cy`) and returns the new current scale.
     func estimate(_ image: ImageView, cx: Double, cy: Double) -> Double {
-        computeSpectrum(image, cx: cx, cy: cy)
+        computeSpectrum(image, cx: cx, cy: cy, reuse: false)
         // Response spectrum R[k] = Σ_d F[d][k]·num[d][k] / (den[k] + 0.01) (OpenCV DSST::getScale).
         for k in 0..<frequencies {
             var rr: Float = 0, ri: Float = 0
+            let o = k * dimension
             for d in 0..<dimension {
-                let i = d * frequencies + k
+                let i = o + d
                 rr += fRe[i] * numRe[i] - fIm[i] * numIm[i]
                 ri += fRe[i] * numIm[i] + fIm[i] * numRe[i]
             }

@@ -262,27 +262,42 @@ final class SpatialReliability {
     /// out = λ ⊛ x where λ is the normalised Gaussian with its centre tap removed:
     /// (G ⊛ x − g_c·x) / (1 − g_c), G separable. Borders reflect (OpenCV BORDER_REFLECT).
     private func lambdaFilter(_ x: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
-        let r = kernelRadius, w = cellsX, h = cellsY
+        let r = kernelRadius, w = cellsX, h = cellsY, k = kernel + r
         @inline(__always) func reflect(_ i: Int, _ n: Int) -> Int {
             var i = i
             if n == 1 { return 0 }
             while i < 0 || i >= n { i = i < 0 ? -i - 1 : 2 * n - i - 1 }
             return i
         }
+        // Horizontal pass: reflected borders, then the interior without index checks.
         for j in 0..<h {
+            let row = x + j * w, dst = tmp + j * w
             for i in 0..<w {
+                if i >= r && i < w - r { continue }
                 var s = 0.0
-                for t in -r...r { s += kernel[t + r] * x[j * w + reflect(i + t, w)] }
-                tmp[j * w + i] = s
+                for t in -r...r { s += k[t] * row[reflect(i + t, w)] }
+                dst[i] = s
+            }
+            if w > 2 * r {
+                for i in r..<(w - r) {
+                    var s = k[0] * row[i]
+                    for t in 1...r { s += k[t] * (row[i - t] + row[i + t]) }
+                    dst[i] = s
+                }
             }
         }
+        // Vertical pass, row by row so the inner loop runs over contiguous cells.
         let inv = 1 / (1 - centerWeight)
         for j in 0..<h {
-            for i in 0..<w {
-                var s = 0.0
-                for t in -r...r { s += kernel[t + r] * tmp[reflect(j + t, h) * w + i] }
-                out[j * w + i] = (s - centerWeight * x[j * w + i]) * inv
+            let dst = out + j * w, src = x + j * w
+            let c0 = tmp + reflect(j, h) * w
+            for i in 0..<w { dst[i] = k[0] * c0[i] }
+            for t in 1...r {
+                let up = tmp + reflect(j - t, h) * w, down = tmp + reflect(j + t, h) * w
+                let kt = k[t]
+                for i in 0..<w { dst[i] += kt * (up[i] + down[i]) }
             }
+            for i in 0..<w { dst[i] = (dst[i] - centerWeight * src[i]) * inv }
         }
     }
 }

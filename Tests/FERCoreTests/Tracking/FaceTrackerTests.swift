@@ -48,3 +48,28 @@ struct FaceTrackerTests {
         #expect(again.map(\.id) == [4])
     }
 }
+
+@Suite("FaceTracker update(into:)")
+struct FaceTrackerIntoTests {
+    @Test("update(frame:into:) reports what update(frame:) reports")
+    func intoMatchesReturning() throws {
+        var scene = SyntheticScene(width: 160, height: 120, seed: 21)
+        let box = TrackBox(x: 40, y: 30, width: 50, height: 50)
+        scene.objects = [(SyntheticScene.Texture(seed: 22, frequency: 0.2...0.6), box)]
+        let a = try FaceTracker(), b = try FaceTracker()
+        let first = scene.render()
+        try first.withView { (v) throws(TrackingError) in
+            try a.reconcile(detections: [box], frame: v)
+            try b.reconcile(detections: [box], frame: v)
+        }
+        var faces: [TrackedFace] = []
+        for t in 1...4 {
+            scene.objects[0].box = TrackBox(x: 40 + 2 * Double(t), y: 30 + Double(t), width: 50, height: 50)
+            let frame = scene.render()
+            let returned = try frame.withView { (v) throws(TrackingError) in try a.update(frame: v) }
+            try frame.withView { (v) throws(TrackingError) in try b.update(frame: v, into: &faces) }
+            #expect(returned == faces)
+            #expect(faces.count == 1)
+        }
+    }
+}
