@@ -49,6 +49,9 @@ struct Live: ParsableCommand {
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
 
+    @Option(help: "Asynchronous detection: wait for a detection once it is this many frames late (0: never wait).")
+    var maxDetectionLag = PipelineConfig().maximumDetectionLag
+
     @Flag(help: "Never open a window, even when a display is available.")
     var noWindow = false
 
@@ -71,6 +74,7 @@ struct Live: ParsableCommand {
         guard (1...256).contains(maxFaces) else { throw ValidationError("--max-faces must be in 1...256.") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256.") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1.") }
+        guard maxDetectionLag >= 0 else { throw ValidationError("--max-detection-lag must be 0 or more.") }
         if let report { try Report.validate(path: report) }
         if let output {
             let ext = (output as NSString).pathExtension.lowercased()
@@ -93,6 +97,7 @@ struct Live: ParsableCommand {
         config.threads = threads
         config.detector.minimumFaceSize = minFace
         config.detectionMode = syncDetection ? .synchronous : .asynchronous
+        config.maximumDetectionLag = maxDetectionLag
         config.weightsDirectory = weights
         let pipeline: EmotionPipeline
         do { pipeline = try EmotionPipeline(config: config) } catch { throw ValidationErrorMessage("\(error)") }
