@@ -26,6 +26,10 @@ let package = Package(
             providers: [.apt(["libv4l-dev"])]
         ),
         .systemLibrary(
+            name: "CSDL2",
+            path: "Sources/CSDL2"
+        ),
+        .systemLibrary(
             name: "CFFmpeg",
             path: "Sources/CFFmpeg",
             pkgConfig: "libavformat",
@@ -52,6 +56,7 @@ let package = Package(
             dependencies: [
                 "FERCore",
                 "FERMedia",
+                "CSDL2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/ferdemo"
@@ -65,6 +70,11 @@ let package = Package(
             name: "FERMediaTests",
             dependencies: ["FERMedia", "FERCore"],
             path: "Tests/FERMediaTests"
+        ),
+        .testTarget(
+            name: "ferdemoTests",
+            dependencies: ["FERMedia", "FERCore"],
+            path: "Tests/ferdemoTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -3,7 +3,8 @@
 # Run as root on Debian 12 (the README's `make demo` / `make test` call it).
 set -euo pipefail
 
-packages=(pkg-config libopenblas-dev libv4l-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev libjpeg62-turbo-dev)
+packages=(pkg-config libopenblas-dev libv4l-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+          libjpeg62-turbo-dev libsdl2-dev xvfb x11-apps)
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

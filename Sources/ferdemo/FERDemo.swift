@@ -7,8 +7,8 @@ struct FERDemo: ParsableCommand {
         commandName: "ferdemo",
         abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
         version: FERCoreVersion.string,
-        subcommands: [Models.self, Detect.self, Classify.self, Track.self, Frames.self],
-        defaultSubcommand: Models.self
+        subcommands: [Live.self, Models.self, Detect.self, Classify.self, Track.self, Frames.self],
+        defaultSubcommand: Live.self
     )
 }
 

@@ -80,6 +80,12 @@ public final class FaceTracker {
     /// The faces currently tracked, in ID order.
     public var faces: [TrackedFace] { tracks.map(\.face) }
 
+    /// The number of faces currently tracked (no allocation, unlike ``faces``).
+    public var count: Int { tracks.count }
+
+    /// The `index`-th tracked face (`0..<count`, ID order), without building an array.
+    public func face(at index: Int) -> TrackedFace { tracks[index].face }
+
     /// Advances every track to `frame`; ends tracks lost for too long. Returns the faces.
     /// (Builds a new array per call; ``update(frame:into:)`` reuses the caller's instead.)
     @discardableResult
@@ -96,7 +102,9 @@ public final class FaceTracker {
         for t in tracks { faces.append(t.face) }
     }
 
-    private func advance(frame: ImageView) throws(TrackingError) {
+    /// ``update(frame:)`` without building any result array: allocates nothing (read the
+    /// faces with ``count`` and ``face(at:)``).
+    public func advance(frame: ImageView) throws(TrackingError) {
         for t in tracks {
             let r = try t.tracker.update(frame: frame)
             t.face.box = r.box
@@ -112,6 +120,18 @@ public final class FaceTracker {
     /// Detections with no area or outside the frame are ignored. Returns the faces.
     @discardableResult
     public func reconcile(detections: [TrackBox], frame: ImageView) throws(TrackingError) -> [TrackedFace] {
+        try merge(detections: detections, frame: frame)
+        return faces
+    }
+
+    /// ``reconcile(detections:frame:)`` without building the result array. Allocates nothing
+    /// once its scratch arrays have grown to the largest track and detection counts seen, except
+    /// when a detection starts a new track (a new ``CorrelationFilterTracker`` and its buffers).
+    ///
+    /// - Parameter startFrame: the frame the detections were found in, when it is older than
+    ///   `frame` (a detector running behind the stream): new tracks are initialised there, on the
+    ///   exact detection, and then advanced to `frame` with one update. Nil: `frame` itself.
+    public func merge(detections: [TrackBox], frame: ImageView, startFrame: ImageView? = nil) throws(TrackingError) {
         let n = tracks.count, m = detections.count
         if matched.count < m { matched = [Bool](repeating: false, count: m) }
         for j in 0..<m { matched[j] = false }
@@ -122,7 +142,8 @@ public final class FaceTracker {
             }
             solver.solve(costs: costs, rows: n, columns: m, assignment: &assignment)
         } else {
-            assignment = [Int](repeating: -1, count: n)
+            if assignment.count != n { assignment = [Int](repeating: -1, count: n) }
+            for i in 0..<n { assignment[i] = -1 }
         }
         for i in 0..<n {
             let t = tracks[i]
@@ -140,16 +161,21 @@ public final class FaceTracker {
         for j in 0..<m where !matched[j] {
             let d = detections[j]
             let tracker = try CorrelationFilterTracker(params: params.tracker)
+            var face = TrackedFace(id: nextID, box: d, confidence: .infinity, isLost: false)
             do {
-                try tracker.initialize(frame: frame, box: d)
+                try tracker.initialize(frame: startFrame ?? frame, box: d)
             } catch .emptyBox, .boxOutsideFrame {
                 continue
             }
-            let face = TrackedFace(id: nextID, box: d, confidence: .infinity, isLost: false)
+            if startFrame != nil {
+                let r = try tracker.update(frame: frame)
+                face.box = r.box
+                face.confidence = r.psr
+                face.isLost = r.isLost
+            }
             tracks.append(Track(id: nextID, tracker: tracker, face: face))
             nextID += 1
         }
-        return faces
     }
 
     private func correct(_ t: Track, to d: TrackBox, frame: ImageView) throws(TrackingError) {

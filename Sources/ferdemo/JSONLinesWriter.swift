@@ -1,0 +1,140 @@
+import FERCore
+import Foundation
+
+/// Writes one JSON object per frame (JSON Lines) without allocating per frame: each line is
+/// formatted by hand into a reused byte buffer and handed to stdio, which buffers and flushes.
+///
+/// A line: `{"frame":12,"timestamp":0.4,"faces":[{"id":1,"box":[x,y,w,h],
+/// "landmarks":[[x,y],…5]|null,"probabilities":{"angry":p,…},"label":"happy","confidence":p}],
+/// "timings_ms":{"tracking":…,"detection":…,"reconcile":…,"classification":…,"total":…}}`.
+/// A face not classified yet has `"probabilities":null,"label":null,"confidence":null`.
+final class JSONLinesWriter {
+    let path: String
+    private var file: UnsafeMutablePointer<FILE>?
+    private var line: [UInt8] = []
+    private(set) var linesWritten = 0
+    private static let labelKeys: [[UInt8]] = EmotionLabel.allCases.map { Array("\"\($0.name)\":".utf8) }
+    private static let labelNames: [[UInt8]] = EmotionLabel.allCases.map { Array("\"\($0.name)\"".utf8) }
+
+    /// Creates (truncates) the file.
+    init(path: String) throws {
+        self.path = path
+        guard let f = fopen(path, "w") else {
+            throw ValidationErrorMessage("cannot create the JSON Lines file '\(path)': \(String(cString: strerror(errno))); check the directory exists and is writable.")
+        }
+        file = f
+        line.reserveCapacity(4096)
+    }
+
+    deinit { try? finish() }
+
+    /// Appends the line for `result`.
+    func write(_ result: FrameResult) throws {
+        guard let file else { return }
+        line.removeAll(keepingCapacity: true)
+        append("{\"frame\":"); appendInt(result.frameIndex)
+        append(",\"timestamp\":"); appendFixed(result.timestamp, 4)
+        append(",\"faces\":[")
+        for (k, face) in result.faces.enumerated() {
+            if k > 0 { append(",") }
+            append("{\"id\":"); appendInt(face.id)
+            append(",\"box\":[")
+            appendFixed(Double(face.box.x), 2); append(","); appendFixed(Double(face.box.y), 2); append(",")
+            appendFixed(Double(face.box.width), 2); append(","); appendFixed(Double(face.box.height), 2)
+            append("],\"landmarks\":")
+            if let lm = face.landmarks {
+                append("[")
+                appendPoint(lm.leftEye); append(","); appendPoint(lm.rightEye); append(","); appendPoint(lm.nose); append(",")
+                appendPoint(lm.mouthLeft); append(","); appendPoint(lm.mouthRight)
+                append("]")
+            } else {
+                append("null")
+            }
+            if let e = face.emotion {
+                append(",\"probabilities\":{")
+                for label in EmotionLabel.allCases {
+                    if label.rawValue > 0 { append(",") }
+                    line.append(contentsOf: Self.labelKeys[label.rawValue])
+                    appendFixed(Double(e[label]), 5)
+                }
+                append("},\"label\":")
+                line.append(contentsOf: Self.labelNames[e.label.rawValue])
+                append(",\"confidence\":"); appendFixed(Double(e.confidence), 5)
+            } else {
+                append(",\"probabilities\":null,\"label\":null,\"confidence\":null")
+            }
+            append("}")
+        }
+        let t = result.timings
+        append("],\"timings_ms\":{\"tracking\":"); appendFixed(t.tracking * 1e3, 3)
+        append(",\"detection\":"); appendFixed(t.detection * 1e3, 3)
+        append(",\"reconcile\":"); appendFixed(t.reconcile * 1e3, 3)
+        append(",\"classification\":"); appendFixed(t.classification * 1e3, 3)
+        append(",\"total\":"); appendFixed(t.total * 1e3, 3)
+        append("}}\n")
+        let written = line.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard written == line.count else {
+            throw ValidationErrorMessage("writing '\(path)' failed: \(String(cString: strerror(errno))) (disk full?)")
+        }
+        linesWritten += 1
+    }
+
+    /// Flushes and closes the file (idempotent).
+    func finish() throws {
+        guard let f = file else { return }
+        file = nil
+        if fclose(f) != 0 { throw ValidationErrorMessage("closing '\(path)' failed: \(String(cString: strerror(errno)))") }
+    }
+
+    // MARK: Formatting without allocation
+
+    @inline(__always) private func append(_ s: StaticString) {
+        s.withUTF8Buffer { line.append(contentsOf: $0) }
+    }
+
+    private func appendPoint(_ p: SIMD2<Float>) {
+        append("["); appendFixed(Double(p.x), 2); append(","); appendFixed(Double(p.y), 2); append("]")
+    }
+
+    private func appendInt(_ value: Int) {
+        if value < 0 { line.append(UInt8(ascii: "-")) }
+        appendUnsigned(value.magnitude, minimumDigits: 1)
+    }
+
+    private func appendUnsigned(_ value: UInt, minimumDigits: Int) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = value, count = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            repeat {
+                d[count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            } while n > 0 || count < minimumDigits
+            for i in stride(from: count - 1, through: 0, by: -1) { line.append(d[i]) }
+        }
+    }
+
+    /// `value` with `decimals` digits after the point (trailing zeros kept); `null` for NaN/∞.
+    private func appendFixed(_ value: Double, _ decimals: Int) {
+        guard value.isFinite, abs(value) < 1e15 else { append("null"); return }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let whole = UInt(scaled / scale)
+        let fraction = UInt(scaled - Double(whole) * scale)
+        if value < 0, scaled > 0 { line.append(UInt8(ascii: "-")) }
+        appendUnsigned(whole, minimumDigits: 1)
+        if decimals > 0 {
+            line.append(UInt8(ascii: "."))
+            appendUnsigned(fraction, minimumDigits: decimals)
+        }
+    }
+}
+
+/// A plain error with a message (ArgumentParser prints it).
+struct ValidationErrorMessage: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
