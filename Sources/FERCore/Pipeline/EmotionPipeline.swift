@@ -30,8 +30,13 @@
 public final class EmotionPipeline {
     /// The configuration (fixed at creation).
     public let config: PipelineConfig
-    /// The threads shared by the stages.
+    /// The threads of the frame path (tracking, classification, and detection in
+    /// synchronous mode).
     public let pool: WorkerPool
+    /// The threads of the detector: ``pool`` in synchronous mode; in asynchronous mode a
+    /// pool of its own, so that the detection thread and the frame path never contend
+    /// for one pool (see ``PipelineConfig/threads``).
+    public let detectorPool: WorkerPool
 
     private let detector: FaceDetector?          // synchronous mode
     private let worker: DetectionWorker?         // asynchronous mode
@@ -75,13 +80,27 @@ public final class EmotionPipeline {
     public init(config: PipelineConfig = PipelineConfig()) throws(PipelineError) {
         try config.validate()
         self.config = config
-        let pool = WorkerPool(threads: config.threads)
+        // Synchronous: one pool for everything. Asynchronous: the detector's thread gets
+        // `threads - 1` threads (at least 1) and the frame path the rest (at least 1), so
+        // on 2 cores each has a core and neither spins against the other.
+        let pool: WorkerPool
+        let detectorPool: WorkerPool
+        switch config.detectionMode {
+        case .synchronous:
+            pool = WorkerPool(threads: config.threads)
+            detectorPool = pool
+        case .asynchronous:
+            let detectorThreads = max(1, config.threads - 1)
+            detectorPool = WorkerPool(threads: detectorThreads)
+            pool = WorkerPool(threads: max(1, config.threads - detectorThreads))
+        }
         self.pool = pool
+        self.detectorPool = detectorPool
         var detectorOptions = config.detector
         detectorOptions.maximumFaces = config.maximumFaces
         let detector: FaceDetector
         do {
-            detector = try FaceDetector(weightsDirectory: config.weightsDirectory, options: detectorOptions, pool: pool)
+            detector = try FaceDetector(weightsDirectory: config.weightsDirectory, options: detectorOptions, pool: detectorPool)
         } catch { throw .detection(error) }
         switch config.detectionMode {
         case .synchronous:

@@ -26,8 +26,10 @@ public struct PipelineConfig: Sendable, Equatable {
     /// first; further faces are ignored until a slot frees). Per-face state is preallocated for
     /// this many. Default 8: a group in front of one camera; cost is linear in faces.
     public var maximumFaces: Int = 8
-    /// Threads for detection, tracking and classification (the ``WorkerPool`` size). With
-    /// ``DetectionMode/asynchronous`` the detector's own thread comes on top and shares the pool.
+    /// Compute threads in all. Synchronous mode: one ``WorkerPool`` of this size for every
+    /// stage. Asynchronous mode: the detection thread's pool gets `threads - 1` (at least 1)
+    /// and the frame path (tracking, classification) the rest (at least 1), so the two
+    /// never contend for one pool; with 1 the two threads share one core.
     /// Default 2: the cores of the project's reference machine.
     public var threads: Int = 2
     /// Asynchronous (the default: the frame path never waits for a detection) or synchronous
