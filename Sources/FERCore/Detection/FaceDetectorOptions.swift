@@ -41,11 +41,18 @@ public struct FaceDetectorOptions: Sendable, Hashable {
         }
         guard minimumFaceSize >= 1 else { throw bad("minimumFaceSize", "\(minimumFaceSize)", "at least 1") }
         guard scaleFactor >= 0.1, scaleFactor < 1 else { throw bad("scaleFactor", "\(scaleFactor)", "0.1 ..< 1") }
-        for (name, t) in [("proposalThreshold", Double(proposalThreshold)), ("refineThreshold", refineThreshold),
-                          ("outputThreshold", outputThreshold), ("proposalLevelNMS", proposalLevelNMS),
-                          ("proposalNMS", proposalNMS), ("refineNMS", refineNMS), ("outputNMS", outputNMS)] {
+        // Checked one by one (no array literal: detect() validates on every call and
+        // must not allocate).
+        func unit(_ name: String, _ t: Double) throws(DetectionError) {
             guard t >= 0, t <= 1 else { throw bad(name, "\(t)", "0 ... 1") }
         }
+        try unit("proposalThreshold", Double(proposalThreshold))
+        try unit("refineThreshold", refineThreshold)
+        try unit("outputThreshold", outputThreshold)
+        try unit("proposalLevelNMS", proposalLevelNMS)
+        try unit("proposalNMS", proposalNMS)
+        try unit("refineNMS", refineNMS)
+        try unit("outputNMS", outputNMS)
         guard maximumFaces >= 0 else { throw bad("maximumFaces", "\(maximumFaces)", "0 or more") }
     }
 }

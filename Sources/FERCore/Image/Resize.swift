@@ -95,16 +95,21 @@ public final class Resizer {
         if interpolation == .area && scaleX >= 1 && scaleY >= 1 {
             if integerScale { mode = .areaFast(scaleX: isx, scaleY: isy); return }
             mode = .areaGeneral
-            (xTabDst, xTabSrc, xTabWeight) = Self.areaTable(source: k.srcWidth, destination: k.dstWidth, scale: scaleX, step: k.channels)
-            (yTabDst, yTabSrc, yTabWeight) = Self.areaTable(source: k.srcHeight, destination: k.dstHeight, scale: scaleY, step: 1)
-            areaBuf = [Float](repeating: 0, count: k.dstWidth * k.channels)
-            areaSum = areaBuf
+            Self.areaTable(source: k.srcWidth, destination: k.dstWidth, scale: scaleX, step: k.channels,
+                           into: &xTabDst, &xTabSrc, &xTabWeight)
+            Self.areaTable(source: k.srcHeight, destination: k.dstHeight, scale: scaleY, step: 1,
+                           into: &yTabDst, &yTabSrc, &yTabWeight)
+            Self.refill(&areaBuf, count: k.dstWidth * k.channels)
+            Self.refill(&areaSum, count: k.dstWidth * k.channels)
             return
         }
         mode = .linear
         let areaMode = interpolation == .area
         let cn = k.channels
-        xOffset0 = []; xOffset1 = []; xWeight0 = []; xWeight1 = []
+        // Tables are refilled in place: a stream of face crops changes size every frame,
+        // and a new plan must not allocate once the largest size has been seen.
+        xOffset0.removeAll(keepingCapacity: true); xOffset1.removeAll(keepingCapacity: true)
+        xWeight0.removeAll(keepingCapacity: true); xWeight1.removeAll(keepingCapacity: true)
         for dx in 0..<k.dstWidth {
             var (sx, fx) = Self.coordinate(dx, scale: scaleX, areaMode: areaMode)
             if sx < 0 { sx = 0; fx = 0 }
@@ -115,14 +120,21 @@ public final class Resizer {
             xWeight0.append(w0)
             xWeight1.append(w1)
         }
-        yIndex = []; yWeight0 = []; yWeight1 = []
+        yIndex.removeAll(keepingCapacity: true); yWeight0.removeAll(keepingCapacity: true)
+        yWeight1.removeAll(keepingCapacity: true)
         for dy in 0..<k.dstHeight {
             let (sy, fy) = Self.coordinate(dy, scale: scaleY, areaMode: areaMode)
             let (w0, w1) = Self.fixedWeights(fy)
             yIndex.append(Int32(sy)); yWeight0.append(w0); yWeight1.append(w1)
         }
-        rowA = [Int32](repeating: 0, count: k.dstWidth * cn)
-        rowB = rowA
+        Self.refill(&rowA, count: k.dstWidth * cn)
+        Self.refill(&rowB, count: k.dstWidth * cn)
+    }
+
+    /// Makes `array` hold `count` zeros, reusing its storage.
+    private static func refill<T: Numeric>(_ array: inout [T], count: Int) {
+        array.removeAll(keepingCapacity: true)
+        array.append(contentsOf: repeatElement(0, count: count))
     }
 
     /// Source coordinate (integer part, fraction) of destination index `d`, as resize.cpp
@@ -145,8 +157,11 @@ public final class Resizer {
     }
 
     /// resize.cpp computeResizeAreaTab: the source elements covering each destination one.
-    private static func areaTable(source: Int, destination: Int, scale: Double, step: Int) -> ([Int32], [Int32], [Float]) {
-        var dsts: [Int32] = [], srcs: [Int32] = [], weights: [Float] = []
+    private static func areaTable(source: Int, destination: Int, scale: Double, step: Int,
+                                  into dsts: inout [Int32], _ srcs: inout [Int32], _ weights: inout [Float]) {
+        dsts.removeAll(keepingCapacity: true)
+        srcs.removeAll(keepingCapacity: true)
+        weights.removeAll(keepingCapacity: true)
         for d in 0..<destination {
             let fs1 = Double(d) * scale
             let fs2 = fs1 + scale
@@ -169,7 +184,6 @@ public final class Resizer {
                 weights.append(Float(min(min(fs2 - Double(s2), 1), cellWidth) / cellWidth))
             }
         }
-        return (dsts, srcs, weights)
     }
 
     // MARK: Kernels
