@@ -3,8 +3,12 @@
 // depends on package-benchmark (apple/swift-nio keeps its Benchmarks/ the same way).
 //
 //   swift package benchmark                     # all benchmarks (see Docs/Performance.md)
-//   swift package benchmark thresholds check    # fails when a forward pass mallocs
+//   swift package benchmark thresholds check    # fails when a gated hot path mallocs
 //   swift run -c release fercore-gemm-report    # per-layer GFLOPS vs SGEMM peak, Markdown
+//   (add -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 after `swift package` / `swift run`, as the Makefile does)
+//
+// One file per area in Benchmarks/FERCoreBenchmarks/ (Engine, Frames, Detection, Emotion,
+// Tracking); a Pipeline file can be added the same way and registered in FERCoreBenchmarks.swift.
 import PackageDescription
 
 let package = Package(
@@ -20,7 +24,7 @@ let package = Package(
         // Shapes of the real layers, weights lookup and timing helpers shared by both executables.
         .target(
             name: "FERBenchSupport",
-            dependencies: [.product(name: "FERCore", package: "FERCore")],
+            dependencies: [.product(name: "FERCore", package: "FERCore"), .product(name: "FERMedia", package: "FERCore")],
             path: "Sources/FERBenchSupport"
         ),
         .executableTarget(
@@ -28,6 +32,7 @@ let package = Package(
             dependencies: [
                 "FERBenchSupport",
                 .product(name: "FERCore", package: "FERCore"),
+                .product(name: "FERMedia", package: "FERCore"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/FERCoreBenchmarks",

@@ -78,9 +78,10 @@ public struct Timing: Sendable {
 /// `2·MACs / seconds` in GFLOPS.
 public func gflops(macs: Int, seconds: Double) -> Double { 2 * Double(macs) / seconds / 1e9 }
 
-/// Sets both thread knobs FERCore has: OpenBLAS' (process-wide) and a pool for FERCore's loops.
+/// A pool of `threads` threads for FERCore's loops, with OpenBLAS single-threaded as the
+/// engine needs it (FERCore runs each GEMM block on one pool thread; see `Engine`).
 public func makePool(threads: Int) -> WorkerPool {
-    Engine.setBLASThreads(threads)
+    Engine.setBLASThreads(1)
     return threads == 1 ? .serial : WorkerPool(threads: threads)
 }
 
@@ -166,17 +167,6 @@ public final class LayerFixture {
 
     public func runGEMM() {
         Convolution.gemm(m: layer.m, n: layer.n, k: layer.k, a: gemmA, b: kernel, c: output)
-    }
-
-    /// An experiment, not what the engine does: the same GEMM split over the
-    /// `WorkerPool` by rows of M, each part a single-threaded `cblas_sgemm`.
-    /// Call with OpenBLAS set to 1 thread (`Engine.setBLASThreads(1)`).
-    public func runGEMMSplitOverPool() {
-        let a = gemmA, b = UnsafePointer(kernel), c = output
-        let n = layer.n, k = layer.k
-        pool.parallelFor(layer.m, minimumPerThread: 16) { range in
-            Convolution.gemm(m: range.count, n: n, k: k, a: a + range.lowerBound * k, b: b, c: c + range.lowerBound * n)
-        }
     }
 }
 

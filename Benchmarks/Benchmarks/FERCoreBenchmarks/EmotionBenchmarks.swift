@@ -1,0 +1,89 @@
+// Emotion (issue 5): EmotionClassifier at batch 1 and 8, after a warm-up call in setup.
+//
+// - `emotion-box-bB-tT`: classify(_:boxes:into:) on frame 0 of the sample clip with the
+//   detector's face box (B copies): fer's crop, gray, resize to 64×64, scale, then the network.
+// - `emotion-crop-bB-tT`: classify(crops:into:) on 48×48 gray crops (FER-2013-like, already
+//   cropped): gray check, resize 48→64, scale, network.
+// - `emotion-preprocessed-bB-tT`: classify(preprocessed:into:): 64×64 floats in, network only.
+// 0-malloc gate on all.
+import Benchmark
+import FERBenchSupport
+import FERCore
+
+final class EmotionFixture {
+    let classifier: EmotionClassifier
+    let frame: ImageBuffer
+    let boxes: [FaceRect]
+    let cropImage: ImageBuffer
+    let crops: [ImageView]
+    let inputs: UnsafeMutableBufferPointer<Float>
+    let outputs: UnsafeMutableBufferPointer<EmotionScores>
+    var results: [EmotionScores]
+
+    init(batch: Int, pool: WorkerPool) throws {
+        Engine.setBLASThreads(1)
+        classifier = try EmotionClassifier(weightsDirectory: BenchWeights.directory, pool: pool)
+        frame = try SampleScene.frame(0)
+        let face = try SampleScene.face(in: frame.view)
+        boxes = Array(repeating: FaceRect(face), count: batch)
+        // A 48×48 gray crop of the face, as FER-2013 stores faces.
+        let gray = try ImageBuffer(width: frame.width, height: frame.height, format: .gray8)
+        try ColorConversion.rgbToGray(frame.view, into: gray.mutableView)
+        let r = FaceRect(face)
+        cropImage = try ImageBuffer(width: 48, height: 48, format: .gray8)
+        try Resizer().resize(try gray.view.cropped(x: r.x, y: r.y, width: r.width, height: r.height),
+                             into: cropImage.mutableView, interpolation: .area)
+        crops = Array(repeating: cropImage.view, count: batch)
+        let side = classifier.inputSize
+        let base = UnsafeMutablePointer<Float>.allocate(capacity: batch * side * side)
+        inputs = UnsafeMutableBufferPointer(start: base, count: batch * side * side)
+        for i in 0..<batch {
+            try classifier.preprocessor.prepare(crop: cropImage.view, into: base + i * side * side)
+        }
+        outputs = .allocate(capacity: batch)
+        outputs.initialize(repeating: .zero)
+        results = Array(repeating: .zero, count: batch)
+        // Warm-up: plans the workspace for this batch and sizes the preprocessor's buffers.
+        try classifier.classify(frame.view, boxes: boxes, into: &results)
+        try classifier.classify(crops: crops, into: &results)
+        try classifier.classify(preprocessed: UnsafeBufferPointer(inputs), into: outputs)
+    }
+
+    deinit {
+        inputs.deallocate()
+        outputs.deallocate()
+    }
+}
+
+func registerEmotionBenchmarks() {
+    enum Input: String { case box, crop, preprocessed }
+    for threads in threadCounts {
+        for batch in [1, 8] {
+            for input in [Input.box, .crop, .preprocessed] {
+                let slot = Slot<EmotionFixture>()
+                Benchmark(
+                    "emotion-\(input.rawValue)-b\(batch)-t\(threads)",
+                    configuration: .init(
+                        metrics: [.wallClock, .mallocCountTotal, .throughput],
+                        maxDuration: .seconds(1),
+                        maxIterations: 1_000,
+                        thresholds: zeroMallocs
+                    ),
+                    closure: { benchmark in
+                        guard let f = slot.value else { return }
+                        do {
+                            switch input {
+                            case .box: try f.classifier.classify(f.frame.view, boxes: f.boxes, into: &f.results)
+                            case .crop: try f.classifier.classify(crops: f.crops, into: &f.results)
+                            case .preprocessed: try f.classifier.classify(preprocessed: UnsafeBufferPointer(f.inputs), into: f.outputs)
+                            }
+                        } catch { benchmark.error("\(error)") }
+                        blackHole(f.results[0].confidence + f.outputs[0].confidence)
+                    },
+                    setup: { slot.value = try EmotionFixture(batch: batch, pool: pool(threads)) },
+                    teardown: { slot.value = nil }
+                )
+            }
+        }
+    }
+}
