@@ -108,7 +108,9 @@ public final class LayerFixture {
         alpha = .allocate(capacity: layer.n)
         output = .allocate(capacity: layer.output.count)
         if let g = layer.geometry, layer.op == .conv {
-            scratchCount = Convolution.scratchCount(shape: layer.input, geometry: g)
+            // The whole im2col matrix (runIm2col) and the layer's per-thread blocks (runLayer).
+            scratchCount = Swift.max(Convolution.im2colCount(shape: layer.input, geometry: g),
+                                     Convolution.scratchCount(shape: layer.input, geometry: g, threads: pool.threads))
         } else {
             scratchCount = 0
         }

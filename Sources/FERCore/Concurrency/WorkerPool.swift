@@ -63,14 +63,14 @@ public final class WorkerPool: @unchecked Sendable {
     public func parallelFor<Body: ParallelBody>(_ count: Int, minimumPerThread: Int = 1, _ body: Body) {
         let parts = min(workers.count + 1, max(1, count / max(1, minimumPerThread)))
         if parts <= 1 {
-            if count > 0 { body.run(0..<count) }
+            if count > 0 { body.run(0..<count, slot: 0) }
             return
         }
         // One loop at a time: a second caller (another thread, or a nested loop)
         // runs its loop inline. Every kernel computes each index independently
         // of how the range is split, so the result is the same either way.
         guard state.tryAcquire() else {
-            body.run(0..<count)
+            body.run(0..<count, slot: 0)
             return
         }
         defer { state.release() }
@@ -104,14 +104,21 @@ public final class WorkerPool: @unchecked Sendable {
 public protocol ParallelBody {
     /// Runs the loop over `range`.
     func run(_ range: Range<Int>)
+    /// Runs the loop over `range` as part `slot` (0 ..< the pool's `threads`): no two
+    /// ranges of one loop run with the same slot at the same time, so a body can give
+    /// each slot its own scratch memory. The default calls ``run(_:)``.
+    func run(_ range: Range<Int>, slot: Int)
     /// Calls `run` on the value `pointer` points at (the pool's type-erased entry point).
-    static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>)
+    static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>, slot: Int)
 }
 
 extension ParallelBody {
-    /// Calls `run` on the value `pointer` points at.
-    public static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>) {
-        pointer.assumingMemoryBound(to: Self.self).pointee.run(range)
+    /// Runs the loop over `range`, ignoring the slot.
+    public func run(_ range: Range<Int>, slot: Int) { run(range) }
+
+    /// Calls `run(_:slot:)` on the value `pointer` points at.
+    public static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>, slot: Int) {
+        pointer.assumingMemoryBound(to: Self.self).pointee.run(range, slot: slot)
     }
 }
 
@@ -174,7 +181,7 @@ private final class PoolState: @unchecked Sendable {
         guard slot < parts else { return }
         let lo = count * slot / parts
         let hi = count * (slot + 1) / parts
-        if lo < hi { type.invoke(body, lo..<hi) }
+        if lo < hi { type.invoke(body, lo..<hi, slot: slot) }
     }
 
     func run(parts: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {

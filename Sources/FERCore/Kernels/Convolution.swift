@@ -13,11 +13,25 @@ import COpenBLAS
 /// OpenBLAS itself runs on one thread (see ``Engine``), so no call allocates and each
 /// output element is summed in the same order whatever the thread count.
 public enum Convolution {
-    /// Floats of scratch `conv2d` needs for this input and window (0 for 1×1 stride 1 unpadded).
-    public static func scratchCount(shape: TensorShape, geometry g: WindowGeometry) -> Int {
+    /// Floats of scratch ``conv2d(input:shape:geometry:kernel:bias:cout:activation:output:scratch:pool:)``
+    /// needs for this input and window on a pool of `threads` threads: one im2col block per
+    /// thread (0 for a 1×1 stride-1 unpadded convolution, which needs no im2col).
+    public static func scratchCount(shape: TensorShape, geometry g: WindowGeometry, threads: Int) -> Int {
         if isPointwise(g) { return 0 }
-        return shape.n * g.outH * g.outW * g.kh * g.kw * shape.c
+        let m = shape.n * g.outH * g.outW
+        let k = g.kh * g.kw * shape.c
+        return min(m, blockRows(k: k)) * k * max(1, threads)
     }
+
+    /// Floats of the whole im2col matrix ``im2col(input:shape:geometry:into:pool:)`` writes.
+    public static func im2colCount(shape: TensorShape, geometry g: WindowGeometry) -> Int {
+        shape.n * g.outH * g.outW * g.kh * g.kw * shape.c
+    }
+
+    /// Rows per block: an im2col slice of about `blockBytes`, at least 64 rows. It must not
+    /// depend on the thread count: OpenBLAS's result for an element can depend on the M of
+    /// the call it is in (edge kernels), and results must be identical for every thread count.
+    static func blockRows(k: Int) -> Int { max(64, blockBytes / (4 * max(k, 1))) }
 
     static func isPointwise(_ g: WindowGeometry) -> Bool {
         g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.padTop == 0 && g.padLeft == 0
@@ -42,13 +56,15 @@ public enum Convolution {
         let shape: TensorShape
         let g: WindowGeometry
         let col: UnsafeMutablePointer<Float>
+        /// The output position whose row is at `col` (rows before it are not stored).
+        var first = 0
 
         func run(_ range: Range<Int>) {
             let c = shape.c
             let rowLen = g.kh * g.kw * c
             let runLen = g.kw * c
             let perImage = g.outH * g.outW
-            var dst = col + range.lowerBound * rowLen
+            var dst = col + (range.lowerBound - first) * rowLen
             for p in range {
                 let n = p / perImage
                 let oy = (p % perImage) / g.outW
@@ -82,7 +98,8 @@ public enum Convolution {
     /// Convolves `input` (`shape`) with `kernel` (`[KH·KW·Cin, cout]`) into
     /// `output` (`n × outH × outW × cout`), adding `bias` and applying `activation`.
     ///
-    /// - Parameter scratch: at least ``scratchCount(shape:geometry:)`` floats.
+    /// - Parameter scratch: at least ``scratchCount(shape:geometry:threads:)`` floats for the
+    ///   pool's thread count (one im2col block per thread).
     public static func conv2d(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
         kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, cout: Int,
@@ -93,11 +110,7 @@ public enum Convolution {
         let k = g.kh * g.kw * shape.c
         let pointwise = isPointwise(g)
         guard pointwise || scratch != nil else { preconditionFailure("conv2d needs im2col scratch for a \(g.kh)x\(g.kw) window") }
-        // Rows per block: an im2col slice of about `blockBytes`, at least 64 rows.
-        // The block size must not depend on the thread count: OpenBLAS's result
-        // for an element can depend on the M of the call it is in (edge kernels),
-        // and results must be identical for every thread count.
-        let blockRows = max(64, blockBytes / (4 * max(k, 1)))
+        let blockRows = Self.blockRows(k: k)
         let blocks = (m + blockRows - 1) / blockRows
         let body = ConvBlocks(input: input, shape: shape, g: g, kernel: kernel, bias: bias, cout: cout, k: k, m: m,
                               blockRows: blockRows, activation: activation, output: output,
@@ -116,14 +129,18 @@ public enum Convolution {
         let output: UnsafeMutablePointer<Float>
         let scratch: UnsafeMutablePointer<Float>?
 
-        func run(_ range: Range<Int>) {
+        func run(_ range: Range<Int>) { run(range, slot: 0) }
+
+        func run(_ range: Range<Int>, slot: Int) {
+            // Each slot lowers its blocks, one after another, into its own region.
+            let region = scratch.map { $0 + slot * min(m, blockRows) * k }
             for block in range {
                 let lo = block * blockRows
                 let hi = min(m, lo + blockRows)
                 let a: UnsafePointer<Float>
-                if let scratch {
-                    Im2colRows(input: input, shape: shape, g: g, col: scratch).run(lo..<hi)
-                    a = UnsafePointer(scratch + lo * k)
+                if let region {
+                    Im2colRows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
+                    a = UnsafePointer(region)
                 } else {
                     a = input + lo * k
                 }

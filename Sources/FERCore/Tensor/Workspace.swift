@@ -161,7 +161,7 @@ public final class Workspace {
         for (i, step) in steps.enumerated() {
             place(step.output)
             if case .conv = step.kind, let g = windows[i] {
-                scratch = max(scratch, Convolution.scratchCount(shape: shapes[step.input0], geometry: g))
+                scratch = max(scratch, Convolution.scratchCount(shape: shapes[step.input0], geometry: g, threads: pool.threads))
             }
             peak = max(peak, live.map(\.end).max() ?? 0)
             live.removeAll { lastUse[$0.value] <= i }

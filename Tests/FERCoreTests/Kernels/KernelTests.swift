@@ -59,7 +59,7 @@ struct KernelTests {
             for (name, act, ref) in [("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
                                      ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))] {
                 var y = [Float](repeating: .nan, count: os.count)
-                var scratch = [Float](repeating: .nan, count: max(1, Convolution.scratchCount(shape: s, geometry: g)))
+                var scratch = [Float](repeating: .nan, count: max(1, Convolution.scratchCount(shape: s, geometry: g, threads: pool.threads)))
                 alpha.withUnsafeBufferPointer { a in
                     let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
                     Convolution.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: bias, cout: t.cout,
