@@ -173,6 +173,7 @@ public final class FaceTracker {
                 face.confidence = r.psr
                 face.isLost = r.isLost
             }
+            tracker.learningPhase = stagger(nextID)
             tracks.append(Track(id: nextID, tracker: tracker, face: face))
             nextID += 1
         }
@@ -191,7 +192,12 @@ public final class FaceTracker {
         }
         if let b = t.tracker.box { t.face.box = b }
         t.face.isLost = false
+        t.tracker.learningPhase = stagger(t.id)
     }
+
+    /// The learning phase of track `id`: tracks learn on different frames (see
+    /// ``CorrelationFilterTracker/learningPhase``).
+    private func stagger(_ id: Int) -> Int { id % max(1, params.tracker.modelUpdateInterval) }
 
     /// Forgets every track (IDs keep counting up).
     public func reset() { tracks.removeAll() }
