@@ -13,7 +13,7 @@ public final class ImageFolderSource: FrameSource {
         /// Also read images in subfolders (default: no).
         public var recursive = false
         /// File extensions (lower case, without the dot) treated as images.
-        public var extensions: Set<String> = ["jpg", "jpeg", "png", "bmp"]
+        public var extensions: Set<String> = ["jpg", "jpeg", "png", "bmp", "ppm", "pgm"]
         /// The rate used for timestamps (default 30, like a webcam).
         public var framesPerSecond: Double = 30
         /// Whether an unreadable image ends the stream with an error (default) or is skipped.

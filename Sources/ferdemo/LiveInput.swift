@@ -29,7 +29,7 @@ enum LiveInputError: Error, CustomStringConvertible {
         case let .unreadable(path, underlying):
             return "ferdemo live: cannot read '\(path)' as a video or image: \(underlying)"
         case let .emptyFolder(path):
-            return "ferdemo live: the folder '\(path)' holds no .jpg, .jpeg, .png or .bmp images."
+            return "ferdemo live: the folder '\(path)' holds no .jpg, .jpeg, .png, .bmp, .ppm or .pgm images."
         case .noDefaultInput:
             return "ferdemo live: no camera found and the sample clip Samples/astronaut_pan.mp4 is missing; give --input VIDEO, FOLDER or /dev/videoN."
         }

@@ -6,29 +6,31 @@ struct Track: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Track faces through a clip with FERCore's CSR-DCF tracker and write a CSV (frame, id, x, y, w, h, confidence).")
 
-    @Option(help: "A folder of .ppm/.pgm frames (video files arrive with FERMedia).")
+    @Option(help: "A video file, a folder of images or a camera (path or index), as for `ferdemo live`.")
     var input: String
 
-    @Option(help: "The initial box x,y,w,h in pixels (needed until the detector is merged).")
+    @Option(help: "The initial box x,y,w,h in pixels.")
     var initBox: String?
 
     @Option(help: "Write the per-frame boxes to this CSV file.")
     var csv: String?
 
-    @Option(help: "Annotated video output (not yet available: needs FERMedia).")
+    @Option(help: "Annotated video output (use `ferdemo live --output`; not offered here).")
     var output: String?
 
     @Flag(help: "Print the median and mean milliseconds per update.")
     var timing = false
 
     func run() throws {
-        if output != nil { throw ValidationError("--output needs FERMedia's VideoWriter, which is not merged yet.") }
-        guard let initBox else { throw ValidationError("Give --init-box x,y,w,h (detector-driven start arrives with the pipeline).") }
+        if output != nil { throw ValidationError("--output is not offered by `track`; `ferdemo live --input … --output FILE` writes an annotated video.") }
+        guard let initBox else { throw ValidationError("Give --init-box x,y,w,h (`ferdemo live` starts tracks from the detector).") }
         let parts = initBox.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard parts.count == 4 else { throw ValidationError("--init-box must be four numbers x,y,w,h, got \(initBox).") }
-        var source = try PPMFolderSource(folder: input)
-        var image = try Image(width: 1, height: 1, format: .gray8)
-        guard try source.next(into: &image) else { throw ValidationError("\(input) has no frames.") }
+        // The same inputs as `ferdemo live` (FERMedia's readers, libv4l2), one reused buffer.
+        let source = try LiveInput.open(input)
+        defer { source.close() }
+        let frame = try ImageBuffer(width: 1, height: 1, format: .rgb8)
+        guard try source.next(into: frame) != nil else { throw ValidationError("\(input) has no frames.") }
         let tracker = try FaceTracker()
         var lines = ["frame,id,x,y,w,h,confidence"]
         func record(_ frame: Int, _ faces: [TrackedFace]) {
@@ -37,19 +39,18 @@ struct Track: ParsableCommand {
                                     f.confidence.isFinite ? f.confidence : 0))
             }
         }
-        let first = try image.withView { (v) throws(TrackingError) in
-            try tracker.reconcile(detections: [TrackBox(x: parts[0], y: parts[1], width: parts[2], height: parts[3])], frame: v)
-        }
+        let first = try tracker.reconcile(detections: [TrackBox(x: parts[0], y: parts[1], width: parts[2], height: parts[3])],
+                                          frame: frame.view)
         record(0, first)
         var times: [Double] = []
         var cpuTimes: [Double] = []
         var frameIndex = 1
         var faces: [TrackedFace] = []
         faces.reserveCapacity(16)
-        while try source.next(into: &image) {
+        while try source.next(into: frame) != nil {
             let start = DispatchTime.now().uptimeNanoseconds
             let cpuStart = Self.threadCPUMilliseconds()
-            try image.withView { (v) throws(TrackingError) in try tracker.update(frame: v, into: &faces) }
+            try tracker.update(frame: frame.view, into: &faces)
             cpuTimes.append(Self.threadCPUMilliseconds() - cpuStart)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
             record(frameIndex, faces)
