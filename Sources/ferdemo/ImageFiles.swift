@@ -15,13 +15,9 @@ enum ImageFiles {
         try image.withView { (view) throws(MediaError) in try ImageWriter.write(view, to: path) }
     }
 
-    /// An RGB copy of `image` with each face's box, score and landmarks drawn in.
+    /// A copy of `image` (RGB8, as ``read(_:)`` returns) with each face's box, score and landmarks drawn in.
     static func annotated(_ image: Image, faces: [FaceDetection]) -> Image {
-        var rgb = image
-        if image.format == .gray8, let expanded = try? Image(width: image.width, height: image.height, format: .rgb8,
-                                                            pixels: image.pixels.flatMap { [$0, $0, $0] }) {
-            rgb = expanded
-        }
+        var rgb = image                 // ImageReader always gives RGB8 (gray files are expanded)
         rgb.withMutableView { view in
             let canvas = Canvas(view)
             for face in faces {

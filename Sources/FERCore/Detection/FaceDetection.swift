@@ -25,12 +25,7 @@ public struct Box: Sendable, Hashable, CustomStringConvertible {
 
     /// Intersection over union with `other` (0 when either box is empty).
     public func iou(_ other: Box) -> Float {
-        let ix = min(x + width, other.x + other.width) - max(x, other.x)
-        let iy = min(y + height, other.y + other.height) - max(y, other.y)
-        guard ix > 0, iy > 0 else { return 0 }
-        let inter = ix * iy
-        let union = area + other.area - inter
-        return union > 0 ? inter / union : 0
+        intersectionOverUnion(x, y, width, height, other.x, other.y, other.width, other.height)
     }
 
     public var description: String { "[x \(x), y \(y), w \(width), h \(height)]" }
@@ -82,4 +77,17 @@ public struct FaceDetection: Sendable, Hashable {
         self.score = score
         self.landmarks = landmarks
     }
+}
+
+/// Intersection over union of two boxes given as (x, y, width, height); 0 when either is
+/// empty or they do not overlap. Shared by ``Box`` and ``TrackBox``.
+@inline(__always)
+func intersectionOverUnion<T: BinaryFloatingPoint>(_ ax: T, _ ay: T, _ aw: T, _ ah: T,
+                                                   _ bx: T, _ by: T, _ bw: T, _ bh: T) -> T {
+    let ix = min(ax + aw, bx + bw) - max(ax, bx)
+    let iy = min(ay + ah, by + bh) - max(ay, by)
+    guard ix > 0, iy > 0 else { return 0 }
+    let inter = ix * iy
+    let union = max(0, aw) * max(0, ah) + max(0, bw) * max(0, bh) - inter
+    return union > 0 ? inter / union : 0
 }

@@ -52,6 +52,13 @@ public enum ImageError: Error, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Checks that a crop rectangle lies inside a `imageWidth × imageHeight` image.
+    static func checkCrop(x: Int, y: Int, width w: Int, height h: Int, imageWidth: Int, imageHeight: Int) throws(ImageError) {
+        guard w > 0, h > 0, x >= 0, y >= 0, x + w <= imageWidth, y + h <= imageHeight else {
+            throw .cropOutside(x: x, y: y, width: w, height: h, imageWidth: imageWidth, imageHeight: imageHeight)
+        }
+    }
+
     /// Validates a size against the limits.
     public static func check(width: Int, height: Int) throws(ImageError) {
         guard width > 0, height > 0 else { throw .empty(width: width, height: height) }
@@ -95,9 +102,7 @@ public struct ImageView {
 
     /// A view of the rectangle, sharing memory with this one.
     public func cropped(x: Int, y: Int, width w: Int, height h: Int) throws(ImageError) -> ImageView {
-        guard w > 0, h > 0, x >= 0, y >= 0, x + w <= width, y + h <= height else {
-            throw .cropOutside(x: x, y: y, width: w, height: h, imageWidth: width, imageHeight: height)
-        }
+        try ImageError.checkCrop(x: x, y: y, width: w, height: h, imageWidth: width, imageHeight: height)
         return ImageView(base: base + y * rowBytes + x * channels, width: w, height: h, rowBytes: rowBytes, format: format)
     }
 }
@@ -135,9 +140,7 @@ public struct MutableImageView {
 
     /// A writable view of the rectangle, sharing memory with this one.
     public func cropped(x: Int, y: Int, width w: Int, height h: Int) throws(ImageError) -> MutableImageView {
-        guard w > 0, h > 0, x >= 0, y >= 0, x + w <= width, y + h <= height else {
-            throw .cropOutside(x: x, y: y, width: w, height: h, imageWidth: width, imageHeight: height)
-        }
+        try ImageError.checkCrop(x: x, y: y, width: w, height: h, imageWidth: width, imageHeight: height)
         return MutableImageView(base: base + y * rowBytes + x * channels, width: w, height: h, rowBytes: rowBytes, format: format)
     }
 }

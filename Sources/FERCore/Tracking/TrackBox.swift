@@ -25,11 +25,7 @@ public struct TrackBox: Sendable, Hashable, CustomStringConvertible {
 
     /// Intersection over union with `other` (0 when either box is empty).
     public func iou(_ other: TrackBox) -> Double {
-        let ix = max(0, min(x + width, other.x + other.width) - max(x, other.x))
-        let iy = max(0, min(y + height, other.y + other.height) - max(y, other.y))
-        let inter = ix * iy
-        let union = area + other.area - inter
-        return union > 0 ? inter / union : 0
+        intersectionOverUnion(x, y, width, height, other.x, other.y, other.width, other.height)
     }
 
     public var description: String { "(\(x), \(y), \(width)x\(height))" }
