@@ -196,8 +196,9 @@ public final class FaceTracker {
     }
 
     /// The learning phase of track `id`: tracks learn on different frames (see
-    /// ``CorrelationFilterTracker/learningPhase``).
-    private func stagger(_ id: Int) -> Int { id % max(1, params.tracker.modelUpdateInterval) }
+    /// ``CorrelationFilterTracker/learningPhase``). The first track (ID 1) keeps phase 0, so a
+    /// single face is tracked exactly as by a lone ``CorrelationFilterTracker``.
+    private func stagger(_ id: Int) -> Int { (id - 1) % max(1, params.tracker.modelUpdateInterval) }
 
     /// Forgets every track (IDs keep counting up).
     public func reset() { tracks.removeAll() }
