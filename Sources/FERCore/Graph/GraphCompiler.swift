@@ -380,6 +380,9 @@ struct GraphCompiler {
                 p.kernel = put(b.kernel)
                 p.bias = b.bias.map { put($0) }
                 p.activation = act
+                p.packed = put(PackedConvolution.pack(b.kernel, k: b.kernel.count / p.cout, cout: p.cout))
+                p.paddedBias = put(PackedConvolution.padChannels(b.bias, cout: p.cout))
+                p.paddedAlpha = b.activation.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
                 step.kind = .conv(p)
             case var .depthwise(p):
                 p.kernel = put(b.kernel)

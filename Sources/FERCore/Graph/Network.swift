@@ -142,6 +142,11 @@ struct ConvStep {
     var kernel: Int
     var bias: Int?
     var activation: ActivationStep
+    /// The kernel in ``PackedConvolution``'s panels, with its bias (zeros when the
+    /// layer has none) and PReLU alphas padded to whole panels (conv steps only).
+    var packed = 0
+    var paddedBias = 0
+    var paddedAlpha: Int? = nil
 }
 
 /// A fused activation; `prelu` holds the offset of its alphas.

@@ -161,7 +161,7 @@ public final class Workspace {
         for (i, step) in steps.enumerated() {
             place(step.output)
             if case .conv = step.kind, let g = windows[i] {
-                scratch = max(scratch, Convolution.scratchCount(shape: shapes[step.input0], geometry: g, threads: pool.threads))
+                scratch = max(scratch, PackedConvolution.scratchCount(shape: shapes[step.input0], geometry: g, threads: pool.threads))
             }
             peak = max(peak, live.map(\.end).max() ?? 0)
             live.removeAll { lastUse[$0.value] <= i }
@@ -202,9 +202,10 @@ public final class Workspace {
             switch step.kind {
             case let .conv(p):
                 guard let g = plan.windows[i] else { continue }
-                Convolution.conv2d(input: x, shape: xs, geometry: g, kernel: params + p.kernel,
-                                   bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
-                                   output: y, scratch: scratch, pool: pool)
+                let act: Activation = p.paddedAlpha.map { .prelu(params + $0) } ?? activation(p.activation)
+                PackedConvolution.conv2d(input: x, shape: xs, geometry: g, packed: params + p.packed,
+                                         bias: params + p.paddedBias, cout: p.cout, activation: act,
+                                         output: y, scratch: scratch, pool: pool)
             case let .depthwise(p):
                 guard let g = plan.windows[i] else { continue }
                 Depthwise.conv2d(input: x, shape: xs, geometry: g, kernel: params + p.kernel,

@@ -70,6 +70,55 @@ struct KernelTests {
         }
     }
 
+    /// The packed kernel's own shapes on top of the shared cases: many 6-row tiles with
+    /// a moved-back last tile, tiles that span output rows and images, channel counts
+    /// with every panel combination (16-wide pairs, a lone 8-wide panel, partial panels).
+    static let packedCases: [ConvCase] = convCases + [
+        ConvCase(n: 2, h: 13, w: 17, cin: 5, cout: 33, kh: 3, kw: 3, stride: 1, padding: .valid),
+        ConvCase(n: 3, h: 7, w: 5, cin: 9, cout: 24, kh: 2, kw: 3, stride: 2, padding: .valid),
+        ConvCase(n: 1, h: 30, w: 31, cin: 10, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid),  // P-Net conv2
+        ConvCase(n: 2, h: 4, w: 4, cin: 40, cout: 7, kh: 3, kw: 3, stride: 1, padding: .same),     // mini-Xception conv2d_7
+        ConvCase(n: 1, h: 2, w: 2, cin: 6, cout: 1, kh: 1, kw: 1, stride: 1, padding: .valid),     // fewer positions than a tile
+    ]
+
+    @Test("packed conv2d (register-tiled, packed weights) with bias and activations; bit-identical on 1 and 2 threads",
+          arguments: packedCases)
+    func packedConv2d(_ t: ConvCase) throws {
+        var rng = SeededRandom(seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
+        let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
+        let x = rng.floats(s.count)
+        let kernel = rng.floats(t.kh * t.kw * t.cin * t.cout)
+        let bias = rng.floats(t.cout)
+        let alpha = rng.floats(t.cout, in: 0...0.5)
+        let (os, expected) = try #require(ReferenceKernels.conv2d(x, s, kernel: kernel, kh: t.kh, kw: t.kw, cout: t.cout, bias: bias,
+                                                                  stride: (t.stride, t.stride), padding: t.padding))
+        let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
+        let packed = PackedConvolution.pack(kernel, k: t.kh * t.kw * t.cin, cout: t.cout)
+        let paddedBias = PackedConvolution.padChannels(bias, cout: t.cout)
+        let paddedAlpha = PackedConvolution.padChannels(alpha, cout: t.cout)
+        let tolerance = max(1e-5, 2e-5 * Float(t.kh * t.kw * t.cin))
+        for (name, act, ref) in [("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
+                                 ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))] {
+            var results: [[Float]] = []
+            for pool in Self.pools {
+                // Output with a guard band of NaN after it: nothing may be written past the end.
+                var y = [Float](repeating: .nan, count: os.count + 8)
+                var scratch = [Float](repeating: .nan, count: max(1, PackedConvolution.scratchCount(shape: s, geometry: g, threads: pool.threads)))
+                paddedAlpha.withUnsafeBufferPointer { a in
+                    let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
+                    PackedConvolution.conv2d(input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
+                                             activation: activation, output: &y, scratch: &scratch, pool: pool)
+                }
+                let guardBand = y[os.count...]
+                #expect(guardBand.allSatisfy { $0.isNaN }, "\(name), \(pool.threads) thread(s): wrote past the output")
+                y.removeLast(8)
+                #expect(maxAbsDiff(y, ref) <= tolerance, "\(name), \(pool.threads) thread(s)")
+                results.append(y)
+            }
+            #expect(results[0] == results[1], "\(name): 1 and 2 threads differ")
+        }
+    }
+
     @Test("depthwise conv", arguments: convCases)
     func depthwise(_ t: ConvCase) throws {
         var rng = SeededRandom(seed: UInt64(t.cout * 77 + t.h))

@@ -1,0 +1,352 @@
+/// Standard 2-D convolution in NHWC with FERCore's own register-tiled kernel: the
+/// weights are packed once, at load time, into panels of 8 output channels, and
+/// each output tile of 6 positions × 16 channels is summed in 12 AVX registers.
+///
+/// Why not im2col + `cblas_sgemm` (``Convolution``): the convolutions of MTCNN and
+/// mini-Xception have few output channels (2–128) and short reductions (9–1152),
+/// where OpenBLAS spends much of each call packing its operands, and im2col copies
+/// the input up to nine times. Here a convolution without padding reads its input
+/// in place ("implicit GEMM": output position `p`'s window is `kh` runs of `kw·cin`
+/// contiguous floats of the NHWC input), the weights are already packed, and bias
+/// and activation are applied to the registers before the one store.
+///
+/// Every output element is the sum over `(ky, kx, ci)` in that order, one FMA per
+/// term, whatever the tiling or the thread count: results are bit-identical for
+/// every `WorkerPool` size. They differ from the BLAS path only by summation
+/// order (a few ulp); the network goldens check both against TensorFlow.
+///
+/// Convolutions whose window reaches into padding (TF 'same' with a non-zero pad)
+/// are lowered by ``Convolution/im2col(input:shape:geometry:into:pool:)`` in blocks
+/// that fit the L2 cache, then run through the same kernel as a plain matrix.
+public enum PackedConvolution {
+    /// Output channels per packed weight panel.
+    public static let panelWidth = 8
+    /// Output positions per register tile.
+    static let tileRows = 6
+
+    /// Output channels rounded up to whole panels: the length of a padded bias or
+    /// PReLU alpha vector.
+    public static func paddedChannels(_ cout: Int) -> Int { (cout + panelWidth - 1) / panelWidth * panelWidth }
+
+    /// Packs a row-major `[k, cout]` kernel (Keras' `[KH, KW, Cin, Cout]` viewed as a
+    /// matrix) into `ceil(cout / 8)` panels of `k × 8` floats, the missing channels
+    /// of the last panel zero.
+    public static func pack(_ kernel: [Float], k: Int, cout: Int) -> [Float] {
+        precondition(kernel.count == k * cout, "pack: \(kernel.count) weights for a \(k)×\(cout) kernel")
+        let panels = paddedChannels(cout) / panelWidth
+        var packed = [Float](repeating: 0, count: panels * k * panelWidth)
+        for panel in 0..<panels {
+            for row in 0..<k {
+                for lane in 0..<panelWidth {
+                    let col = panel * panelWidth + lane
+                    if col < cout { packed[(panel * k + row) * panelWidth + lane] = kernel[row * cout + col] }
+                }
+            }
+        }
+        return packed
+    }
+
+    /// A per-channel vector (bias or PReLU alpha) zero-padded to whole panels; nil becomes zeros.
+    public static func padChannels(_ values: [Float]?, cout: Int) -> [Float] {
+        var padded = [Float](repeating: 0, count: paddedChannels(cout))
+        if let values { for c in 0..<min(cout, values.count) { padded[c] = values[c] } }
+        return padded
+    }
+
+    /// True when every window lies inside the input, so the input can be read in place.
+    public static func readsInPlace(_ g: WindowGeometry) -> Bool {
+        g.padTop == 0 && g.padLeft == 0 && (g.outH - 1) * g.sh + g.kh <= g.inH && (g.outW - 1) * g.sw + g.kw <= g.inW
+    }
+
+    /// Floats of scratch ``conv2d(input:shape:geometry:packed:bias:cout:activation:output:scratch:pool:)``
+    /// needs: none when the input is read in place, else one L2-sized im2col block per thread.
+    public static func scratchCount(shape: TensorShape, geometry g: WindowGeometry, threads: Int) -> Int {
+        if readsInPlace(g) { return 0 }
+        let m = shape.n * g.outH * g.outW
+        let k = g.kh * g.kw * shape.c
+        return min(m, Convolution.blockRows(k: k)) * k * max(1, threads)
+    }
+
+    /// Convolves `input` with a kernel packed by ``pack(_:k:cout:)`` into `output`
+    /// (`n × outH × outW × cout`), adding `bias` and applying `activation`.
+    ///
+    /// - Parameters:
+    ///   - bias: ``paddedChannels(_:)`` values (``padChannels(_:cout:)``).
+    ///   - activation: a PReLU's alphas must also be padded to ``paddedChannels(_:)``.
+    ///   - scratch: at least ``scratchCount(shape:geometry:threads:)`` floats for the pool's
+    ///     thread count (may be nil when that is 0).
+    public static func conv2d(
+        input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
+        packed: UnsafePointer<Float>, bias: UnsafePointer<Float>, cout: Int,
+        activation: Activation, output: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool = .serial
+    ) {
+        let m = shape.n * g.outH * g.outW
+        let k = g.kh * g.kw * shape.c
+        guard m > 0, cout > 0 else { return }
+        let epilogue = Epilogue(bias: bias, activation: activation)
+        if readsInPlace(g) {
+            // About 64k multiply-adds is worth a thread's hand-over (~1 µs).
+            let perRow = k * paddedChannels(cout)
+            let body = InPlaceRows(input: input, shape: shape, g: g, packed: packed, k: k, cout: cout,
+                                   epilogue: epilogue, output: output)
+            pool.parallelFor(m, minimumPerThread: max(tileRows, 65_536 / max(perRow, 1)), body)
+        } else {
+            guard let scratch else { preconditionFailure("PackedConvolution needs im2col scratch for a padded \(g.kh)x\(g.kw) window") }
+            let blockRows = Convolution.blockRows(k: k)
+            let blocks = (m + blockRows - 1) / blockRows
+            let body = LoweredBlocks(input: input, shape: shape, g: g, packed: packed, k: k, m: m, cout: cout,
+                                     blockRows: blockRows, epilogue: epilogue, output: output, scratch: scratch)
+            pool.parallelFor(blocks, body)
+        }
+    }
+
+    /// Output positions read straight from the NHWC input.
+    struct InPlaceRows: ParallelBody, TileRows {
+        let input: UnsafePointer<Float>
+        let shape: TensorShape
+        let g: WindowGeometry
+        let packed: UnsafePointer<Float>
+        let k: Int, cout: Int
+        let epilogue: Epilogue
+        let output: UnsafeMutablePointer<Float>
+
+        func run(_ range: Range<Int>) {
+            let source = Operand(kh: g.kh, run: g.kw * shape.c, rowStride: g.inW * shape.c)
+            tiles(range, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source, rows: self)
+        }
+    }
+}
+
+extension PackedConvolution.InPlaceRows {
+    /// Window start of output position `p` (flattened over n, oy, ox).
+    @inline(__always)
+    func pointer(_ p: Int) -> UnsafePointer<Float> {
+        let perImage = g.outH * g.outW
+        let n = p / perImage
+        let q = p - n * perImage
+        let oy = q / g.outW
+        let ox = q - oy * g.outW
+        return input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c
+    }
+
+    @inline(__always)
+    func rows(_ start: Int, _ count: Int) -> PackedConvolution.Row6 {
+        let a = pointer(start)
+        let l = count - 1
+        // Usually the whole tile lies on one output row: a stride of sw·cin.
+        if (start % g.outW) + l < g.outW {
+            let step = g.sw * shape.c
+            return (a, a + min(1, l) * step, a + min(2, l) * step, a + min(3, l) * step, a + min(4, l) * step, a + min(5, l) * step)
+        }
+        return (a, pointer(start + min(1, l)), pointer(start + min(2, l)), pointer(start + min(3, l)),
+                pointer(start + min(4, l)), pointer(start + min(5, l)))
+    }
+}
+
+extension PackedConvolution {
+    /// Blocks of output positions lowered by im2col into the slot's scratch first.
+    struct LoweredBlocks: ParallelBody {
+        let input: UnsafePointer<Float>
+        let shape: TensorShape
+        let g: WindowGeometry
+        let packed: UnsafePointer<Float>
+        let k: Int, m: Int, cout: Int, blockRows: Int
+        let epilogue: Epilogue
+        let output: UnsafeMutablePointer<Float>
+        let scratch: UnsafeMutablePointer<Float>
+
+        func run(_ range: Range<Int>) { run(range, slot: 0) }
+
+        func run(_ range: Range<Int>, slot: Int) {
+            let region = scratch + slot * min(m, blockRows) * k
+            let source = Operand(kh: 1, run: k, rowStride: 0)
+            for block in range {
+                let lo = block * blockRows
+                let hi = min(m, lo + blockRows)
+                Convolution.Im2colRows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
+                let a = UnsafePointer(region)
+                tiles(lo..<hi, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
+                      rows: MatrixRows(base: a, first: lo, k: k))
+            }
+        }
+    }
+
+    /// Where the inputs of a tile's output positions start.
+    protocol TileRows {
+        /// The pointers of positions `start ..< start + count` (`count` in 1...6); the
+        /// slots past `count` repeat the last position.
+        func rows(_ start: Int, _ count: Int) -> Row6
+    }
+    typealias Row6 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                      UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+
+    /// Rows of a lowered (im2col) matrix whose first row is position `first`.
+    struct MatrixRows: TileRows {
+        let base: UnsafePointer<Float>
+        let first: Int, k: Int
+        @inline(__always)
+        func rows(_ start: Int, _ count: Int) -> Row6 {
+            let a = base + (start - first) * k
+            let l = count - 1
+            return (a, a + min(1, l) * k, a + min(2, l) * k, a + min(3, l) * k, a + min(4, l) * k, a + min(5, l) * k)
+        }
+    }
+
+    /// How a tile's reduction walks one output position's inputs: `kh` runs of `run`
+    /// contiguous floats, `rowStride` apart, starting at the position's pointer.
+    struct Operand {
+        let kh: Int, run: Int, rowStride: Int
+    }
+
+    /// Bias and activation, applied in registers before the store.
+    struct Epilogue {
+        let bias: UnsafePointer<Float>
+        let relu: Bool
+        let alpha: UnsafePointer<Float>?
+
+        init(bias: UnsafePointer<Float>, activation: Activation) {
+            self.bias = bias
+            switch activation {
+            case .none: relu = false; alpha = nil
+            case .relu: relu = true; alpha = nil
+            case .prelu(let a): relu = false; alpha = a
+            }
+        }
+
+        @inline(__always)
+        func apply(_ v: SIMD8<Float>, channel: Int) -> SIMD8<Float> {
+            var x = v + load(bias + channel)
+            if relu {
+                x.replace(with: 0, where: x .< 0)
+            } else if let alpha {
+                x.replace(with: x * load(alpha + channel), where: x .< 0)
+            }
+            return x
+        }
+    }
+
+    /// Covers positions `range` with tiles of 6 (the last tile moved back to end at the
+    /// range's end, recomputing a few positions identically; ranges shorter than 6
+    /// repeat their last position) and, per tile, all output channels, 16 at a time.
+    @inline(__always)
+    static func tiles<Rows: TileRows>(
+        _ range: Range<Int>, k: Int, cout: Int, packed: UnsafePointer<Float>, epilogue: Epilogue,
+        output: UnsafeMutablePointer<Float>, source: Operand, rows: Rows
+    ) {
+        let panels = paddedChannels(cout) / panelWidth
+        let panelStride = k * panelWidth
+        var p = range.lowerBound
+        while p < range.upperBound {
+            let start = range.count >= tileRows ? min(p, range.upperBound - tileRows) : p
+            let count = min(tileRows, range.upperBound - start)
+            let (r0, r1, r2, r3, r4, r5) = rows.rows(start, count)
+            let out = output + start * cout
+            var panel = 0
+            while panel + 1 < panels {
+                tile6x16(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride, panelStride: panelStride,
+                         epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
+                panel += 2
+            }
+            if panel < panels {
+                tile6x8(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride,
+                        epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
+            }
+            p = start + tileRows
+        }
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// Stores channels `channel ..< min(channel + 8, cout)` of one output row.
+    @inline(__always)
+    static func store(_ v: SIMD8<Float>, _ row: UnsafeMutablePointer<Float>, channel: Int, cout: Int) {
+        let valid = cout - channel
+        if valid >= 8 {
+            UnsafeMutableRawPointer(row + channel).storeBytes(of: v, as: SIMD8<Float>.self)
+        } else {
+            for lane in 0..<valid { row[channel + lane] = v[lane] }
+        }
+    }
+
+    /// The 6 × 16 tile: 12 accumulators, two weight vectors and one broadcast per
+    /// step of the reduction, which fills 15 of AVX2's 16 registers.
+    @inline(never)
+    static func tile6x16(
+        _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+        _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
+        source: Operand, b: UnsafePointer<Float>, panelStride: Int,
+        epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
+    ) {
+        var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var c20 = SIMD8<Float>(), c21 = SIMD8<Float>(), c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+        var c40 = SIMD8<Float>(), c41 = SIMD8<Float>(), c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+        var bp = b
+        let run = source.run
+        for ky in 0..<source.kh {
+            let off = ky &* source.rowStride
+            let x0 = a0 + off, x1 = a1 + off, x2 = a2 + off, x3 = a3 + off, x4 = a4 + off, x5 = a5 + off
+            for j in 0..<run {
+                let b0 = load(bp), b1 = load(bp + panelStride)
+                var x = SIMD8<Float>(repeating: x0[j])
+                c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+                x = SIMD8<Float>(repeating: x1[j])
+                c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+                x = SIMD8<Float>(repeating: x2[j])
+                c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+                x = SIMD8<Float>(repeating: x3[j])
+                c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+                x = SIMD8<Float>(repeating: x4[j])
+                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                x = SIMD8<Float>(repeating: x5[j])
+                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
+                bp += 8
+            }
+        }
+        let ch1 = channel + 8
+        @inline(__always) func put(_ r: Int, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) {
+            guard r < rows else { return }
+            let row = out + r * cout
+            store(epilogue.apply(lo, channel: channel), row, channel: channel, cout: cout)
+            store(epilogue.apply(hi, channel: ch1), row, channel: ch1, cout: cout)
+        }
+        put(0, c00, c01); put(1, c10, c11); put(2, c20, c21)
+        put(3, c30, c31); put(4, c40, c41); put(5, c50, c51)
+    }
+
+    /// The 6 × 8 tile for a last, single panel.
+    @inline(never)
+    static func tile6x8(
+        _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+        _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
+        source: Operand, b: UnsafePointer<Float>,
+        epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
+    ) {
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>()
+        var c3 = SIMD8<Float>(), c4 = SIMD8<Float>(), c5 = SIMD8<Float>()
+        var bp = b
+        let run = source.run
+        for ky in 0..<source.kh {
+            let off = ky &* source.rowStride
+            let x0 = a0 + off, x1 = a1 + off, x2 = a2 + off, x3 = a3 + off, x4 = a4 + off, x5 = a5 + off
+            for j in 0..<run {
+                let w = load(bp)
+                c0 = c0.addingProduct(SIMD8<Float>(repeating: x0[j]), w)
+                c1 = c1.addingProduct(SIMD8<Float>(repeating: x1[j]), w)
+                c2 = c2.addingProduct(SIMD8<Float>(repeating: x2[j]), w)
+                c3 = c3.addingProduct(SIMD8<Float>(repeating: x3[j]), w)
+                c4 = c4.addingProduct(SIMD8<Float>(repeating: x4[j]), w)
+                c5 = c5.addingProduct(SIMD8<Float>(repeating: x5[j]), w)
+                bp += 8
+            }
+        }
+        @inline(__always) func put(_ r: Int, _ v: SIMD8<Float>) {
+            guard r < rows else { return }
+            store(epilogue.apply(v, channel: channel), out + r * cout, channel: channel, cout: cout)
+        }
+        put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
+    }
+}
