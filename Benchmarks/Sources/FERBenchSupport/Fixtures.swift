@@ -96,6 +96,10 @@ public final class LayerFixture {
     let output: UnsafeMutablePointer<Float>
     let scratch: UnsafeMutablePointer<Float>
     let scratchCount: Int
+    /// The kernel, bias and alphas as the engine keeps them for ``PackedConvolution``.
+    let packed: [Float]
+    let paddedBias: [Float]
+    let paddedAlpha: [Float]
 
     public init(_ layer: LayerShape, pool: WorkerPool) {
         self.layer = layer
@@ -110,7 +114,7 @@ public final class LayerFixture {
         if let g = layer.geometry, layer.op == .conv {
             // The whole im2col matrix (runIm2col) and the layer's per-thread blocks (runLayer).
             scratchCount = Swift.max(Convolution.im2colCount(shape: layer.input, geometry: g),
-                                     Convolution.scratchCount(shape: layer.input, geometry: g, threads: pool.threads))
+                                     PackedConvolution.scratchCount(shape: layer.input, geometry: g, threads: pool.threads))
         } else {
             scratchCount = 0
         }
@@ -121,6 +125,13 @@ public final class LayerFixture {
         for i in 0..<layer.n { alpha[i] = 0.25 }
         output.initialize(repeating: 0, count: layer.output.count)
         scratch.initialize(repeating: 0, count: Swift.max(scratchCount, 1))
+        if layer.op == .conv {
+            packed = PackedConvolution.pack(Array(UnsafeBufferPointer(start: kernel, count: kCount)), k: layer.k, cout: layer.n)
+            paddedBias = PackedConvolution.padChannels(Array(UnsafeBufferPointer(start: bias, count: layer.n)), cout: layer.n)
+            paddedAlpha = PackedConvolution.padChannels(Array(UnsafeBufferPointer(start: alpha, count: layer.n)), cout: layer.n)
+        } else {
+            packed = []; paddedBias = []; paddedAlpha = []
+        }
         if layer.op == .conv, !layer.isPointwise { runIm2col() } // so GEMM-only runs read a real A matrix
     }
 
@@ -137,13 +148,25 @@ public final class LayerFixture {
         }
     }
 
-    /// The whole layer as the engine runs it (im2col + GEMM + bias/activation, or the depthwise loop).
+    /// The whole layer as the engine runs it (``PackedConvolution`` with bias/activation
+    /// fused, the depthwise loop, or a dense layer's GEMM).
     public func runLayer() {
         switch layer.op {
         case .conv:
             guard let g = layer.geometry else { return }
-            Convolution.conv2d(input: input, shape: layer.input, geometry: g, kernel: kernel, bias: bias, cout: layer.cout,
-                               activation: activation, output: output, scratch: scratch, pool: pool)
+            packed.withUnsafeBufferPointer { w in
+            paddedBias.withUnsafeBufferPointer { b in
+            paddedAlpha.withUnsafeBufferPointer { a in
+                let act: Activation
+                switch layer.activation {
+                case .none: act = .none
+                case .relu: act = .relu
+                case .prelu: act = .prelu(a.baseAddress!)
+                }
+                PackedConvolution.conv2d(input: input, shape: layer.input, geometry: g, packed: w.baseAddress!,
+                                         bias: b.baseAddress!, cout: layer.cout, activation: act, output: output,
+                                         scratch: scratch, pool: pool)
+            }}}
         case .depthwise:
             guard let g = layer.geometry else { return }
             Depthwise.conv2d(input: input, shape: layer.input, geometry: g, kernel: kernel, bias: nil,

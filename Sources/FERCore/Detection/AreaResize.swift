@@ -11,6 +11,16 @@ struct AreaResizer {
     private var xEnd: [Int] = []
     private var xStartScale: [Float] = []
     private var xEndScale: [Float] = []
+    /// Per output column, `taps` input columns (clamped) and their weights: the first
+    /// cell's, 1 for whole cells, the last cell's, then 0 up to `taps`.
+    private var tapColumn: [Int] = []
+    private var tapWeight: [Float] = []
+    /// Horizontal sums of the input rows in use: a ring of `span` rows of `outWidth` pixels.
+    private var rowSums: [SIMD4<Float>] = []
+    /// The input row each ring slot holds (-1: none yet).
+    private var slotRow: [Int] = []
+    /// One output row's vertical sums.
+    private var columnSums: [SIMD4<Float>] = []
 
     /// The weight TensorFlow gives cell `v` of the span [`lo`, `hi`) (`scale` = its length).
     @inline(__always)
@@ -43,6 +53,13 @@ struct AreaResizer {
     /// to `outWidth`×`outHeight`, writing packed HWC RGB floats to `output`. The three
     /// channels travel together in one `SIMD4`; each lane sees exactly the scalar
     /// sequence of additions and multiplications TensorFlow's loop performs.
+    ///
+    /// TensorFlow's inner sum over an output pixel's input row `i` (first cell × its
+    /// weight, whole cells, last cell × its weight) depends only on `i` and the output
+    /// column, not on the output row, so it is computed once per input row into a ring
+    /// of rows and reused by every output row that covers `i`; the outer sum over rows
+    /// then runs across the whole output row. The float operations per output value,
+    /// and their order, are the same as in TensorFlow's loop.
     mutating func resize(_ source: UnsafePointer<SIMD4<Float>>, inWidth inW: Int, inHeight inH: Int,
                          outWidth: Int, outHeight: Int, output: UnsafeMutablePointer<Float>) {
         guard outWidth > 0, outHeight > 0, inW > 0, inH > 0 else { return }
@@ -61,39 +78,100 @@ struct AreaResizer {
             xStartScale.append(Self.weight(start, lo, hi, ws))
             xEndScale.append(Self.weight(end - 1, lo, hi, ws))
         }
+        // The most input rows one output row covers: the ring's size.
+        var span = 1
+        for y in 0..<outHeight {
+            let lo = Float(y) * hs, hi = Float(y + 1) * hs
+            span = max(span, Int(hi.rounded(.up)) - Int(lo.rounded(.down)))
+        }
+        // Branch-free horizontal sums: every column gets the same number of taps. The
+        // extra taps add `row[c] · 0`, whole cells add `row[c] · 1`: both exact, so each
+        // sum is TensorFlow's, operation for operation, whatever the column.
+        var taps = 1
+        for x in 0..<outWidth { taps = max(taps, xEnd[x] - xStart[x]) }
+        tapColumn.removeAll(keepingCapacity: true)
+        tapWeight.removeAll(keepingCapacity: true)
+        for x in 0..<outWidth {
+            let s = xStart[x], e = xEnd[x]
+            for t in 0..<taps {
+                let c = s + t
+                let w: Float
+                if t == 0 { w = xStartScale[x] } else if c < e - 1 { w = 1 } else if c == e - 1 { w = xEndScale[x] } else { w = 0 }
+                tapColumn.append(min(inW - 1, max(0, c)))
+                tapWeight.append(w)
+            }
+        }
+        // Rows are summed four at a time (rows 4g ..< 4g + 4 into four consecutive slots);
+        // a ring of span + 3 rows, rounded up to a multiple of 4, never overwrites a row
+        // that a later output row still needs.
+        let ringRows = (span + 3 + 3) / 4 * 4
+        let ringCount = ringRows * outWidth
+        if rowSums.count < ringCount { rowSums.append(contentsOf: repeatElement(.zero, count: ringCount - rowSums.count)) }
+        if slotRow.count < ringRows { slotRow.append(contentsOf: repeatElement(-1, count: ringRows - slotRow.count)) }
+        if columnSums.count < outWidth { columnSums.append(contentsOf: repeatElement(.zero, count: outWidth - columnSums.count)) }
+        for i in 0..<ringRows { slotRow[i] = -1 }
         // C++: float scale = 1.0 / (height_scale * width_scale), a double division.
         let scale = Float(1.0 / Double(hs * ws))
-        xStart.withUnsafeBufferPointer { xs in
-        xEnd.withUnsafeBufferPointer { xe in
-        xStartScale.withUnsafeBufferPointer { xss in
-        xEndScale.withUnsafeBufferPointer { xes in
+        tapColumn.withUnsafeBufferPointer { columns in
+        tapWeight.withUnsafeBufferPointer { weights in
+        rowSums.withUnsafeMutableBufferPointer { ringBuffer in
+        slotRow.withUnsafeMutableBufferPointer { slots in
+        columnSums.withUnsafeMutableBufferPointer { sumsBuffer in
+            guard let ring = ringBuffer.baseAddress, let sums = sumsBuffer.baseAddress,
+                  let tc = columns.baseAddress, let tw = weights.baseAddress else { return }
+            /// TensorFlow's sums over input rows `first ..< first + 4` for every output column,
+            /// into `h` (row `first + r` at `h + r·outWidth`). Two rows share a `SIMD8`, so
+            /// each lane still performs the scalar sequence of one row.
+            @inline(__always) func horizontal4(_ first: Int, into h: UnsafeMutablePointer<SIMD4<Float>>) {
+                let row0 = source + min(inH - 1, max(0, first)) * inW
+                let row1 = source + min(inH - 1, max(0, first + 1)) * inW
+                let row2 = source + min(inH - 1, max(0, first + 2)) * inW
+                let row3 = source + min(inH - 1, max(0, first + 3)) * inW
+                var c = tc, w = tw
+                for x in 0..<outWidth {
+                    var col = c[0]
+                    var weight = SIMD8<Float>(repeating: w[0])
+                    var s01 = SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
+                    var s23 = SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
+                    for t in 1..<taps {
+                        col = c[t]
+                        weight = SIMD8<Float>(repeating: w[t])
+                        s01 += SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
+                        s23 += SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
+                    }
+                    h[x] = s01.lowHalf
+                    h[outWidth + x] = s01.highHalf
+                    h[2 * outWidth + x] = s23.lowHalf
+                    h[3 * outWidth + x] = s23.highHalf
+                    c += taps
+                    w += taps
+                }
+            }
             for y in 0..<outHeight {
                 let lo = Float(y) * hs, hi = Float(y + 1) * hs
                 let yStart = Int(lo.rounded(.down))
                 let yEnd = Int(hi.rounded(.up))
+                for x in 0..<outWidth { sums[x] = .zero }
+                for i in yStart..<yEnd {
+                    let slot = i % ringRows
+                    let h = ring + slot * outWidth
+                    if slots[slot] != i {
+                        let first = i - i % 4
+                        let firstSlot = first % ringRows
+                        horizontal4(first, into: ring + firstSlot * outWidth)
+                        for r in 0..<4 { slots[firstSlot + r] = first + r }
+                    }
+                    let ys = SIMD4<Float>(repeating: Self.weight(i, lo, hi, hs))
+                    for x in 0..<outWidth { sums[x] += h[x] * ys }
+                }
                 let out = output + y * outWidth * 3
                 for x in 0..<outWidth {
-                    let s = xs[x], e = xe[x]
-                    let ss = SIMD4<Float>(repeating: xss[x]), es = SIMD4<Float>(repeating: xes[x])
-                    let first = min(inW - 1, max(0, s)), last = min(inW - 1, max(0, e - 1))
-                    var sum = SIMD4<Float>(repeating: 0)
-                    for i in yStart..<yEnd {
-                        let ys = SIMD4<Float>(repeating: Self.weight(i, lo, hi, hs))
-                        let row = source + min(inH - 1, max(0, i)) * inW
-                        var sy = row[first] * ss
-                        if s + 1 != e {
-                            var c = s + 1
-                            while c < e - 1 { sy += row[min(inW - 1, c)]; c += 1 }
-                            sy += row[last] * es
-                        }
-                        sum += sy * ys
-                    }
-                    let v = sum * scale
+                    let v = sums[x] * scale
                     out[3 * x] = v[0]
                     out[3 * x + 1] = v[1]
                     out[3 * x + 2] = v[2]
                 }
             }
-        }}}}
+        }}}}}
     }
 }

@@ -102,7 +102,7 @@ public enum PackedConvolution {
     }
 
     /// Output positions read straight from the NHWC input.
-    struct InPlaceRows: ParallelBody, TileRows {
+    struct InPlaceRows: ParallelBody {
         let input: UnsafePointer<Float>
         let shape: TensorShape
         let g: WindowGeometry
@@ -113,38 +113,11 @@ public enum PackedConvolution {
 
         func run(_ range: Range<Int>) {
             let source = Operand(kh: g.kh, run: g.kw * shape.c, rowStride: g.inW * shape.c)
-            tiles(range, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source, rows: self)
+            tiles(range, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
+                  rows: WindowCursor(input: input, shape: shape, g: g))
         }
     }
-}
 
-extension PackedConvolution.InPlaceRows {
-    /// Window start of output position `p` (flattened over n, oy, ox).
-    @inline(__always)
-    func pointer(_ p: Int) -> UnsafePointer<Float> {
-        let perImage = g.outH * g.outW
-        let n = p / perImage
-        let q = p - n * perImage
-        let oy = q / g.outW
-        let ox = q - oy * g.outW
-        return input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c
-    }
-
-    @inline(__always)
-    func rows(_ start: Int, _ count: Int) -> PackedConvolution.Row6 {
-        let a = pointer(start)
-        let l = count - 1
-        // Usually the whole tile lies on one output row: a stride of sw·cin.
-        if (start % g.outW) + l < g.outW {
-            let step = g.sw * shape.c
-            return (a, a + min(1, l) * step, a + min(2, l) * step, a + min(3, l) * step, a + min(4, l) * step, a + min(5, l) * step)
-        }
-        return (a, pointer(start + min(1, l)), pointer(start + min(2, l)), pointer(start + min(3, l)),
-                pointer(start + min(4, l)), pointer(start + min(5, l)))
-    }
-}
-
-extension PackedConvolution {
     /// Blocks of output positions lowered by im2col into the slot's scratch first.
     struct LoweredBlocks: ParallelBody {
         let input: UnsafePointer<Float>
@@ -165,31 +138,81 @@ extension PackedConvolution {
                 let lo = block * blockRows
                 let hi = min(m, lo + blockRows)
                 Convolution.Im2colRows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
-                let a = UnsafePointer(region)
                 tiles(lo..<hi, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
-                      rows: MatrixRows(base: a, first: lo, k: k))
+                      rows: MatrixCursor(base: UnsafePointer(region), first: lo, k: k))
             }
         }
     }
 
-    /// Where the inputs of a tile's output positions start.
-    protocol TileRows {
-        /// The pointers of positions `start ..< start + count` (`count` in 1...6); the
-        /// slots past `count` repeat the last position.
-        func rows(_ start: Int, _ count: Int) -> Row6
+    /// Walks the output positions of a tile loop, giving where each one's inputs start.
+    protocol TileCursor {
+        /// Moves to position `p`.
+        mutating func seek(_ p: Int)
+        /// The current position's pointer; then moves to the next position.
+        mutating func next() -> UnsafePointer<Float>
     }
-    typealias Row6 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                      UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+
+    /// Window starts in an NHWC input, stepped without divisions (one per seek).
+    struct WindowCursor: TileCursor {
+        let input: UnsafePointer<Float>
+        let shape: TensorShape
+        let g: WindowGeometry
+        private var n = 0, oy = 0, ox = 0
+        private var pointer: UnsafePointer<Float>
+
+        init(input: UnsafePointer<Float>, shape: TensorShape, g: WindowGeometry) {
+            self.input = input
+            self.shape = shape
+            self.g = g
+            pointer = input
+        }
+
+        @inline(__always)
+        mutating func seek(_ p: Int) {
+            let perImage = g.outH * g.outW
+            n = p / perImage
+            let q = p - n * perImage
+            oy = q / g.outW
+            ox = q - oy * g.outW
+            pointer = input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c
+        }
+
+        @inline(__always)
+        mutating func next() -> UnsafePointer<Float> {
+            let current = pointer
+            ox += 1
+            pointer += g.sw * shape.c
+            if ox == g.outW {
+                ox = 0
+                oy += 1
+                if oy == g.outH { oy = 0; n += 1 }
+                pointer = input + n * shape.sampleCount + oy * g.sh * g.inW * shape.c
+            }
+            return current
+        }
+    }
 
     /// Rows of a lowered (im2col) matrix whose first row is position `first`.
-    struct MatrixRows: TileRows {
+    struct MatrixCursor: TileCursor {
         let base: UnsafePointer<Float>
         let first: Int, k: Int
+        private var pointer: UnsafePointer<Float>
+
+        init(base: UnsafePointer<Float>, first: Int, k: Int) {
+            self.base = base
+            self.first = first
+            self.k = k
+            pointer = base
+        }
+
         @inline(__always)
-        func rows(_ start: Int, _ count: Int) -> Row6 {
-            let a = base + (start - first) * k
-            let l = count - 1
-            return (a, a + min(1, l) * k, a + min(2, l) * k, a + min(3, l) * k, a + min(4, l) * k, a + min(5, l) * k)
+        mutating func seek(_ p: Int) { pointer = base + (p - first) * k }
+
+        @inline(__always)
+        mutating func next() -> UnsafePointer<Float> {
+            let current = pointer
+            pointer += k
+            return current
         }
     }
 
@@ -226,33 +249,54 @@ extension PackedConvolution {
         }
     }
 
-    /// Covers positions `range` with tiles of 6 (the last tile moved back to end at the
-    /// range's end, recomputing a few positions identically; ranges shorter than 6
-    /// repeat their last position) and, per tile, all output channels, 16 at a time.
+    /// Covers positions `range` with tiles of 6 positions (12 when the output has one
+    /// panel) and, per tile, all output channels, 16 at a time. The last tile is moved
+    /// back to end at the range's end, recomputing a few positions identically; a range
+    /// shorter than a tile repeats its last position in the unused slots.
     @inline(__always)
-    static func tiles<Rows: TileRows>(
+    static func tiles<Cursor: TileCursor>(
         _ range: Range<Int>, k: Int, cout: Int, packed: UnsafePointer<Float>, epilogue: Epilogue,
-        output: UnsafeMutablePointer<Float>, source: Operand, rows: Rows
+        output: UnsafeMutablePointer<Float>, source: Operand, rows: Cursor
     ) {
         let panels = paddedChannels(cout) / panelWidth
         let panelStride = k * panelWidth
+        let tile = panels == 1 ? 2 * tileRows : tileRows
+        var cursor = rows
+        cursor.seek(range.lowerBound)
         var p = range.lowerBound
         while p < range.upperBound {
-            let start = range.count >= tileRows ? min(p, range.upperBound - tileRows) : p
-            let count = min(tileRows, range.upperBound - start)
-            let (r0, r1, r2, r3, r4, r5) = rows.rows(start, count)
+            let start = range.count >= tile ? min(p, range.upperBound - tile) : p
+            let count = min(tile, range.upperBound - start)
+            if start != p { cursor.seek(start) }
+            let r0 = cursor.next()
+            let r1 = count > 1 ? cursor.next() : r0
+            let r2 = count > 2 ? cursor.next() : r1
+            let r3 = count > 3 ? cursor.next() : r2
+            let r4 = count > 4 ? cursor.next() : r3
+            let r5 = count > 5 ? cursor.next() : r4
             let out = output + start * cout
-            var panel = 0
-            while panel + 1 < panels {
-                tile6x16(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride, panelStride: panelStride,
-                         epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
-                panel += 2
+            if panels == 1 {
+                let r6 = count > 6 ? cursor.next() : r5
+                let r7 = count > 7 ? cursor.next() : r6
+                let r8 = count > 8 ? cursor.next() : r7
+                let r9 = count > 9 ? cursor.next() : r8
+                let r10 = count > 10 ? cursor.next() : r9
+                let r11 = count > 11 ? cursor.next() : r10
+                tile12x8((r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11), source: source, b: packed,
+                         epilogue: epilogue, out: out, cout: cout, rows: count)
+            } else {
+                var panel = 0
+                while panel + 1 < panels {
+                    tile6x16(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride, panelStride: panelStride,
+                             epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
+                    panel += 2
+                }
+                if panel < panels {
+                    tile6x8(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride,
+                            epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
+                }
             }
-            if panel < panels {
-                tile6x8(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride,
-                        epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
-            }
-            p = start + tileRows
+            p = start + count
         }
     }
 
@@ -348,5 +392,49 @@ extension PackedConvolution {
             store(epilogue.apply(v, channel: channel), out + r * cout, channel: channel, cout: cout)
         }
         put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
+    }
+    typealias Row12 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                       UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                       UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+
+    /// The 12 × 8 tile for outputs of one panel (8 channels or fewer): 12 independent
+    /// accumulators keep both FMA units busy where a 6 × 8 tile would wait on latency.
+    @inline(never)
+    static func tile12x8(
+        _ a: Row12, source: Operand, b: UnsafePointer<Float>,
+        epilogue: Epilogue, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
+    ) {
+        var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
+        var c4 = SIMD8<Float>(), c5 = SIMD8<Float>(), c6 = SIMD8<Float>(), c7 = SIMD8<Float>()
+        var c8 = SIMD8<Float>(), c9 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+        var bp = b
+        let run = source.run
+        for ky in 0..<source.kh {
+            let off = ky &* source.rowStride
+            let x0 = a.0 + off, x1 = a.1 + off, x2 = a.2 + off, x3 = a.3 + off, x4 = a.4 + off, x5 = a.5 + off
+            let x6 = a.6 + off, x7 = a.7 + off, x8 = a.8 + off, x9 = a.9 + off, x10 = a.10 + off, x11 = a.11 + off
+            for j in 0..<run {
+                let w = load(bp)
+                c0 = c0.addingProduct(SIMD8<Float>(repeating: x0[j]), w)
+                c1 = c1.addingProduct(SIMD8<Float>(repeating: x1[j]), w)
+                c2 = c2.addingProduct(SIMD8<Float>(repeating: x2[j]), w)
+                c3 = c3.addingProduct(SIMD8<Float>(repeating: x3[j]), w)
+                c4 = c4.addingProduct(SIMD8<Float>(repeating: x4[j]), w)
+                c5 = c5.addingProduct(SIMD8<Float>(repeating: x5[j]), w)
+                c6 = c6.addingProduct(SIMD8<Float>(repeating: x6[j]), w)
+                c7 = c7.addingProduct(SIMD8<Float>(repeating: x7[j]), w)
+                c8 = c8.addingProduct(SIMD8<Float>(repeating: x8[j]), w)
+                c9 = c9.addingProduct(SIMD8<Float>(repeating: x9[j]), w)
+                c10 = c10.addingProduct(SIMD8<Float>(repeating: x10[j]), w)
+                c11 = c11.addingProduct(SIMD8<Float>(repeating: x11[j]), w)
+                bp += 8
+            }
+        }
+        @inline(__always) func put(_ r: Int, _ v: SIMD8<Float>) {
+            guard r < rows else { return }
+            store(epilogue.apply(v, channel: 0), out + r * cout, channel: 0, cout: cout)
+        }
+        put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
+        put(6, c6); put(7, c7); put(8, c8); put(9, c9); put(10, c10); put(11, c11)
     }
 }

@@ -18,44 +18,62 @@ public enum Pooling {
 
         func run(_ range: Range<Int>) {
             let c = shape.c
-            let rin = UnsafeRawPointer(input)
+            let rowFloats = g.inW * c
             for job in range {
                 let n = job / g.outH
                 let oy = job % g.outH
-                let imageOffset = n * shape.sampleCount
+                let image = input + n * shape.sampleCount
                 let iy0 = oy * g.sh - g.padTop
                 let kyLo = max(0, -iy0), kyHi = min(g.kh, g.inH - iy0)
+                let out = output + (n * g.outH + oy) * g.outW * c
                 for ox in 0..<g.outW {
                     let ix0 = ox * g.sw - g.padLeft
                     let kxLo = max(0, -ix0), kxHi = min(g.kw, g.inW - ix0)
-                    let o = output + ((n * g.outH + oy) * g.outW + ox) * c
-                    let first = imageOffset + ((iy0 + kyLo) * g.inW + ix0 + kxLo) * c
-                    var j = 0
-                    while j + 8 <= c {
-                        var m = rin.loadUnaligned(fromByteOffset: (first + j) * 4, as: SIMD8<Float>.self)
-                        for ky in kyLo..<kyHi {
-                            for kx in kxLo..<kxHi {
-                                let v = rin.loadUnaligned(fromByteOffset: (imageOffset + ((iy0 + ky) * g.inW + ix0 + kx) * c + j) * 4, as: SIMD8<Float>.self)
-                                // A compare-and-select, not the generic pointwiseMax, which
-                                // does not inline to one vmaxps.
-                                m.replace(with: v, where: v .> m)
+                    let first = image + (iy0 + kyLo) * rowFloats + (ix0 + kxLo) * c
+                    let rows = kyHi - kyLo, cols = kxHi - kxLo
+                    let o = out + ox * c
+                    if c >= 8 {
+                        // SIMD8 slices; a channel count that is not a multiple of 8 ends
+                        // with a slice overlapping the previous one (max is idempotent).
+                        var j = 0
+                        while true {
+                            let s = min(j, c - 8)
+                            var m = Self.load(first + s)
+                            var r = first + s
+                            for _ in 0..<rows {
+                                var q = r
+                                for _ in 0..<cols {
+                                    let v = Self.load(q)
+                                    // A compare-and-select, not the generic pointwiseMax, which
+                                    // does not inline to one vmaxps.
+                                    m.replace(with: v, where: v .> m)
+                                    q += c
+                                }
+                                r += rowFloats
                             }
+                            UnsafeMutableRawPointer(o + s).storeBytes(of: m, as: SIMD8<Float>.self)
+                            if s == c - 8 { break }
+                            j += 8
                         }
-                        UnsafeMutableRawPointer(o).storeBytes(of: m, toByteOffset: j * 4, as: SIMD8<Float>.self)
-                        j += 8
-                    }
-                    while j < c {
-                        var m = input[first + j]
-                        for ky in kyLo..<kyHi {
-                            for kx in kxLo..<kxHi {
-                                m = Swift.max(m, input[imageOffset + ((iy0 + ky) * g.inW + ix0 + kx) * c + j])
+                    } else {
+                        for j in 0..<c {
+                            var m = first[j]
+                            var r = first + j
+                            for _ in 0..<rows {
+                                var q = r
+                                for _ in 0..<cols { m = Swift.max(m, q.pointee); q += c }
+                                r += rowFloats
                             }
+                            o[j] = m
                         }
-                        o[j] = m
-                        j += 1
                     }
                 }
             }
+        }
+
+        @inline(__always)
+        static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
         }
     }
 
