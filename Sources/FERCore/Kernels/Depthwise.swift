@@ -104,17 +104,27 @@ public enum Depthwise {
                     UnsafeMutableRawPointer(out + ox * c + j).storeBytes(of: finish(v), as: SIMD8<Float>.self)
                 }
                 /// A column whose window reaches into the padding: masked taps.
-                @inline(__always) func border(_ ox: Int) {
+                @inline(__always) func border(_ ox: Int) -> SIMD8<Float> {
                     let x0 = ox * g.sw - g.padLeft
                     let k0 = x0 >= 0 && x0 < g.inW, k1 = x0 + 1 >= 0 && x0 + 1 < g.inW, k2 = x0 + 2 >= 0 && x0 + 2 < g.inW
                     let o0 = min(max(x0, 0), g.inW - 1) * c + j
                     let o1 = min(max(x0 + 1, 0), g.inW - 1) * c + j
                     let o2 = min(max(x0 + 2, 0), g.inW - 1) * c + j
-                    put(ox, sum(o0, o1, o2, k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero,
-                                k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
-                                k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero))
+                    return sum(o0, o1, o2, k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero,
+                               k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
+                               k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero)
                 }
-                for ox in 0..<oxA { border(ox) }
+                let rightFirst = max(oxB, oxA)
+                if oxA == 1 && rightFirst == g.outW - 1 && g.outW > 1 {
+                    // The usual 'same' row: one border column each side, summed side by
+                    // side so that their two FMA chains overlap.
+                    let left = border(0), right = border(rightFirst)
+                    put(0, left)
+                    put(rightFirst, right)
+                } else {
+                    for ox in 0..<oxA { put(ox, border(ox)) }
+                    for ox in rightFirst..<g.outW { put(ox, border(ox)) }
+                }
                 if oxA < oxB {
                     let o = (oxA * g.sw - g.padLeft) * c + j
                     Depthwise.interior3x3(row0 + o, row1 + o, row2 + o, step: g.sw * c, c: c, count: oxB - oxA,
@@ -123,7 +133,6 @@ public enum Depthwise {
                         for ox in oxA..<oxB { put(ox, load(out + ox * c + j)) }
                     }
                 }
-                for ox in max(oxB, oxA)..<g.outW { border(ox) }
                 j += 8
             }
         }
@@ -225,6 +234,23 @@ public enum Depthwise {
                 q.storeBytes(of: a3, as: SIMD8<Float>.self)
                 i += 4
             }
+        }
+        while i + 2 <= count {
+            // Two pixels, tap by tap (two chains in flight).
+            let x = i &* sb, x1 = x &+ sb
+            var a = bias, b = bias
+            a = a.addingProduct(ld(r0, x), w0); b = b.addingProduct(ld(r0, x1), w0)
+            a = a.addingProduct(ld(r0, x &+ cb), w1); b = b.addingProduct(ld(r0, x1 &+ cb), w1)
+            a = a.addingProduct(ld(r0, x &+ 2 &* cb), w2); b = b.addingProduct(ld(r0, x1 &+ 2 &* cb), w2)
+            a = a.addingProduct(ld(r1, x), w3); b = b.addingProduct(ld(r1, x1), w3)
+            a = a.addingProduct(ld(r1, x &+ cb), w4); b = b.addingProduct(ld(r1, x1 &+ cb), w4)
+            a = a.addingProduct(ld(r1, x &+ 2 &* cb), w5); b = b.addingProduct(ld(r1, x1 &+ 2 &* cb), w5)
+            a = a.addingProduct(ld(r2, x), w6); b = b.addingProduct(ld(r2, x1), w6)
+            a = a.addingProduct(ld(r2, x &+ cb), w7); b = b.addingProduct(ld(r2, x1 &+ cb), w7)
+            a = a.addingProduct(ld(r2, x &+ 2 &* cb), w8); b = b.addingProduct(ld(r2, x1 &+ 2 &* cb), w8)
+            o.storeBytes(of: a, toByteOffset: i &* cb, as: SIMD8<Float>.self)
+            o.storeBytes(of: b, toByteOffset: (i &+ 1) &* cb, as: SIMD8<Float>.self)
+            i += 2
         }
         while i < count {
             let x = i &* sb

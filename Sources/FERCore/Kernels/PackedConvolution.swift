@@ -237,13 +237,28 @@ public enum PackedConvolution {
             }
         }
 
+        /// The bias and alpha vectors of channels `channel ..< channel + 8`.
         @inline(__always)
-        func apply(_ v: SIMD8<Float>, channel: Int) -> SIMD8<Float> {
-            var x = v + load(bias + channel)
+        func vectors(_ channel: Int) -> Lanes {
+            Lanes(bias: load(bias + channel), alpha: alpha.map { load($0 + channel) } ?? SIMD8<Float>(), relu: relu,
+                  prelu: alpha != nil)
+        }
+    }
+
+    /// One 8-channel slice of the epilogue, loaded once per tile.
+    struct Lanes {
+        let bias: SIMD8<Float>
+        let alpha: SIMD8<Float>
+        let relu: Bool
+        let prelu: Bool
+
+        @inline(__always)
+        func apply(_ v: SIMD8<Float>) -> SIMD8<Float> {
+            var x = v + bias
             if relu {
                 x.replace(with: 0, where: x .< 0)
-            } else if let alpha {
-                x.replace(with: x * load(alpha + channel), where: x .< 0)
+            } else if prelu {
+                x.replace(with: x * alpha, where: x .< 0)
             }
             return x
         }
@@ -351,14 +366,32 @@ public enum PackedConvolution {
             }
         }
         let ch1 = channel + 8
-        @inline(__always) func put(_ r: Int, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) {
-            guard r < rows else { return }
-            let row = out + r * cout
-            store(epilogue.apply(lo, channel: channel), row, channel: channel, cout: cout)
-            store(epilogue.apply(hi, channel: ch1), row, channel: ch1, cout: cout)
+        let e0 = epilogue.vectors(channel), e1 = epilogue.vectors(ch1)
+        c00 = e0.apply(c00); c10 = e0.apply(c10); c20 = e0.apply(c20); c30 = e0.apply(c30); c40 = e0.apply(c40); c50 = e0.apply(c50)
+        c01 = e1.apply(c01); c11 = e1.apply(c11); c21 = e1.apply(c21); c31 = e1.apply(c31); c41 = e1.apply(c41); c51 = e1.apply(c51)
+        if rows == tileRows && cout - channel >= 16 {
+            let o = UnsafeMutableRawPointer(out + channel)
+            let stride = cout * 4
+            o.storeBytes(of: c00, as: SIMD8<Float>.self); o.storeBytes(of: c01, toByteOffset: 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: c10, toByteOffset: stride, as: SIMD8<Float>.self)
+            o.storeBytes(of: c11, toByteOffset: stride + 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: c20, toByteOffset: 2 * stride, as: SIMD8<Float>.self)
+            o.storeBytes(of: c21, toByteOffset: 2 * stride + 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: c30, toByteOffset: 3 * stride, as: SIMD8<Float>.self)
+            o.storeBytes(of: c31, toByteOffset: 3 * stride + 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: c40, toByteOffset: 4 * stride, as: SIMD8<Float>.self)
+            o.storeBytes(of: c41, toByteOffset: 4 * stride + 32, as: SIMD8<Float>.self)
+            o.storeBytes(of: c50, toByteOffset: 5 * stride, as: SIMD8<Float>.self)
+            o.storeBytes(of: c51, toByteOffset: 5 * stride + 32, as: SIMD8<Float>.self)
+            return
         }
-        put(0, c00, c01); put(1, c10, c11); put(2, c20, c21)
-        put(3, c30, c31); put(4, c40, c41); put(5, c50, c51)
+        // A short tile or a partial panel: stored row by row, lane by lane at the end.
+        store(c00, out, channel: channel, cout: cout); store(c01, out, channel: ch1, cout: cout)
+        if rows > 1 { store(c10, out + cout, channel: channel, cout: cout); store(c11, out + cout, channel: ch1, cout: cout) }
+        if rows > 2 { store(c20, out + 2 * cout, channel: channel, cout: cout); store(c21, out + 2 * cout, channel: ch1, cout: cout) }
+        if rows > 3 { store(c30, out + 3 * cout, channel: channel, cout: cout); store(c31, out + 3 * cout, channel: ch1, cout: cout) }
+        if rows > 4 { store(c40, out + 4 * cout, channel: channel, cout: cout); store(c41, out + 4 * cout, channel: ch1, cout: cout) }
+        if rows > 5 { store(c50, out + 5 * cout, channel: channel, cout: cout); store(c51, out + 5 * cout, channel: ch1, cout: cout) }
     }
 
     /// The 6 × 8 tile for a last, single panel.
@@ -387,11 +420,13 @@ public enum PackedConvolution {
                 bp += 8
             }
         }
-        @inline(__always) func put(_ r: Int, _ v: SIMD8<Float>) {
-            guard r < rows else { return }
-            store(epilogue.apply(v, channel: channel), out + r * cout, channel: channel, cout: cout)
-        }
-        put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
+        let e = epilogue.vectors(channel)
+        store(e.apply(c0), out, channel: channel, cout: cout)
+        if rows > 1 { store(e.apply(c1), out + cout, channel: channel, cout: cout) }
+        if rows > 2 { store(e.apply(c2), out + 2 * cout, channel: channel, cout: cout) }
+        if rows > 3 { store(e.apply(c3), out + 3 * cout, channel: channel, cout: cout) }
+        if rows > 4 { store(e.apply(c4), out + 4 * cout, channel: channel, cout: cout) }
+        if rows > 5 { store(e.apply(c5), out + 5 * cout, channel: channel, cout: cout) }
     }
     typealias Row12 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
                        UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
@@ -430,11 +465,18 @@ public enum PackedConvolution {
                 bp += 8
             }
         }
-        @inline(__always) func put(_ r: Int, _ v: SIMD8<Float>) {
-            guard r < rows else { return }
-            store(epilogue.apply(v, channel: 0), out + r * cout, channel: 0, cout: cout)
-        }
-        put(0, c0); put(1, c1); put(2, c2); put(3, c3); put(4, c4); put(5, c5)
-        put(6, c6); put(7, c7); put(8, c8); put(9, c9); put(10, c10); put(11, c11)
+        let e = epilogue.vectors(0)
+        store(e.apply(c0), out, channel: 0, cout: cout)
+        if rows > 1 { store(e.apply(c1), out + cout, channel: 0, cout: cout) }
+        if rows > 2 { store(e.apply(c2), out + 2 * cout, channel: 0, cout: cout) }
+        if rows > 3 { store(e.apply(c3), out + 3 * cout, channel: 0, cout: cout) }
+        if rows > 4 { store(e.apply(c4), out + 4 * cout, channel: 0, cout: cout) }
+        if rows > 5 { store(e.apply(c5), out + 5 * cout, channel: 0, cout: cout) }
+        if rows > 6 { store(e.apply(c6), out + 6 * cout, channel: 0, cout: cout) }
+        if rows > 7 { store(e.apply(c7), out + 7 * cout, channel: 0, cout: cout) }
+        if rows > 8 { store(e.apply(c8), out + 8 * cout, channel: 0, cout: cout) }
+        if rows > 9 { store(e.apply(c9), out + 9 * cout, channel: 0, cout: cout) }
+        if rows > 10 { store(e.apply(c10), out + 10 * cout, channel: 0, cout: cout) }
+        if rows > 11 { store(e.apply(c11), out + 11 * cout, channel: 0, cout: cout) }
     }
 }
