@@ -150,6 +150,9 @@ public enum PackedConvolution {
         mutating func seek(_ p: Int)
         /// The current position's pointer; then moves to the next position.
         mutating func next() -> UnsafePointer<Float>
+        /// When positions are evenly spaced in memory: position `p`'s pointer and the
+        /// spacing in floats.
+        func contiguous(_ p: Int) -> (UnsafePointer<Float>, Int)?
     }
 
     /// Window starts in an NHWC input, stepped without divisions (one per seek).
@@ -175,6 +178,12 @@ public enum PackedConvolution {
             oy = q / g.outW
             ox = q - oy * g.outW
             pointer = input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c
+        }
+
+        /// A 1×1 stride-1 window: position `p` reads input pixel `p`.
+        @inline(__always)
+        func contiguous(_ p: Int) -> (UnsafePointer<Float>, Int)? {
+            g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 ? (input + p * shape.c, shape.c) : nil
         }
 
         @inline(__always)
@@ -207,6 +216,9 @@ public enum PackedConvolution {
 
         @inline(__always)
         mutating func seek(_ p: Int) { pointer = base + (p - first) * k }
+
+        @inline(__always)
+        func contiguous(_ p: Int) -> (UnsafePointer<Float>, Int)? { (base + (p - first) * k, k) }
 
         @inline(__always)
         mutating func next() -> UnsafePointer<Float> {
@@ -277,8 +289,38 @@ public enum PackedConvolution {
         let panelStride = k * panelWidth
         let tile = panels == 1 ? 2 * tileRows : tileRows
         var cursor = rows
-        cursor.seek(range.lowerBound)
         var p = range.lowerBound
+        if let (base, step) = cursor.contiguous(p) {
+            // Whole tiles in strips; the rest below, the last tile moved back as usual.
+            let full = range.count / tile
+            if full > 0 {
+                if panels == 1 {
+                    strip12x8(base, step: step, count: full, source: source, b: packed, epilogue: epilogue,
+                              out: output + p * cout, cout: cout)
+                } else {
+                    var panel = 0
+                    while panel + 1 < panels {
+                        strip6x16(base, step: step, count: full, source: source, b: packed + panel * panelStride,
+                                  panelStride: panelStride, epilogue: epilogue, channel: panel * panelWidth,
+                                  out: output + p * cout, cout: cout)
+                        panel += 2
+                    }
+                    if panel < panels {
+                        // A lone last panel: its 6 × 8 tiles, one call each.
+                        var q = p
+                        for _ in 0..<full {
+                            tile6x8(base + (q - p) * step, base + (q - p + 1) * step, base + (q - p + 2) * step,
+                                    base + (q - p + 3) * step, base + (q - p + 4) * step, base + (q - p + 5) * step,
+                                    source: source, b: packed + panel * panelStride, epilogue: epilogue,
+                                    channel: panel * panelWidth, out: output + q * cout, cout: cout, rows: tileRows)
+                            q += tileRows
+                        }
+                    }
+                }
+                p += full * tile
+            }
+        }
+        cursor.seek(p)
         while p < range.upperBound {
             let start = range.count >= tile ? min(p, range.upperBound - tile) : p
             let count = min(tile, range.upperBound - start)
@@ -331,10 +373,39 @@ public enum PackedConvolution {
         }
     }
 
-    /// The 6 × 16 tile: 12 accumulators, two weight vectors and one broadcast per
-    /// step of the reduction, which fills 15 of AVX2's 16 registers.
+    /// One 6 × 16 tile at arbitrary row pointers.
     @inline(never)
     static func tile6x16(
+        _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+        _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
+        source: Operand, b: UnsafePointer<Float>, panelStride: Int,
+        epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
+    ) {
+        body6x16(a0, a1, a2, a3, a4, a5, source: source, b: b, panelStride: panelStride,
+                 epilogue: epilogue, channel: channel, out: out, cout: cout, rows: rows)
+    }
+
+    /// `count` full 6 × 16 tiles of a contiguous operand (tile `t`'s rows start at
+    /// `a + (6t + r)·step`), in one call: for short reductions (1×1 convolutions of 8–16
+    /// channels) a call per tile costs about as much as the tile's arithmetic.
+    @inline(never)
+    static func strip6x16(
+        _ a: UnsafePointer<Float>, step: Int, count: Int, source: Operand, b: UnsafePointer<Float>, panelStride: Int,
+        epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int
+    ) {
+        var p = a, o = out
+        for _ in 0..<count {
+            body6x16(p, p + step, p + 2 * step, p + 3 * step, p + 4 * step, p + 5 * step, source: source, b: b,
+                     panelStride: panelStride, epilogue: epilogue, channel: channel, out: o, cout: cout, rows: tileRows)
+            p += tileRows * step
+            o += tileRows * cout
+        }
+    }
+
+    /// The 6 × 16 tile: 12 accumulators, two weight vectors and one broadcast per
+    /// step of the reduction, which fills 15 of AVX2's 16 registers.
+    @inline(__always)
+    static func body6x16(
         _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
         _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
         source: Operand, b: UnsafePointer<Float>, panelStride: Int,
@@ -432,10 +503,35 @@ public enum PackedConvolution {
                        UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
                        UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
 
-    /// The 12 × 8 tile for outputs of one panel (8 channels or fewer): 12 independent
-    /// accumulators keep both FMA units busy where a 6 × 8 tile would wait on latency.
+    /// One 12 × 8 tile at arbitrary row pointers.
     @inline(never)
     static func tile12x8(
+        _ a: Row12, source: Operand, b: UnsafePointer<Float>,
+        epilogue: Epilogue, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
+    ) {
+        body12x8(a, source: source, b: b, epilogue: epilogue, out: out, cout: cout, rows: rows)
+    }
+
+    /// `count` full 12 × 8 tiles of a contiguous operand (see ``strip6x16``).
+    @inline(never)
+    static func strip12x8(
+        _ a: UnsafePointer<Float>, step: Int, count: Int, source: Operand, b: UnsafePointer<Float>,
+        epilogue: Epilogue, out: UnsafeMutablePointer<Float>, cout: Int
+    ) {
+        var p = a, o = out
+        for _ in 0..<count {
+            body12x8((p, p + step, p + 2 * step, p + 3 * step, p + 4 * step, p + 5 * step, p + 6 * step, p + 7 * step,
+                      p + 8 * step, p + 9 * step, p + 10 * step, p + 11 * step),
+                     source: source, b: b, epilogue: epilogue, out: o, cout: cout, rows: 2 * tileRows)
+            p += 2 * tileRows * step
+            o += 2 * tileRows * cout
+        }
+    }
+
+    /// The 12 × 8 tile for outputs of one panel (8 channels or fewer): 12 independent
+    /// accumulators keep both FMA units busy where a 6 × 8 tile would wait on latency.
+    @inline(__always)
+    static func body12x8(
         _ a: Row12, source: Operand, b: UnsafePointer<Float>,
         epilogue: Epilogue, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
     ) {
