@@ -150,9 +150,9 @@ public enum PackedConvolution {
         mutating func seek(_ p: Int)
         /// The current position's pointer; then moves to the next position.
         mutating func next() -> UnsafePointer<Float>
-        /// When positions are evenly spaced in memory: position `p`'s pointer and the
-        /// spacing in floats.
-        func contiguous(_ p: Int) -> (UnsafePointer<Float>, Int)?
+        /// Position `p`'s pointer, the spacing in floats of the positions that follow it
+        /// evenly, and how many do (itself included), or nil.
+        func strip(_ p: Int) -> (UnsafePointer<Float>, Int, Int)?
     }
 
     /// Window starts in an NHWC input, stepped without divisions (one per seek).
@@ -180,10 +180,17 @@ public enum PackedConvolution {
             pointer = input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c
         }
 
-        /// A 1×1 stride-1 window: position `p` reads input pixel `p`.
+        /// The rest of `p`'s output row, `sw·cin` apart; for a 1×1 stride-1 window every
+        /// following position (position `p` reads input pixel `p`).
         @inline(__always)
-        func contiguous(_ p: Int) -> (UnsafePointer<Float>, Int)? {
-            g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 ? (input + p * shape.c, shape.c) : nil
+        func strip(_ p: Int) -> (UnsafePointer<Float>, Int, Int)? {
+            if g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 { return (input + p * shape.c, shape.c, Int.max / 2) }
+            let perImage = g.outH * g.outW
+            let n = p / perImage
+            let q = p - n * perImage
+            let oy = q / g.outW
+            let ox = q - oy * g.outW
+            return (input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c, g.sw * shape.c, g.outW - ox)
         }
 
         @inline(__always)
@@ -218,7 +225,7 @@ public enum PackedConvolution {
         mutating func seek(_ p: Int) { pointer = base + (p - first) * k }
 
         @inline(__always)
-        func contiguous(_ p: Int) -> (UnsafePointer<Float>, Int)? { (base + (p - first) * k, k) }
+        func strip(_ p: Int) -> (UnsafePointer<Float>, Int, Int)? { (base + (p - first) * k, k, Int.max / 2) }
 
         @inline(__always)
         mutating func next() -> UnsafePointer<Float> {
@@ -290,41 +297,24 @@ public enum PackedConvolution {
         let tile = panels == 1 ? 2 * tileRows : tileRows
         var cursor = rows
         var p = range.lowerBound
-        if let (base, step) = cursor.contiguous(p) {
-            // Whole tiles in strips; the rest below, the last tile moved back as usual.
-            let full = range.count / tile
-            if full > 0 {
-                if panels == 1 {
-                    strip12x8(base, step: step, count: full, source: source, b: packed, epilogue: epilogue,
-                              out: output + p * cout, cout: cout)
-                } else {
-                    var panel = 0
-                    while panel + 1 < panels {
-                        strip6x16(base, step: step, count: full, source: source, b: packed + panel * panelStride,
-                                  panelStride: panelStride, epilogue: epilogue, channel: panel * panelWidth,
-                                  out: output + p * cout, cout: cout)
-                        panel += 2
-                    }
-                    if panel < panels {
-                        // A lone last panel: its 6 × 8 tiles, one call each.
-                        var q = p
-                        for _ in 0..<full {
-                            tile6x8(base + (q - p) * step, base + (q - p + 1) * step, base + (q - p + 2) * step,
-                                    base + (q - p + 3) * step, base + (q - p + 4) * step, base + (q - p + 5) * step,
-                                    source: source, b: packed + panel * panelStride, epilogue: epilogue,
-                                    channel: panel * panelWidth, out: output + q * cout, cout: cout, rows: tileRows)
-                            q += tileRows
-                        }
-                    }
-                }
-                p += full * tile
-            }
-        }
-        cursor.seek(p)
+        var cursorAt = -1
         while p < range.upperBound {
+            // Whole tiles along one output row (or a contiguous operand) in strips.
+            if let (base, step, available) = cursor.strip(p) {
+                let full = min(available, range.upperBound - p) / tile
+                if full > 0 {
+                    strips(base, step: step, count: full, tile: tile, panels: panels, k: k, cout: cout, packed: packed,
+                           epilogue: epilogue, out: output + p * cout, source: source)
+                    p += full * tile
+                    continue
+                }
+            }
+            // Otherwise one tile through the cursor, across a row end if need be; the
+            // range's last tile is moved back to end at the range's end.
             let start = range.count >= tile ? min(p, range.upperBound - tile) : p
             let count = min(tile, range.upperBound - start)
-            if start != p { cursor.seek(start) }
+            if start != cursorAt { cursor.seek(start) }
+            cursorAt = start + count
             let r0 = cursor.next()
             let r1 = count > 1 ? cursor.next() : r0
             let r2 = count > 2 ? cursor.next() : r1
@@ -354,6 +344,33 @@ public enum PackedConvolution {
                 }
             }
             p = start + count
+        }
+    }
+
+    /// `count` whole tiles whose positions are evenly spaced (`step` floats) from `base`.
+    static func strips(
+        _ base: UnsafePointer<Float>, step: Int, count: Int, tile: Int, panels: Int, k: Int, cout: Int,
+        packed: UnsafePointer<Float>, epilogue: Epilogue, out: UnsafeMutablePointer<Float>, source: Operand
+    ) {
+        let panelStride = k * panelWidth
+        if panels == 1 {
+            strip12x8(base, step: step, count: count, source: source, b: packed, epilogue: epilogue, out: out, cout: cout)
+            return
+        }
+        var panel = 0
+        while panel + 1 < panels {
+            strip6x16(base, step: step, count: count, source: source, b: packed + panel * panelStride,
+                      panelStride: panelStride, epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout)
+            panel += 2
+        }
+        if panel < panels {
+            // A lone last panel: its 6 × 8 tiles, one call each.
+            for t in 0..<count {
+                let a = base + t * tileRows * step
+                tile6x8(a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step,
+                        source: source, b: packed + panel * panelStride, epilogue: epilogue,
+                        channel: panel * panelWidth, out: out + t * tileRows * cout, cout: cout, rows: tileRows)
+            }
         }
     }
 
