@@ -36,6 +36,33 @@ public enum Pooling {
                         // SIMD8 slices; a channel count that is not a multiple of 8 ends
                         // with a slice overlapping the previous one (max is idempotent).
                         var j = 0
+                        // Whole 3×3 and 2×2 windows (nearly all of them) without the loops.
+                        if rows == 3 && cols == 3 {
+                            let r1 = rowFloats, r2 = 2 * rowFloats
+                            while true {
+                                let s = min(j, c - 8)
+                                let p = first + s
+                                var m = Self.maxOf(Self.load(p), Self.load(p + c), Self.load(p + 2 * c))
+                                m = Self.maxOf(m, Self.maxOf(Self.load(p + r1), Self.load(p + r1 + c), Self.load(p + r1 + 2 * c)))
+                                m = Self.maxOf(m, Self.maxOf(Self.load(p + r2), Self.load(p + r2 + c), Self.load(p + r2 + 2 * c)))
+                                UnsafeMutableRawPointer(o + s).storeBytes(of: m, as: SIMD8<Float>.self)
+                                if s == c - 8 { break }
+                                j += 8
+                            }
+                            continue
+                        }
+                        if rows == 2 && cols == 2 {
+                            while true {
+                                let s = min(j, c - 8)
+                                let p = first + s
+                                let m = Self.maxOf(Self.maxOf(Self.load(p), Self.load(p + c)),
+                                                 Self.maxOf(Self.load(p + rowFloats), Self.load(p + rowFloats + c)))
+                                UnsafeMutableRawPointer(o + s).storeBytes(of: m, as: SIMD8<Float>.self)
+                                if s == c - 8 { break }
+                                j += 8
+                            }
+                            continue
+                        }
                         while true {
                             let s = min(j, c - 8)
                             var m = Self.load(first + s)
@@ -75,6 +102,18 @@ public enum Pooling {
         static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
         }
+
+        /// Lane-wise max as a compare-and-select (the generic `pointwiseMax` does not
+        /// inline to one `vmaxps`).
+        @inline(__always)
+        static func maxOf(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+            var m = a
+            m.replace(with: b, where: b .> m)
+            return m
+        }
+
+        @inline(__always)
+        static func maxOf(_ a: SIMD8<Float>, _ b: SIMD8<Float>, _ c: SIMD8<Float>) -> SIMD8<Float> { maxOf(maxOf(a, b), c) }
     }
 
     /// Mean over all spatial positions: `n × h × w × c` → `n × 1 × 1 × c`.
