@@ -13,7 +13,7 @@ Timing: after warm-up, calls are repeated for --seconds; the median call time is
 (and the minimum, which is less sensitive to other load on the machine).
 
 Usage:
-  swift build -c release -Xswiftc -target-cpu -Xswiftc haswell --product ferdemo
+  swift build -c release -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 --product ferdemo
   .venv-tools/bin/python Tools/compare_emotion.py [--ferdemo PATH] [--seconds 3]
 """
 
