@@ -7,10 +7,15 @@ import Darwin
 
 /// A fixed set of worker threads that runs fork–join loops without allocating.
 ///
-/// `parallelFor` splits `0..<count` into at most `threads` contiguous chunks
-/// (chunk `i` always covers the same range for a given count) and returns when
-/// every chunk has run. Chunks write disjoint outputs, so results do not depend
-/// on how the OS schedules the threads; with `threads == 1` the body runs inline.
+/// `parallelFor` splits `0..<count` into contiguous chunks, one per thread unless the
+/// caller asks for more (chunk `i` always covers the same range for a given count,
+/// minimum, chunk count and pool size), and returns when every chunk has run. Threads
+/// claim chunks in order from a shared counter, so with several chunks per thread a
+/// thread slowed down by other load on its core does less of the work instead of
+/// holding everyone up. Chunks write
+/// disjoint outputs and every body computes each index independently of the split,
+/// so results do not depend on which thread ran which chunk; with `threads == 1` the
+/// body runs inline.
 ///
 /// Threads are started once, in `init`; a call hands work over through a mutex
 /// and a condition variable, so the per-frame path allocates nothing. The pool
@@ -59,9 +64,15 @@ public final class WorkerPool: @unchecked Sendable {
     ///   - count: the number of loop iterations.
     ///   - minimumPerThread: the smallest number of iterations worth a thread of
     ///     its own; short loops run on fewer threads, or inline.
+    ///   - chunksPerThread: chunks per running thread (at most one per `minimumPerThread`
+    ///     iterations). 1, the default, suits loops of even iterations; more even out
+    ///     uneven iterations (e.g. pyramid levels of falling size) and a busy core, at
+    ///     the cost of an atomic add per chunk and less contiguous work per thread.
     ///   - body: the loop body; must only write state that no other range touches.
-    public func parallelFor<Body: ParallelBody>(_ count: Int, minimumPerThread: Int = 1, _ body: Body) {
-        let parts = min(workers.count + 1, max(1, count / max(1, minimumPerThread)))
+    public func parallelFor<Body: ParallelBody>(_ count: Int, minimumPerThread: Int = 1, chunksPerThread: Int = 1,
+                                                _ body: Body) {
+        let worthwhile = max(1, count / max(1, minimumPerThread))
+        let parts = min(workers.count + 1, worthwhile)
         if parts <= 1 {
             if count > 0 { body.run(0..<count, slot: 0) }
             return
@@ -76,8 +87,9 @@ public final class WorkerPool: @unchecked Sendable {
         defer { state.release() }
         // The workers get a pointer to `body` and its type (an existential
         // metatype, two words): no closure is formed, so nothing is allocated.
+        let chunks = min(worthwhile, parts * max(1, chunksPerThread))
         withUnsafePointer(to: body) { pointer in
-            state.run(parts: parts, count: count, body: UnsafeRawPointer(pointer), type: Body.self)
+            state.run(chunks: chunks, count: count, body: UnsafeRawPointer(pointer), type: Body.self)
         }
     }
 
@@ -152,9 +164,10 @@ private final class PoolState: @unchecked Sendable {
     var workerCount = 0
     private let generation = Atomic<Int>(0)
     private let pending = Atomic<Int>(0)
+    private let nextChunk = Atomic<Int>(0)
     private let shuttingDown = Atomic<Bool>(false)
     // Published before `generation` is bumped; read by workers after they see it.
-    private var parts = 0
+    private var chunks = 0
     private var count = 0
     private var body: UnsafeRawPointer?     // points at a ParallelBody value on the caller's stack
     private var bodyType: (any ParallelBody.Type)?
@@ -177,16 +190,21 @@ private final class PoolState: @unchecked Sendable {
         wake.deallocate()
     }
 
-    private func runSlot(_ slot: Int, parts: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
-        guard slot < parts else { return }
-        let lo = count * slot / parts
-        let hi = count * (slot + 1) / parts
-        if lo < hi { type.invoke(body, lo..<hi, slot: slot) }
+    /// Claims chunks until none is left, running each as `slot`.
+    private func runChunks(_ slot: Int, chunks: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
+        while true {
+            let chunk = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
+            if chunk >= chunks { return }
+            let lo = count * chunk / chunks
+            let hi = count * (chunk + 1) / chunks
+            if lo < hi { type.invoke(body, lo..<hi, slot: slot) }
+        }
     }
 
-    func run(parts: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
-        self.parts = parts
+    func run(chunks: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
+        self.chunks = chunks
         self.count = count
+        nextChunk.store(0, ordering: .relaxed)
         self.body = body
         self.bodyType = type
         pending.store(workerCount, ordering: .relaxed)
@@ -195,7 +213,7 @@ private final class PoolState: @unchecked Sendable {
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(mutex)
 
-        runSlot(0, parts: parts, count: count, body: body, type: type)
+        runChunks(0, chunks: chunks, count: count, body: body, type: type)
 
         var spins = 0
         while pending.load(ordering: .acquiring) > 0 {
@@ -237,7 +255,7 @@ private final class PoolState: @unchecked Sendable {
             if shuttingDown.load(ordering: .acquiring) { return }
             seen = current
             if let work = body, let type = bodyType {
-                runSlot(slot, parts: parts, count: count, body: work, type: type)
+                runChunks(slot, chunks: chunks, count: count, body: work, type: type)
             }
             pending.wrappingSubtract(1, ordering: .releasing)
         }

@@ -2,9 +2,10 @@
 /// level, candidates from the cells above the threshold, NMS per level, NMS across
 /// levels, squaring.
 ///
-/// Levels run in parallel: each pool slot owns a P-Net ``Workspace`` and takes a
-/// fixed share of the levels (largest first, each to the least-loaded slot), so the
-/// result does not depend on scheduling, and levels merge in level order.
+/// Levels run in parallel: each pool slot owns a P-Net ``Workspace``; the pool's
+/// threads claim levels one by one, largest first, each scanning with its own slot's
+/// workspace. A level's candidates do not depend on which thread scanned it, and
+/// levels merge in level order, so the result does not depend on scheduling.
 final class ProposalStage {
     /// P-Net's stride and window (`generate_bounding_box(strides=2, cell_size=12)`).
     static let stride = 2
@@ -29,8 +30,6 @@ final class ProposalStage {
     private let bboxIndex: Int
     private let probIndex: Int
     private(set) var levels: [PyramidLevel] = []
-    private var levelSlot: [Int] = []
-    private var slotLoad: [Int] = []
     private var results: [LevelCandidates] = []
     private var keep: [Bool] = []
     /// The whole image normalised to floats, once per call (``AreaResizer/normalize(_:table:into:)``).
@@ -66,14 +65,15 @@ final class ProposalStage {
         }
         AreaResizer.normalize(image, table: table, into: normalized)
         while results.count < levels.count { results.append(LevelCandidates()) }
-        assignLevels(slotCount: slots.count, imagePixels: pixels)
         for s in slots { s.error = nil }
 
         if slots.count == 1 || levels.count == 1 {
             // One slot: P-Net's own loops get the whole pool.
             for l in levels.indices { scan(level: l, slot: slots[0], image: image, table: table, options: options) }
         } else {
-            pool.parallelFor(slots.count, LevelScan(stage: self, image: image, table: table, options: options))
+            // One level per chunk (levels are largest first), claimed by whichever thread is free.
+            pool.parallelFor(levels.count, chunksPerThread: levels.count,
+                             LevelScan(stage: self, image: image, table: table, options: options))
         }
         for s in slots { if let e = s.error { throw .network(stage: "P-Net", underlying: e) } }
 
@@ -83,34 +83,16 @@ final class ProposalStage {
         NonMaxSuppression.square(&output)
     }
 
-    /// Greedy longest-first assignment of levels to slots by estimated cost: the level's
-    /// pixels (P-Net) plus 1/32 of the image's pixels (its AREA resize reads the whole
-    /// image; measured at about 0.24 ms a level for 640×480, against P-Net's ~36 ns a
-    /// level pixel). Without the resize term the slot with the nine small levels of a
-    /// 640×480 frame did nine resizes against the other's one.
-    private func assignLevels(slotCount: Int, imagePixels: Int) {
-        levelSlot.removeAll(keepingCapacity: true)
-        slotLoad.removeAll(keepingCapacity: true)
-        slotLoad.append(contentsOf: repeatElement(0, count: slotCount))
-        for level in levels {
-            var best = 0
-            for s in 1..<max(1, slotCount) where slotLoad[s] < slotLoad[best] { best = s }
-            slotLoad[best] += level.width * level.height + imagePixels / 32
-            levelSlot.append(best)
-        }
-    }
-
-    /// The levels assigned to a range of slots, as an allocation-free pool body.
+    /// Levels `range`, each scanned with the running thread's slot (allocation-free pool body).
     private struct LevelScan: ParallelBody {
         unowned(unsafe) let stage: ProposalStage     // alive for the whole (blocking) loop
         let image: ImageView
         let table: UnsafePointer<Float>
         let options: FaceDetectorOptions
-        func run(_ range: Range<Int>) {
-            for s in range {
-                for l in stage.levels.indices where stage.levelSlot[l] == s {
-                    stage.scan(level: l, slot: stage.slots[s], image: image, table: table, options: options)
-                }
+        func run(_ range: Range<Int>) { run(range, slot: 0) }
+        func run(_ range: Range<Int>, slot: Int) {
+            for l in range {
+                stage.scan(level: l, slot: stage.slots[slot], image: image, table: table, options: options)
             }
         }
     }
