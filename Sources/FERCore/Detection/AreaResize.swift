@@ -49,6 +49,33 @@ struct AreaResizer {
         }
     }
 
+    /// Reserves every buffer ``resize(_:inWidth:inHeight:outWidth:outHeight:output:)`` needs
+    /// for this size, so that the resize itself does not allocate (a resizer whose thread
+    /// may scan any pyramid level is reserved for all of them up front).
+    mutating func reserve(inWidth inW: Int, inHeight inH: Int, outWidth: Int, outHeight: Int) {
+        guard outWidth > 0, outHeight > 0, inW > 0, inH > 0 else { return }
+        let ws = Float(inW) / Float(outWidth)
+        let hs = Float(inH) / Float(outHeight)
+        var taps = 1
+        for x in 0..<outWidth {
+            taps = max(taps, Int((Float(x + 1) * ws).rounded(.up)) - Int((Float(x) * ws).rounded(.down)))
+        }
+        var span = 1
+        for y in 0..<outHeight {
+            span = max(span, Int((Float(y + 1) * hs).rounded(.up)) - Int((Float(y) * hs).rounded(.down)))
+        }
+        let ringRows = (span + 3 + 3) / 4 * 4
+        xStart.reserveCapacity(outWidth)
+        xEnd.reserveCapacity(outWidth)
+        xStartScale.reserveCapacity(outWidth)
+        xEndScale.reserveCapacity(outWidth)
+        tapColumn.reserveCapacity(outWidth * taps)
+        tapWeight.reserveCapacity(outWidth * taps)
+        rowSums.reserveCapacity(ringRows * outWidth)
+        slotRow.reserveCapacity(ringRows)
+        columnSums.reserveCapacity(outWidth)
+    }
+
     /// Resizes the normalised image (`inWidth`×`inHeight` values from ``normalize(_:table:into:)``)
     /// to `outWidth`×`outHeight`, writing packed HWC RGB floats to `output`. The three
     /// channels travel together in one `SIMD4`; each lane sees exactly the scalar

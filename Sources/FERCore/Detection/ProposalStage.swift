@@ -27,6 +27,9 @@ final class ProposalStage {
 
     let network: Network
     let slots: [Slot]
+    /// The pyramid (and image size) every slot has been prepared for, see ``prepareSlots(image:)``.
+    private var preparedLevels: [PyramidLevel] = []
+    private var preparedSize = (width: 0, height: 0)
     private let bboxIndex: Int
     private let probIndex: Int
     private(set) var levels: [PyramidLevel] = []
@@ -71,6 +74,7 @@ final class ProposalStage {
             // One slot: P-Net's own loops get the whole pool.
             for l in levels.indices { scan(level: l, slot: slots[0], image: image, table: table, options: options) }
         } else {
+            prepareSlots(image: image)
             // One level per chunk (levels are largest first), claimed by whichever thread is free.
             pool.parallelFor(levels.count, chunksPerThread: levels.count,
                              LevelScan(stage: self, image: image, table: table, options: options))
@@ -81,6 +85,22 @@ final class ProposalStage {
         NonMaxSuppression.sortByScore(&output)
         NonMaxSuppression.suppress(&output, threshold: options.proposalNMS, mode: .union, keep: &keep)
         NonMaxSuppression.square(&output)
+    }
+
+    /// Any thread may scan any level, so every slot gets a workspace plan and resize
+    /// buffers for every level once per pyramid: after that first call nothing allocates,
+    /// whichever thread claims which level (a plan already made is only looked up).
+    private func prepareSlots(image: ImageView) {
+        guard levels != preparedLevels || preparedSize != (image.width, image.height) else { return }
+        for slot in slots {
+            for level in levels {
+                // An error here (input too large) is raised again, and reported, by the scan.
+                _ = try? slot.workspace.prepare(inputShape: TensorShape(n: 1, h: level.height, w: level.width, c: 3))
+                slot.resizer.reserve(inWidth: image.width, inHeight: image.height, outWidth: level.width, outHeight: level.height)
+            }
+        }
+        preparedLevels = levels
+        preparedSize = (image.width, image.height)
     }
 
     /// Levels `range`, each scanned with the running thread's slot (allocation-free pool body).
