@@ -15,7 +15,7 @@ struct AreaResizer {
     /// cell's, 1 for whole cells, the last cell's, then 0 up to `taps`.
     private var tapColumn: [Int] = []
     private var tapWeight: [Float] = []
-    /// Horizontal sums of the input rows in use: a ring of `span` rows of `outWidth` pixels.
+    /// Horizontal sums of the input rows in use: a ring of `ringRows(outHeight:heightScale:)` rows of `outWidth` pixels.
     private var rowSums: [SIMD4<Float>] = []
     /// The input row each ring slot holds (-1: none yet).
     private var slotRow: [Int] = []
@@ -49,6 +49,18 @@ struct AreaResizer {
         }
     }
 
+    /// Rows of the ring of horizontal sums. Rows are summed four at a time (rows
+    /// 4g ..< 4g + 4 into four consecutive slots); a ring of span + 3 rows, rounded up to
+    /// a multiple of 4, never overwrites a row that a later output row still needs, the
+    /// span being the most input rows one output row covers.
+    private static func ringRows(outHeight: Int, heightScale hs: Float) -> Int {
+        var span = 1
+        for y in 0..<outHeight {
+            span = max(span, Int((Float(y + 1) * hs).rounded(.up)) - Int((Float(y) * hs).rounded(.down)))
+        }
+        return (span + 3 + 3) / 4 * 4
+    }
+
     /// Reserves every buffer ``resize(_:inWidth:inHeight:outWidth:outHeight:output:)`` needs
     /// for this size, so that the resize itself does not allocate (a resizer whose thread
     /// may scan any pyramid level is reserved for all of them up front).
@@ -60,11 +72,7 @@ struct AreaResizer {
         for x in 0..<outWidth {
             taps = max(taps, Int((Float(x + 1) * ws).rounded(.up)) - Int((Float(x) * ws).rounded(.down)))
         }
-        var span = 1
-        for y in 0..<outHeight {
-            span = max(span, Int((Float(y + 1) * hs).rounded(.up)) - Int((Float(y) * hs).rounded(.down)))
-        }
-        let ringRows = (span + 3 + 3) / 4 * 4
+        let ringRows = Self.ringRows(outHeight: outHeight, heightScale: hs)
         xStart.reserveCapacity(outWidth)
         xEnd.reserveCapacity(outWidth)
         xStartScale.reserveCapacity(outWidth)
@@ -105,12 +113,7 @@ struct AreaResizer {
             xStartScale.append(Self.weight(start, lo, hi, ws))
             xEndScale.append(Self.weight(end - 1, lo, hi, ws))
         }
-        // The most input rows one output row covers: the ring's size.
-        var span = 1
-        for y in 0..<outHeight {
-            let lo = Float(y) * hs, hi = Float(y + 1) * hs
-            span = max(span, Int(hi.rounded(.up)) - Int(lo.rounded(.down)))
-        }
+
         // Branch-free horizontal sums: every column gets the same number of taps. The
         // extra taps add `row[c] · 0`, whole cells add `row[c] · 1`: both exact, so each
         // sum is TensorFlow's, operation for operation, whatever the column.
@@ -128,10 +131,7 @@ struct AreaResizer {
                 tapWeight.append(w)
             }
         }
-        // Rows are summed four at a time (rows 4g ..< 4g + 4 into four consecutive slots);
-        // a ring of span + 3 rows, rounded up to a multiple of 4, never overwrites a row
-        // that a later output row still needs.
-        let ringRows = (span + 3 + 3) / 4 * 4
+        let ringRows = Self.ringRows(outHeight: outHeight, heightScale: hs)
         let ringCount = ringRows * outWidth
         if rowSums.count < ringCount { rowSums.append(contentsOf: repeatElement(.zero, count: ringCount - rowSums.count)) }
         if slotRow.count < ringRows { slotRow.append(contentsOf: repeatElement(-1, count: ringRows - slotRow.count)) }

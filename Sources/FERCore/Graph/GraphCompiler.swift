@@ -374,15 +374,18 @@ struct GraphCompiler {
             var step = b.step
             var act: ActivationStep = .none
             if b.activationIsRelu { act = .relu }
-            if let alpha = b.activation { act = .prelu(put(alpha)) }
+            if case .conv = step.kind {
+                // A convolution keeps only what PackedConvolution reads: per-channel vectors
+                // padded to whole panels.
+                if let alpha = b.activation { act = .prelu(put(PackedConvolution.padChannels(alpha, cout: alpha.count))) }
+            } else if let alpha = b.activation {
+                act = .prelu(put(alpha))
+            }
             switch step.kind {
             case var .conv(p):
-                p.kernel = put(b.kernel)
-                p.bias = b.bias.map { put($0) }
+                p.kernel = put(PackedConvolution.pack(b.kernel, k: b.kernel.count / p.cout, cout: p.cout))
+                p.bias = b.bias.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
                 p.activation = act
-                p.packed = put(PackedConvolution.pack(b.kernel, k: b.kernel.count / p.cout, cout: p.cout))
-                p.paddedBias = put(PackedConvolution.padChannels(b.bias, cout: p.cout))
-                p.paddedAlpha = b.activation.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
                 step.kind = .conv(p)
             case var .depthwise(p):
                 p.kernel = put(b.kernel)

@@ -135,6 +135,10 @@ public final class Network: @unchecked Sendable {
 }
 
 /// Parameters of a compiled convolution step; offsets index `Network.parameters`.
+///
+/// For a `conv` step the kernel is in ``PackedConvolution``'s panels and the bias and
+/// PReLU alphas are padded to whole panels; for a `depthwise` step all three are as in
+/// the weights file (`[KH, KW, C]` and `C` values).
 struct ConvStep {
     var kh: Int, kw: Int, sh: Int, sw: Int
     var padding: Padding
@@ -142,11 +146,6 @@ struct ConvStep {
     var kernel: Int
     var bias: Int?
     var activation: ActivationStep
-    /// The kernel in ``PackedConvolution``'s panels, with its bias (zeros when the
-    /// layer has none) and PReLU alphas padded to whole panels (conv steps only).
-    var packed = 0
-    var paddedBias = 0
-    var paddedAlpha: Int? = nil
 }
 
 /// A fused activation; `prelu` holds the offset of its alphas.

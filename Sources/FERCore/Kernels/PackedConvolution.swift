@@ -71,13 +71,13 @@ public enum PackedConvolution {
     /// (`n × outH × outW × cout`), adding `bias` and applying `activation`.
     ///
     /// - Parameters:
-    ///   - bias: ``paddedChannels(_:)`` values (``padChannels(_:cout:)``).
+    ///   - bias: ``paddedChannels(_:)`` values (``padChannels(_:cout:)``), or nil for none.
     ///   - activation: a PReLU's alphas must also be padded to ``paddedChannels(_:)``.
     ///   - scratch: at least ``scratchCount(shape:geometry:threads:)`` floats for the pool's
     ///     thread count (may be nil when that is 0).
     public static func conv2d(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
-        packed: UnsafePointer<Float>, bias: UnsafePointer<Float>, cout: Int,
+        packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, cout: Int,
         activation: Activation, output: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool = .serial
     ) {
@@ -170,14 +170,20 @@ public enum PackedConvolution {
             pointer = input
         }
 
+        /// Output position `p` as (image, row, column) and its window's start.
+        @inline(__always)
+        private func locate(_ p: Int) -> (n: Int, oy: Int, ox: Int, pointer: UnsafePointer<Float>) {
+            let perImage = g.outH * g.outW
+            let n = p / perImage
+            let q = p - n * perImage
+            let oy = q / g.outW
+            let ox = q - oy * g.outW
+            return (n, oy, ox, input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c)
+        }
+
         @inline(__always)
         mutating func seek(_ p: Int) {
-            let perImage = g.outH * g.outW
-            n = p / perImage
-            let q = p - n * perImage
-            oy = q / g.outW
-            ox = q - oy * g.outW
-            pointer = input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c
+            (n, oy, ox, pointer) = locate(p)
         }
 
         /// The rest of `p`'s output row, `sw·cin` apart; for a 1×1 stride-1 window every
@@ -185,12 +191,8 @@ public enum PackedConvolution {
         @inline(__always)
         func strip(_ p: Int) -> (UnsafePointer<Float>, Int, Int)? {
             if g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 { return (input + p * shape.c, shape.c, Int.max / 2) }
-            let perImage = g.outH * g.outW
-            let n = p / perImage
-            let q = p - n * perImage
-            let oy = q / g.outW
-            let ox = q - oy * g.outW
-            return (input + n * shape.sampleCount + (oy * g.sh * g.inW + ox * g.sw) * shape.c, g.sw * shape.c, g.outW - ox)
+            let at = locate(p)
+            return (at.pointer, g.sw * shape.c, g.outW - at.ox)
         }
 
         @inline(__always)
@@ -243,11 +245,11 @@ public enum PackedConvolution {
 
     /// Bias and activation, applied in registers before the store.
     struct Epilogue {
-        let bias: UnsafePointer<Float>
+        let bias: UnsafePointer<Float>?
         let relu: Bool
         let alpha: UnsafePointer<Float>?
 
-        init(bias: UnsafePointer<Float>, activation: Activation) {
+        init(bias: UnsafePointer<Float>?, activation: Activation) {
             self.bias = bias
             switch activation {
             case .none: relu = false; alpha = nil
@@ -259,7 +261,7 @@ public enum PackedConvolution {
         /// The bias and alpha vectors of channels `channel ..< channel + 8`.
         @inline(__always)
         func vectors(_ channel: Int) -> Lanes {
-            Lanes(bias: load(bias + channel), alpha: alpha.map { load($0 + channel) } ?? SIMD8<Float>(), relu: relu,
+            Lanes(bias: bias.map { load($0 + channel) } ?? SIMD8<Float>(), alpha: alpha.map { load($0 + channel) } ?? SIMD8<Float>(), relu: relu,
                   prelu: alpha != nil)
         }
     }

@@ -202,9 +202,8 @@ public final class Workspace {
             switch step.kind {
             case let .conv(p):
                 guard let g = plan.windows[i] else { continue }
-                let act: Activation = p.paddedAlpha.map { .prelu(params + $0) } ?? activation(p.activation)
-                PackedConvolution.conv2d(input: x, shape: xs, geometry: g, packed: params + p.packed,
-                                         bias: params + p.paddedBias, cout: p.cout, activation: act,
+                PackedConvolution.conv2d(input: x, shape: xs, geometry: g, packed: params + p.kernel,
+                                         bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
                                          output: y, scratch: scratch, pool: pool)
             case let .depthwise(p):
                 guard let g = plan.windows[i] else { continue }

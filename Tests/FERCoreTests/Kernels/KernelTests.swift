@@ -43,9 +43,12 @@ struct KernelTests {
         return cases
     }()
 
-    @Test("conv2d (im2col + sgemm) with bias and activations", arguments: convCases)
-    func conv2d(_ t: ConvCase) throws {
-        var rng = SeededRandom(seed: UInt64(t.h * 1000 + t.w * 10 + t.cin))
+    /// A seeded random convolution problem for case `t` and its reference result (Double
+    /// accumulation): input shape and values, kernel, bias, PReLU alphas (in [0, 0.5]),
+    /// output shape, expected output without activation, and the window geometry.
+    static func convProblem(_ t: ConvCase, seed: UInt64) throws
+        -> (TensorShape, [Float], [Float], [Float], [Float], TensorShape, [Float], WindowGeometry) {
+        var rng = SeededRandom(seed: seed)
         let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
         let x = rng.floats(s.count)
         let kernel = rng.floats(t.kh * t.kw * t.cin * t.cout)
@@ -54,6 +57,12 @@ struct KernelTests {
         let (os, expected) = try #require(ReferenceKernels.conv2d(x, s, kernel: kernel, kh: t.kh, kw: t.kw, cout: t.cout, bias: bias,
                                                                   stride: (t.stride, t.stride), padding: t.padding))
         let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
+        return (s, x, kernel, bias, alpha, os, expected, g)
+    }
+
+    @Test("conv2d (im2col + sgemm) with bias and activations", arguments: convCases)
+    func conv2d(_ t: ConvCase) throws {
+        let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin))
         let tolerance = max(1e-5, 2e-5 * Float(t.kh * t.kw * t.cin))
         for pool in Self.pools {
             for (name, act, ref) in [("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
@@ -84,15 +93,7 @@ struct KernelTests {
     @Test("packed conv2d (register-tiled, packed weights) with bias and activations; bit-identical on 1 and 2 threads",
           arguments: packedCases)
     func packedConv2d(_ t: ConvCase) throws {
-        var rng = SeededRandom(seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
-        let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
-        let x = rng.floats(s.count)
-        let kernel = rng.floats(t.kh * t.kw * t.cin * t.cout)
-        let bias = rng.floats(t.cout)
-        let alpha = rng.floats(t.cout, in: 0...0.5)
-        let (os, expected) = try #require(ReferenceKernels.conv2d(x, s, kernel: kernel, kh: t.kh, kw: t.kw, cout: t.cout, bias: bias,
-                                                                  stride: (t.stride, t.stride), padding: t.padding))
-        let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
+        let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
         let packed = PackedConvolution.pack(kernel, k: t.kh * t.kw * t.cin, cout: t.cout)
         let paddedBias = PackedConvolution.padChannels(bias, cout: t.cout)
         let paddedAlpha = PackedConvolution.padChannels(alpha, cout: t.cout)
