@@ -241,6 +241,8 @@ struct GraphCompiler {
         var kernel: [Float] = []
         var bias: [Float]? = nil
         var extra: [Float] = []     // affine shift, or prelu alphas
+        var depthwise: [Float]? = nil   // a separable convolution's depthwise half
+        var removed = false         // merged into a later step
         var activation: [Float]? = nil
         var activationIsRelu = false
         var tailNode: Int = -1
@@ -318,12 +320,13 @@ struct GraphCompiler {
                 b.kernel = node.tensors["kernel"] ?? []
                 b.bias = node.tensors["bias"]
             case .separable_conv2d:
-                var dw = newStep(.depthwise(conv), from: input)
-                dw.kernel = node.tensors["depthwise"] ?? []
-                dw.tailNode = -1          // its value is internal, never named
-                building.append(dw)
-                let pw = ConvStep(kh: 1, kw: 1, sh: 1, sw: 1, padding: .valid, cout: node.outShape.c, kernel: 0, bias: nil, activation: .none)
-                b = newStep(.conv(pw), from: dw.step.output)
+                // One step: the depthwise half feeds the 1×1 tiles block by block
+                // (PackedConvolution.separable); its output is never materialised.
+                let dw = DepthwiseStage(kh: k[0], kw: k[1], sh: s[0], sw: s[1], padding: pad, kernel: 0)
+                let pw = ConvStep(kh: 1, kw: 1, sh: 1, sw: 1, padding: .valid, cout: node.outShape.c, kernel: 0, bias: nil,
+                                  activation: .none, depthwise: dw)
+                b = newStep(.conv(pw), from: input)
+                b.depthwise = node.tensors["depthwise"] ?? []
                 b.kernel = node.tensors["pointwise"] ?? []
                 b.bias = node.tensors["bias"]
             case .batch_norm:
@@ -352,7 +355,23 @@ struct GraphCompiler {
             case .softmax:
                 b = newStep(.softmax, from: input)
             case .add:
-                b = newStep(.add, from: input)
+                if let pooled = Self.mergeablePool(node, nodes: nodes, consumers: consumers, outputs: outputs,
+                                                   stepOfNode: stepOfNode, building: building) {
+                    // max pool + add in one step: the pool adds the other operand to each
+                    // maximum as it stores it (Keras' x + residual; float addition commutes).
+                    let poolStep = stepOfNode[node.inputs[pooled]]
+                    building[poolStep].removed = true
+                    named[nodes[node.inputs[pooled]].spec.name] = nil
+                    let out = nextValue
+                    nextValue += 1
+                    var step = building[poolStep].step
+                    step.name = spec.name
+                    step.input1 = value(node.inputs[1 - pooled])
+                    step.output = out
+                    b = Building(step: step, tailNode: index)
+                } else {
+                    b = newStep(.add, from: input)
+                }
             }
             building.append(b)
             valueOfNode[index] = b.step.output
@@ -370,7 +389,7 @@ struct GraphCompiler {
             return offset
         }
         var compiled: [Step] = []
-        for b in building {
+        for b in building where !b.removed {
             var step = b.step
             var act: ActivationStep = .none
             if b.activationIsRelu { act = .relu }
@@ -383,6 +402,7 @@ struct GraphCompiler {
             }
             switch step.kind {
             case var .conv(p):
+                if let dw = b.depthwise { p.depthwise?.kernel = put(dw) }
                 p.kernel = put(PackedConvolution.pack(b.kernel, k: b.kernel.count / p.cout, cout: p.cout))
                 p.bias = b.bias.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
                 p.activation = act
@@ -407,6 +427,21 @@ struct GraphCompiler {
         valueCount = nextValue
         namedValues = named
         parameters = params
+    }
+
+    /// Which input (0 or 1) of an `add` node is a max pool that can absorb the add: the
+    /// pool's step is still only that pool, the add is its only reader and its value is
+    /// not a graph output. Its value then disappears (like a folded batch norm's input).
+    private static func mergeablePool(_ add: Node, nodes: [Node], consumers: [Int], outputs: Set<String>,
+                                      stepOfNode: [Int], building: [Building]) -> Int? {
+        for side in 0..<2 {
+            let i = add.inputs[side]
+            guard i >= 0, add.inputs[1 - side] != i, consumers[i] == 1, !outputs.contains(nodes[i].spec.name),
+                  stepOfNode[i] >= 0 else { continue }
+            let b = building[stepOfNode[i]]
+            if case .maxPool = b.step.kind, b.tailNode == i, b.step.input1 < 0, !b.removed { return side }
+        }
+        return nil
     }
 
     /// Batch norm as `y = x·scale + shift`, computed in Double:

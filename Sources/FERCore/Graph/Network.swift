@@ -90,7 +90,9 @@ public final class Network: @unchecked Sendable {
             let x = shapes[step.input0]
             switch step.kind {
             case let .conv(p), let .depthwise(p):
-                guard let g = WindowGeometry(kernel: (p.kh, p.kw), stride: (p.sh, p.sw), padding: p.padding, inH: x.h, inW: x.w) else {
+                // A separable step's window is its depthwise half's (the 1×1 half keeps the size).
+                let w = p.depthwise.map { ($0.kh, $0.kw, $0.sh, $0.sw, $0.padding) } ?? (p.kh, p.kw, p.sh, p.sw, p.padding)
+                guard let g = WindowGeometry(kernel: (w.0, w.1), stride: (w.2, w.3), padding: w.4, inH: x.h, inW: x.w) else {
                     throw .inputTooSmall(network: name, shape: input, layer: step.name)
                 }
                 windows[i] = g
@@ -124,7 +126,9 @@ public final class Network: @unchecked Sendable {
         for step in steps {
             let x = shapes[step.input0], y = shapes[step.output]
             switch step.kind {
-            case let .conv(p): total += y.count * p.kh * p.kw * x.c
+            case let .conv(p):
+                total += y.count * p.kh * p.kw * x.c
+                if let d = p.depthwise { total += y.count / max(1, p.cout) * d.kh * d.kw * x.c }
             case let .depthwise(p): total += y.count * p.kh * p.kw
             case .dense: total += y.count * x.c
             default: break
@@ -146,6 +150,17 @@ struct ConvStep {
     var kernel: Int
     var bias: Int?
     var activation: ActivationStep
+    /// A separable convolution's depthwise half, run in the same step (the 1×1 half is
+    /// then `kh = kw = 1`, stride 1, valid).
+    var depthwise: DepthwiseStage? = nil
+}
+
+/// The depthwise half of a separable convolution step: `[KH, KW, C]` weights at `kernel`,
+/// no bias, no activation.
+struct DepthwiseStage {
+    var kh: Int, kw: Int, sh: Int, sw: Int
+    var padding: Padding
+    var kernel: Int
 }
 
 /// A fused activation; `prelu` holds the offset of its alphas.
@@ -181,9 +196,12 @@ extension Network {
         steps.map { step in
             let what: String
             switch step.kind {
-            case let .conv(p): what = "conv \(p.kh)x\(p.kw)/\(p.sh) \(p.padding.rawValue) → \(p.cout)\(p.bias == nil ? "" : " +bias")\(Self.describe(p.activation))"
+            case let .conv(p):
+                let dw = p.depthwise.map { "depthwise \($0.kh)x\($0.kw)/\($0.sh) \($0.padding.rawValue) + " } ?? ""
+                what = dw + "conv \(p.kh)x\(p.kw)/\(p.sh) \(p.padding.rawValue) → \(p.cout)\(p.bias == nil ? "" : " +bias")\(Self.describe(p.activation))"
             case let .depthwise(p): what = "depthwise \(p.kh)x\(p.kw)/\(p.sh) \(p.padding.rawValue)\(p.bias == nil ? "" : " +bias")\(Self.describe(p.activation))"
-            case let .maxPool(kh, kw, sh, _, padding): what = "max_pool \(kh)x\(kw)/\(sh) \(padding.rawValue)"
+            case let .maxPool(kh, kw, sh, _, padding):
+                what = "max_pool \(kh)x\(kw)/\(sh) \(padding.rawValue)" + (step.input1 >= 0 ? " + v\(step.input1)" : "")
             case .globalAvgPool: what = "global_avg_pool"
             case let .flatten(order): what = "flatten order \(order)"
             case let .dense(_, bias, _, units, act): what = "dense → \(units)\(bias == nil ? "" : " +bias")\(Self.describe(act))"

@@ -74,7 +74,7 @@ public enum Activations {
                     let a = rt.loadUnaligned(fromByteOffset: (period + phase) * 4, as: SIMD8<Float>.self)
                     v.replace(with: v * a, where: v .< 0)
                 }
-                raw.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+                (raw + i * 4).storeFloats8(v)
                 i += 8
                 phase += 8
                 if phase == period { phase = 0 }
@@ -108,7 +108,7 @@ public enum Activations {
                 let a = UnsafeRawPointer(alpha).loadUnaligned(fromByteOffset: j * 4, as: SIMD8<Float>.self)
                 v.replace(with: v * a, where: v .< 0)
             }
-            raw.storeBytes(of: v, toByteOffset: j * 4, as: SIMD8<Float>.self)
+            (raw + j * 4).storeFloats8(v)
             j += 8
         }
         while j < cols {

@@ -27,15 +27,18 @@ public enum Depthwise {
         let output: UnsafeMutablePointer<Float>
 
         func run(_ range: Range<Int>) {
-            let fast = g.kh == 3 && g.kw == 3 && shape.c % 8 == 0
-            for job in range {
-                let n = job / g.outH
-                let oy = job % g.outH
-                if fast {
-                    row3x3(n: n, oy: oy)
-                } else {
-                    for ox in 0..<g.outW { pixel(n: n, oy: oy, ox: ox) }
-                }
+            for job in range { row(job, into: output + job * g.outW * shape.c) }
+        }
+
+        /// Output row `job` (flattened over n, oy), written to `out` (`outW × C` floats).
+        @inline(__always)
+        func row(_ job: Int, into out: UnsafeMutablePointer<Float>) {
+            let n = job / g.outH
+            let oy = job % g.outH
+            if g.kh == 3 && g.kw == 3 && shape.c % 8 == 0 {
+                row3x3(n: n, oy: oy, out: out)
+            } else {
+                for ox in 0..<g.outW { pixel(n: n, oy: oy, ox: ox, out: out + ox * shape.c) }
             }
         }
 
@@ -46,7 +49,7 @@ public enum Depthwise {
         /// Taps that fall into the padding get a zero weight and read a pixel inside
         /// the image instead: `fma(x, 0, acc) == acc` for finite `x`, so every output
         /// equals the clipped sum of ``pixel(n:oy:ox:)`` bit for bit (same tap order).
-        private func row3x3(n: Int, oy: Int) {
+        private func row3x3(n: Int, oy: Int, out: UnsafeMutablePointer<Float>) {
             let c = shape.c
             let rk = UnsafeRawPointer(kernel)
             let iy0 = oy * g.sh - g.padTop
@@ -61,7 +64,6 @@ public enum Depthwise {
             // Columns whose three taps all lie inside the image.
             let oxA = min(g.outW, max(0, (g.padLeft + g.sw - 1) / g.sw))
             let oxB = max(oxA, min(g.outW, (g.inW - 3 + g.padLeft) / g.sw + 1))
-            let out = output + (n * g.outH + oy) * g.outW * c
             let zero = SIMD8<Float>(repeating: 0)
             var j = 0
             while j < c {
@@ -101,7 +103,7 @@ public enum Depthwise {
                     return x
                 }
                 @inline(__always) func put(_ ox: Int, _ v: SIMD8<Float>) {
-                    UnsafeMutableRawPointer(out + ox * c + j).storeBytes(of: finish(v), as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(out + ox * c + j).storeFloats8(finish(v))
                 }
                 /// A column whose window reaches into the padding: masked taps.
                 @inline(__always) func border(_ ox: Int) -> SIMD8<Float> {
@@ -142,8 +144,8 @@ public enum Depthwise {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
         }
 
-        /// One output pixel, any window, taps clipped at the border.
-        private func pixel(n: Int, oy: Int, ox: Int) {
+        /// One output pixel, any window, taps clipped at the border, written to `o`.
+        private func pixel(n: Int, oy: Int, ox: Int, out o: UnsafeMutablePointer<Float>) {
             let c = shape.c
             let rin = UnsafeRawPointer(input)
             let rk = UnsafeRawPointer(kernel)
@@ -152,7 +154,6 @@ public enum Depthwise {
             let kyLo = max(0, -iy0), kyHi = min(g.kh, g.inH - iy0)
             let ix0 = ox * g.sw - g.padLeft
             let kxLo = max(0, -ix0), kxHi = min(g.kw, g.inW - ix0)
-            let o = output + ((n * g.outH + oy) * g.outW + ox) * c
             var j = 0
             while j + 8 <= c {
                 var acc = SIMD8<Float>(repeating: 0)
@@ -167,7 +168,7 @@ public enum Depthwise {
                         }
                     }
                 }
-                UnsafeMutableRawPointer(o).storeBytes(of: acc, toByteOffset: j * 4, as: SIMD8<Float>.self)
+                (UnsafeMutableRawPointer(o) + j * 4).storeFloats8(acc)
                 j += 8
             }
             while j < c {
@@ -228,10 +229,10 @@ public enum Depthwise {
                 row(r1, w3, w4, w5)
                 row(r2, w6, w7, w8)
                 var q = o + i &* cb
-                q.storeBytes(of: a0, as: SIMD8<Float>.self); q += cb
-                q.storeBytes(of: a1, as: SIMD8<Float>.self); q += cb
-                q.storeBytes(of: a2, as: SIMD8<Float>.self); q += cb
-                q.storeBytes(of: a3, as: SIMD8<Float>.self)
+                q.storeFloats8(a0); q += cb
+                q.storeFloats8(a1); q += cb
+                q.storeFloats8(a2); q += cb
+                q.storeFloats8(a3)
                 i += 4
             }
         }
@@ -248,8 +249,8 @@ public enum Depthwise {
             a = a.addingProduct(ld(r2, x), w6); b = b.addingProduct(ld(r2, x1), w6)
             a = a.addingProduct(ld(r2, x &+ cb), w7); b = b.addingProduct(ld(r2, x1 &+ cb), w7)
             a = a.addingProduct(ld(r2, x &+ 2 &* cb), w8); b = b.addingProduct(ld(r2, x1 &+ 2 &* cb), w8)
-            o.storeBytes(of: a, toByteOffset: i &* cb, as: SIMD8<Float>.self)
-            o.storeBytes(of: b, toByteOffset: (i &+ 1) &* cb, as: SIMD8<Float>.self)
+            (o + i &* cb).storeFloats8(a)
+            (o + (i &+ 1) &* cb).storeFloats8(b)
             i += 2
         }
         while i < count {
@@ -258,7 +259,7 @@ public enum Depthwise {
             a = a.addingProduct(ld(r0, x), w0); a = a.addingProduct(ld(r0, x &+ cb), w1); a = a.addingProduct(ld(r0, x &+ 2 &* cb), w2)
             a = a.addingProduct(ld(r1, x), w3); a = a.addingProduct(ld(r1, x &+ cb), w4); a = a.addingProduct(ld(r1, x &+ 2 &* cb), w5)
             a = a.addingProduct(ld(r2, x), w6); a = a.addingProduct(ld(r2, x &+ cb), w7); a = a.addingProduct(ld(r2, x &+ 2 &* cb), w8)
-            o.storeBytes(of: a, toByteOffset: i &* cb, as: SIMD8<Float>.self)
+            (o + i &* cb).storeFloats8(a)
             i += 1
         }
     }

@@ -7,7 +7,7 @@ public enum Elementwise {
         while i + 8 <= count {
             let v = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                 + rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
-            ro.storeBytes(of: v, toByteOffset: i * 4, as: SIMD8<Float>.self)
+            (ro + i * 4).storeFloats8(v)
             i += 8
         }
         while i < count {

@@ -101,6 +101,70 @@ public enum PackedConvolution {
         }
     }
 
+    /// Rows of depthwise output a thread computes into its scratch before the 1×1 tiles
+    /// consume them: about 48 positions (8 tiles), at least one whole row.
+    static func separableBlockRows(_ g: WindowGeometry) -> Int { max(1, (48 + g.outW - 1) / max(1, g.outW)) }
+
+    /// Floats of scratch ``separable(input:shape:geometry:depthwise:packed:bias:cout:activation:output:scratch:pool:)``
+    /// needs: one block of depthwise rows per thread.
+    public static func separableScratchCount(shape: TensorShape, geometry g: WindowGeometry, threads: Int) -> Int {
+        min(shape.n * g.outH, separableBlockRows(g)) * g.outW * shape.c * max(1, threads)
+    }
+
+    /// A separable convolution in one pass: the depthwise convolution of `input`
+    /// (`depthwise` holds `[KH, KW, C]` weights for window `g`; no bias, no activation, as
+    /// Keras' `SeparableConv2D` has none between its two halves) feeds a 1×1 convolution
+    /// packed by ``pack(_:k:cout:)`` with `k = C`. Each thread computes a block of depthwise
+    /// rows into its scratch, where the 1×1 tiles read it while it is still in L1: the
+    /// intermediate tensor is never written out, and the two halves cost one hand-over.
+    /// The arithmetic is that of ``Depthwise/conv2d(input:shape:geometry:kernel:bias:activation:output:pool:)``
+    /// followed by ``conv2d(input:shape:geometry:packed:bias:cout:activation:output:scratch:pool:)``,
+    /// so the results are the same bit for bit.
+    ///
+    /// - Parameter scratch: at least ``separableScratchCount(shape:geometry:threads:)`` floats.
+    public static func separable(
+        input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry, depthwise: UnsafePointer<Float>,
+        packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, cout: Int, activation: Activation,
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
+    ) {
+        let rows = shape.n * g.outH
+        guard rows > 0, g.outW > 0, cout > 0 else { return }
+        let dw = Depthwise.Rows(input: input, shape: shape, g: g, kernel: depthwise, bias: nil, activation: .none, output: scratch)
+        let body = SeparableRows(dw: dw, width: g.outW, cin: shape.c, packed: packed, cout: cout,
+                                 epilogue: Epilogue(bias: bias, activation: activation), output: output, scratch: scratch,
+                                 blockRows: min(rows, separableBlockRows(g)))
+        let perRow = g.outW * shape.c * (g.kh * g.kw + paddedChannels(cout))
+        pool.parallelFor(rows, minimumPerThread: max(1, 65_536 / max(perRow, 1)), body)
+    }
+
+    /// Output rows of a separable convolution, a block of depthwise rows at a time.
+    struct SeparableRows: ParallelBody {
+        let dw: Depthwise.Rows
+        let width: Int, cin: Int
+        let packed: UnsafePointer<Float>
+        let cout: Int
+        let epilogue: Epilogue
+        let output: UnsafeMutablePointer<Float>
+        let scratch: UnsafeMutablePointer<Float>
+        let blockRows: Int
+
+        func run(_ range: Range<Int>) { run(range, slot: 0) }
+
+        func run(_ range: Range<Int>, slot: Int) {
+            let rowFloats = width * cin
+            let region = scratch + slot * blockRows * rowFloats
+            let source = Operand(kh: 1, run: cin, rowStride: 0)
+            var row = range.lowerBound
+            while row < range.upperBound {
+                let end = min(range.upperBound, row + blockRows)
+                for r in row..<end { dw.row(r, into: region + (r - row) * rowFloats) }
+                tiles(row * width..<end * width, k: cin, cout: cout, packed: packed, epilogue: epilogue, output: output,
+                      source: source, rows: MatrixCursor(base: UnsafePointer(region), first: row * width, k: cin))
+                row = end
+            }
+        }
+    }
+
     /// Output positions read straight from the NHWC input.
     struct InPlaceRows: ParallelBody {
         let input: UnsafePointer<Float>
@@ -386,7 +450,7 @@ public enum PackedConvolution {
     static func store(_ v: SIMD8<Float>, _ row: UnsafeMutablePointer<Float>, channel: Int, cout: Int) {
         let valid = cout - channel
         if valid >= 8 {
-            UnsafeMutableRawPointer(row + channel).storeBytes(of: v, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(row + channel).storeFloats8(v)
         } else {
             for lane in 0..<valid { row[channel + lane] = v[lane] }
         }
@@ -462,17 +526,17 @@ public enum PackedConvolution {
         if rows == tileRows && cout - channel >= 16 {
             let o = UnsafeMutableRawPointer(out + channel)
             let stride = cout * 4
-            o.storeBytes(of: c00, as: SIMD8<Float>.self); o.storeBytes(of: c01, toByteOffset: 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: c10, toByteOffset: stride, as: SIMD8<Float>.self)
-            o.storeBytes(of: c11, toByteOffset: stride + 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: c20, toByteOffset: 2 * stride, as: SIMD8<Float>.self)
-            o.storeBytes(of: c21, toByteOffset: 2 * stride + 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: c30, toByteOffset: 3 * stride, as: SIMD8<Float>.self)
-            o.storeBytes(of: c31, toByteOffset: 3 * stride + 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: c40, toByteOffset: 4 * stride, as: SIMD8<Float>.self)
-            o.storeBytes(of: c41, toByteOffset: 4 * stride + 32, as: SIMD8<Float>.self)
-            o.storeBytes(of: c50, toByteOffset: 5 * stride, as: SIMD8<Float>.self)
-            o.storeBytes(of: c51, toByteOffset: 5 * stride + 32, as: SIMD8<Float>.self)
+            o.storeFloats8(c00); (o + 32).storeFloats8(c01)
+            (o + stride).storeFloats8(c10)
+            (o + stride + 32).storeFloats8(c11)
+            (o + 2 * stride).storeFloats8(c20)
+            (o + 2 * stride + 32).storeFloats8(c21)
+            (o + 3 * stride).storeFloats8(c30)
+            (o + 3 * stride + 32).storeFloats8(c31)
+            (o + 4 * stride).storeFloats8(c40)
+            (o + 4 * stride + 32).storeFloats8(c41)
+            (o + 5 * stride).storeFloats8(c50)
+            (o + 5 * stride + 32).storeFloats8(c51)
             return
         }
         // A short tile or a partial panel: stored row by row, lane by lane at the end.

@@ -2,11 +2,16 @@
 public enum Pooling {
     /// Max over each window; positions outside the input (TF 'same' padding,
     /// Caffe ceil-mode overhang) are ignored, as both references do.
+    ///
+    /// - Parameter residual: a tensor shaped like the output to add to each maximum as it
+    ///   is stored (a residual block's `add` after its pool, in the same pass), or nil.
+    ///   Must not overlap `output`.
     public static func maxPool(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
-        output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
+        output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil, pool: WorkerPool = .serial
     ) {
-        pool.parallelFor(shape.n * g.outH, minimumPerThread: 4, MaxRows(input: input, shape: shape, g: g, output: output))
+        pool.parallelFor(shape.n * g.outH, minimumPerThread: 4,
+                         MaxRows(input: input, shape: shape, g: g, output: output, residual: residual))
     }
 
     /// Output rows (flattened over n, oy) of a max pool.
@@ -15,8 +20,19 @@ public enum Pooling {
         let shape: TensorShape
         let g: WindowGeometry
         let output: UnsafeMutablePointer<Float>
+        let residual: UnsafePointer<Float>?
 
         func run(_ range: Range<Int>) {
+            if let residual {
+                rows(range, residual: residual)
+            } else {
+                rows(range, residual: nil)
+            }
+        }
+
+        /// The rows; the two calls above give one copy without and one with the residual.
+        @inline(__always)
+        private func rows(_ range: Range<Int>, residual: UnsafePointer<Float>?) {
             let c = shape.c
             let rowFloats = g.inW * c
             for job in range {
@@ -26,6 +42,11 @@ public enum Pooling {
                 let iy0 = oy * g.sh - g.padTop
                 let kyLo = max(0, -iy0), kyHi = min(g.kh, g.inH - iy0)
                 let out = output + (n * g.outH + oy) * g.outW * c
+                /// Stores the maximum of 8 channels at `q`, plus the residual's values there.
+                @inline(__always) func put(_ m: SIMD8<Float>, _ q: UnsafeMutablePointer<Float>) {
+                    let v = residual.map { m + Self.load($0 + (q - output)) } ?? m
+                    UnsafeMutableRawPointer(q).storeFloats8(v)
+                }
                 for ox in 0..<g.outW {
                     let ix0 = ox * g.sw - g.padLeft
                     let kxLo = max(0, -ix0), kxHi = min(g.kw, g.inW - ix0)
@@ -45,7 +66,7 @@ public enum Pooling {
                                 var m = Self.maxOf(Self.load(p), Self.load(p + c), Self.load(p + 2 * c))
                                 m = Self.maxOf(m, Self.maxOf(Self.load(p + r1), Self.load(p + r1 + c), Self.load(p + r1 + 2 * c)))
                                 m = Self.maxOf(m, Self.maxOf(Self.load(p + r2), Self.load(p + r2 + c), Self.load(p + r2 + 2 * c)))
-                                UnsafeMutableRawPointer(o + s).storeBytes(of: m, as: SIMD8<Float>.self)
+                                put(m, o + s)
                                 if s == c - 8 { break }
                                 j += 8
                             }
@@ -57,7 +78,7 @@ public enum Pooling {
                                 let p = first + s
                                 let m = Self.maxOf(Self.maxOf(Self.load(p), Self.load(p + c)),
                                                  Self.maxOf(Self.load(p + rowFloats), Self.load(p + rowFloats + c)))
-                                UnsafeMutableRawPointer(o + s).storeBytes(of: m, as: SIMD8<Float>.self)
+                                put(m, o + s)
                                 if s == c - 8 { break }
                                 j += 8
                             }
@@ -78,7 +99,7 @@ public enum Pooling {
                                 }
                                 r += rowFloats
                             }
-                            UnsafeMutableRawPointer(o + s).storeBytes(of: m, as: SIMD8<Float>.self)
+                            put(m, o + s)
                             if s == c - 8 { break }
                             j += 8
                         }
@@ -91,7 +112,7 @@ public enum Pooling {
                                 for _ in 0..<cols { m = Swift.max(m, q.pointee); q += c }
                                 r += rowFloats
                             }
-                            o[j] = m
+                            o[j] = residual.map { m + $0[o + j - output] } ?? m
                         }
                     }
                 }

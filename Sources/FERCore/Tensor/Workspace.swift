@@ -160,8 +160,11 @@ public final class Workspace {
         var peak = 0
         for (i, step) in steps.enumerated() {
             place(step.output)
-            if case .conv = step.kind, let g = windows[i] {
-                scratch = max(scratch, PackedConvolution.scratchCount(shape: shapes[step.input0], geometry: g, threads: pool.threads))
+            if case let .conv(p) = step.kind, let g = windows[i] {
+                let x = shapes[step.input0]
+                scratch = max(scratch, p.depthwise == nil
+                    ? PackedConvolution.scratchCount(shape: x, geometry: g, threads: pool.threads)
+                    : PackedConvolution.separableScratchCount(shape: x, geometry: g, threads: pool.threads))
             }
             peak = max(peak, live.map(\.end).max() ?? 0)
             live.removeAll { lastUse[$0.value] <= i }
@@ -202,6 +205,12 @@ public final class Workspace {
             switch step.kind {
             case let .conv(p):
                 guard let g = plan.windows[i] else { continue }
+                if let d = p.depthwise {
+                    PackedConvolution.separable(input: x, shape: xs, geometry: g, depthwise: params + d.kernel, packed: params + p.kernel,
+                                                bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
+                                                output: y, scratch: scratch, pool: pool)
+                    continue
+                }
                 PackedConvolution.conv2d(input: x, shape: xs, geometry: g, packed: params + p.kernel,
                                          bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
                                          output: y, scratch: scratch, pool: pool)
@@ -211,7 +220,8 @@ public final class Workspace {
                                  bias: p.bias.map { params + $0 }, activation: activation(p.activation), output: y, pool: pool)
             case .maxPool:
                 guard let g = plan.windows[i] else { continue }
-                Pooling.maxPool(input: x, shape: xs, geometry: g, output: y, pool: pool)
+                Pooling.maxPool(input: x, shape: xs, geometry: g, output: y,
+                                residual: step.input1 >= 0 ? UnsafePointer(base + plan.offsets[step.input1]) : nil, pool: pool)
             case .globalAvgPool:
                 Pooling.globalAveragePool(input: x, shape: xs, output: y)
             case let .flatten(order):

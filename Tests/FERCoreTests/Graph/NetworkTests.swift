@@ -105,6 +105,8 @@ struct NetworkTests {
         let descriptions = net.stepDescriptions.joined(separator: "\n")
         #expect(descriptions.contains("p1: v0 → v1 conv 3x3/2 same → 8 +bias +prelu"), "\(descriptions)")
         #expect(descriptions.contains("affine (unfolded batch norm)"))
+        // The separable convolution runs as one step, its depthwise output never stored.
+        #expect(descriptions.contains("depthwise 3x3/1 same + conv 1x1/1 valid → 8"), "\(descriptions)")
         #expect(net.inspectableLayerNames.contains("r2") && !net.inspectableLayerNames.contains("c1"))
         var rng = SeededRandom(seed: 3)
         for n in [1, 3] {

@@ -120,6 +120,55 @@ struct KernelTests {
         }
     }
 
+    /// Separable shapes: mini-Xception's four (scaled down in batch), odd widths that end
+    /// blocks mid-tile, channel counts off the SIMD width (the depthwise pixel path), a
+    /// strided and a valid depthwise window, and batch > 1 (blocks that span images).
+    static let separableCases: [ConvCase] = [
+        ConvCase(n: 1, h: 60, w: 60, cin: 8, cout: 16, kh: 3, kw: 3, stride: 1, padding: .same),
+        ConvCase(n: 2, h: 15, w: 15, cin: 32, cout: 64, kh: 3, kw: 3, stride: 1, padding: .same),
+        ConvCase(n: 3, h: 8, w: 8, cin: 64, cout: 128, kh: 3, kw: 3, stride: 1, padding: .same),
+        ConvCase(n: 2, h: 7, w: 11, cin: 5, cout: 9, kh: 3, kw: 3, stride: 1, padding: .same),
+        ConvCase(n: 1, h: 9, w: 13, cin: 16, cout: 7, kh: 3, kw: 3, stride: 2, padding: .same),
+        ConvCase(n: 2, h: 6, w: 5, cin: 24, cout: 40, kh: 2, kw: 3, stride: 1, padding: .valid),
+    ]
+
+    @Test("separable conv in one pass is bit-identical to depthwise then packed 1x1, on 1 and 2 threads",
+          arguments: separableCases)
+    func separable(_ t: ConvCase) throws {
+        var rng = SeededRandom(seed: UInt64(t.h * 100 + t.cin * 10 + t.cout))
+        let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
+        let x = rng.floats(s.count)
+        let dwKernel = rng.floats(t.kh * t.kw * t.cin)
+        let pwKernel = rng.floats(t.cin * t.cout)
+        let bias = PackedConvolution.padChannels(rng.floats(t.cout), cout: t.cout)
+        let packed = PackedConvolution.pack(pwKernel, k: t.cin, cout: t.cout)
+        let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
+        let mid = TensorShape(n: t.n, h: g.outH, w: g.outW, c: t.cin)
+        let pw = try #require(WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: g.outH, inW: g.outW))
+        // The reference: the two steps as the unfused engine runs them, and the plain loops.
+        var dw = [Float](repeating: .nan, count: mid.count)
+        Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: dwKernel, bias: nil, activation: .none, output: &dw)
+        var twoSteps = [Float](repeating: .nan, count: mid.count / t.cin * t.cout)
+        PackedConvolution.conv2d(input: dw, shape: mid, geometry: pw, packed: packed, bias: bias, cout: t.cout,
+                                 activation: .relu, output: &twoSteps, scratch: nil)
+        let refDw = try #require(ReferenceKernels.depthwise(x, s, kernel: dwKernel, kh: t.kh, kw: t.kw, bias: nil,
+                                                           stride: (t.stride, t.stride), padding: t.padding)).1
+        let refPw = try #require(ReferenceKernels.conv2d(refDw, mid, kernel: pwKernel, kh: 1, kw: 1, cout: t.cout,
+                                                        bias: Array(bias.prefix(t.cout)), stride: (1, 1), padding: .valid)).1
+        // Same tolerance argument as the suite's: K = 9 + cin products of values in [-1, 1].
+        #expect(maxAbsDiff(twoSteps, ReferenceKernels.relu(refPw)) <= 2e-5 * Float(t.kh * t.kw + t.cin))
+        for pool in Self.pools {
+            var y = [Float](repeating: .nan, count: twoSteps.count + 8)
+            var scratch = [Float](repeating: .nan,
+                                  count: PackedConvolution.separableScratchCount(shape: s, geometry: g, threads: pool.threads))
+            PackedConvolution.separable(input: x, shape: s, geometry: g, depthwise: dwKernel, packed: packed, bias: bias,
+                                        cout: t.cout, activation: .relu, output: &y, scratch: &scratch, pool: pool)
+            #expect(y[twoSteps.count...].allSatisfy { $0.isNaN }, "\(pool.threads) thread(s): wrote past the output")
+            y.removeLast(8)
+            #expect(y == twoSteps, "\(pool.threads) thread(s): max difference \(maxAbsDiff(y, twoSteps))")
+        }
+    }
+
     @Test("depthwise conv", arguments: convCases)
     func depthwise(_ t: ConvCase) throws {
         var rng = SeededRandom(seed: UInt64(t.cout * 77 + t.h))
@@ -152,10 +201,16 @@ struct KernelTests {
                 Issue.record("no geometry for \(h)x\(w) k\(k)")
                 continue
             }
+            // With a residual added as each maximum is stored: exactly maximum + residual.
+            let residual = rng.floats(os.count)
+            let summed = zip(expected, residual).map { $0 + $1 }
             for pool in Self.pools {
                 var y = [Float](repeating: .nan, count: os.count)
                 Pooling.maxPool(input: x, shape: s, geometry: g, output: &y, pool: pool)
                 #expect(maxAbsDiff(y, expected) == 0, "\(h)x\(w)x\(c) k\(k) s\(st)")
+                var z = [Float](repeating: .nan, count: os.count)
+                Pooling.maxPool(input: x, shape: s, geometry: g, output: &z, residual: residual, pool: pool)
+                #expect(z == summed, "\(h)x\(w)x\(c) k\(k) s\(st) + residual")
             }
         }
     }
