@@ -342,7 +342,7 @@ struct GraphCompiler {
             case .max_pool2d:
                 let pk = spec.attrs.pool ?? spec.attrs.kernel ?? [1, 1]
                 let ps = spec.attrs.stride ?? pk
-                b = newStep(.maxPool(kh: pk[0], kw: pk[1], sh: ps[0], sw: ps[1], padding: pad), from: input)
+                b = newStep(.maxPool(kh: pk[0], kw: pk[1], sh: ps[0], sw: ps[1], padding: pad, residual: nil), from: input)
             case .global_avg_pool:
                 b = newStep(.globalAvgPool, from: input)
             case .flatten:
@@ -369,6 +369,23 @@ struct GraphCompiler {
                     step.input1 = value(node.inputs[1 - pooled])
                     step.output = out
                     b = Building(step: step, tailNode: index)
+                    let other = node.inputs[1 - pooled]
+                    if Self.mergeableResidual(other, nodes: nodes, consumers: consumers, outputs: outputs,
+                                              stepOfNode: stepOfNode, building: building),
+                       case let .conv(c) = building[stepOfNode[other]].step.kind,
+                       case let .maxPool(kh, kw, sh, sw, padding, _) = step.kind {
+                        // The residual branch's convolution joins too: each thread computes
+                        // the convolution for its rows into the output, then adds the maxima.
+                        let conv = building[stepOfNode[other]]
+                        building[stepOfNode[other]].removed = true
+                        named[nodes[other].spec.name] = nil
+                        b.step.input1 = conv.step.input0
+                        b.step.kind = .maxPool(kh: kh, kw: kw, sh: sh, sw: sw, padding: padding, residual: c)
+                        b.kernel = conv.kernel
+                        b.bias = conv.bias
+                        b.activation = conv.activation
+                        b.activationIsRelu = conv.activationIsRelu
+                    }
                 } else {
                     b = newStep(.add, from: input)
                 }
@@ -393,7 +410,7 @@ struct GraphCompiler {
             var step = b.step
             var act: ActivationStep = .none
             if b.activationIsRelu { act = .relu }
-            if case .conv = step.kind {
+            if step.kind.runsPackedConvolution {
                 // A convolution keeps only what PackedConvolution reads: per-channel vectors
                 // padded to whole panels.
                 if let alpha = b.activation { act = .prelu(put(PackedConvolution.padChannels(alpha, cout: alpha.count))) }
@@ -407,6 +424,11 @@ struct GraphCompiler {
                 p.bias = b.bias.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
                 p.activation = act
                 step.kind = .conv(p)
+            case .maxPool(let kh, let kw, let sh, let sw, let padding, var .some(p)):
+                p.kernel = put(PackedConvolution.pack(b.kernel, k: b.kernel.count / p.cout, cout: p.cout))
+                p.bias = b.bias.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
+                p.activation = act
+                step.kind = .maxPool(kh: kh, kw: kw, sh: sh, sw: sw, padding: padding, residual: p)
             case var .depthwise(p):
                 p.kernel = put(b.kernel)
                 p.bias = b.bias.map { put($0) }
@@ -442,6 +464,18 @@ struct GraphCompiler {
             if case .maxPool = b.step.kind, b.tailNode == i, b.step.input1 < 0, !b.removed { return side }
         }
         return nil
+    }
+
+    /// Whether node `i`, the other operand of an `add` merged into a max pool, is a plain
+    /// convolution step that can run inside that pool step: read only by the add, not a
+    /// graph output, not separable, and with whole 8-channel groups (the pool then adds
+    /// its maxima onto the convolution's output in place, one SIMD8 slice at a time).
+    private static func mergeableResidual(_ i: Int, nodes: [Node], consumers: [Int], outputs: Set<String>,
+                                          stepOfNode: [Int], building: [Building]) -> Bool {
+        guard i >= 0, consumers[i] == 1, !outputs.contains(nodes[i].spec.name), stepOfNode[i] >= 0 else { return false }
+        let b = building[stepOfNode[i]]
+        guard b.tailNode == i, !b.removed, case let .conv(c) = b.step.kind else { return false }
+        return c.depthwise == nil && c.cout % 8 == 0
     }
 
     /// Batch norm as `y = x·scale + shift`, computed in Double:

@@ -99,12 +99,27 @@ public final class Network: @unchecked Sendable {
                 let cout: Int
                 if case .conv = step.kind { cout = p.cout } else { cout = x.c }
                 shapes[step.output] = TensorShape(n: x.n, h: g.outH, w: g.outW, c: cout)
-            case let .maxPool(kh, kw, sh, sw, padding):
+            case let .maxPool(kh, kw, sh, sw, padding, residual):
                 guard let g = WindowGeometry(kernel: (kh, kw), stride: (sh, sw), padding: padding, inH: x.h, inW: x.w) else {
                     throw .inputTooSmall(network: name, shape: input, layer: step.name)
                 }
                 windows[i] = g
-                shapes[step.output] = TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c)
+                let y = TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c)
+                shapes[step.output] = y
+                if step.input1 >= 0 {
+                    // The added operand (or the residual convolution's output) must be shaped like the pool's.
+                    var added = shapes[step.input1]
+                    if let c = residual {
+                        guard let gc = WindowGeometry(kernel: (c.kh, c.kw), stride: (c.sh, c.sw), padding: c.padding,
+                                                      inH: added.h, inW: added.w) else {
+                            throw .inputTooSmall(network: name, shape: input, layer: step.name)
+                        }
+                        added = TensorShape(n: added.n, h: gc.outH, w: gc.outW, c: c.cout)
+                    }
+                    guard added == y else {
+                        throw .layerInputMismatch(network: name, layer: step.name, expected: y.count, actual: added.count, input: input)
+                    }
+                }
             case .globalAvgPool:
                 shapes[step.output] = TensorShape(n: x.n, h: 1, w: 1, c: x.c)
             case .flatten:
@@ -114,7 +129,12 @@ public final class Network: @unchecked Sendable {
                     throw .layerInputMismatch(network: name, layer: step.name, expected: inputs, actual: x.c, input: input)
                 }
                 shapes[step.output] = TensorShape(n: x.n, h: x.h, w: x.w, c: units)
-            case .affine, .activation, .softmax, .add:
+            case .add:
+                guard shapes[step.input1] == x else {
+                    throw .layerInputMismatch(network: name, layer: step.name, expected: x.count, actual: shapes[step.input1].count, input: input)
+                }
+                shapes[step.output] = x
+            case .affine, .activation, .softmax:
                 shapes[step.output] = x
             }
         }
@@ -130,6 +150,7 @@ public final class Network: @unchecked Sendable {
                 total += y.count * p.kh * p.kw * x.c
                 if let d = p.depthwise { total += y.count / max(1, p.cout) * d.kh * d.kw * x.c }
             case let .depthwise(p): total += y.count * p.kh * p.kw
+            case let .maxPool(_, _, _, _, _, .some(c)): total += y.count * c.kh * c.kw * shapes[step.input1].c
             case .dense: total += y.count * x.c
             default: break
             }
@@ -171,7 +192,10 @@ enum ActivationStep {
 enum StepKind {
     case conv(ConvStep)
     case depthwise(ConvStep)
-    case maxPool(kh: Int, kw: Int, sh: Int, sw: Int, padding: Padding)
+    /// With `residual`, the step also runs that 1×1-style convolution on `input1` and adds
+    /// the maxima to its output (a residual block's conv, pool and add in one pass); without
+    /// it, a nonnegative `input1` is a tensor added to the maxima.
+    case maxPool(kh: Int, kw: Int, sh: Int, sw: Int, padding: Padding, residual: ConvStep?)
     case globalAvgPool
     case flatten(order: (Int, Int, Int))
     case dense(kernel: Int, bias: Int?, inputs: Int, units: Int, activation: ActivationStep)
@@ -179,6 +203,16 @@ enum StepKind {
     case activation(ActivationStep)
     case softmax
     case add
+}
+
+extension StepKind {
+    /// True for steps whose weights are in ``PackedConvolution``'s panels.
+    var runsPackedConvolution: Bool {
+        switch self {
+        case .conv, .maxPool(_, _, _, _, _, .some): return true
+        default: return false
+        }
+    }
 }
 
 /// One compiled operation: reads `input0` (and `input1` for `add`), writes `output`.
@@ -200,8 +234,9 @@ extension Network {
                 let dw = p.depthwise.map { "depthwise \($0.kh)x\($0.kw)/\($0.sh) \($0.padding.rawValue) + " } ?? ""
                 what = dw + "conv \(p.kh)x\(p.kw)/\(p.sh) \(p.padding.rawValue) → \(p.cout)\(p.bias == nil ? "" : " +bias")\(Self.describe(p.activation))"
             case let .depthwise(p): what = "depthwise \(p.kh)x\(p.kw)/\(p.sh) \(p.padding.rawValue)\(p.bias == nil ? "" : " +bias")\(Self.describe(p.activation))"
-            case let .maxPool(kh, kw, sh, _, padding):
-                what = "max_pool \(kh)x\(kw)/\(sh) \(padding.rawValue)" + (step.input1 >= 0 ? " + v\(step.input1)" : "")
+            case let .maxPool(kh, kw, sh, _, padding, residual):
+                let conv = residual.map { " conv \($0.kh)x\($0.kw)/\($0.sh) \($0.padding.rawValue) → \($0.cout)\($0.bias == nil ? "" : " +bias")" + Self.describe($0.activation) + " of" }
+                what = "max_pool \(kh)x\(kw)/\(sh) \(padding.rawValue)" + (step.input1 >= 0 ? " +\(conv ?? "") v\(step.input1)" : "")
             case .globalAvgPool: what = "global_avg_pool"
             case let .flatten(order): what = "flatten order \(order)"
             case let .dense(_, bias, _, units, act): what = "dense → \(units)\(bias == nil ? "" : " +bias")\(Self.describe(act))"

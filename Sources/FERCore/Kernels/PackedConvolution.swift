@@ -93,7 +93,10 @@ public enum PackedConvolution {
             pool.parallelFor(m, minimumPerThread: max(tileRows, 65_536 / max(perRow, 1)), body)
         } else {
             guard let scratch else { preconditionFailure("PackedConvolution needs im2col scratch for a padded \(g.kh)x\(g.kw) window") }
-            let blockRows = Convolution.blockRows(k: k)
+            // L2-sized blocks, but at least one per thread when there are tiles enough for it
+            // (mini-Xception's last layer, 16 positions, is otherwise one thread's work).
+            let perThread = (m + pool.threads - 1) / pool.threads
+            let blockRows = min(Convolution.blockRows(k: k), max(perThread, tileRows))
             let blocks = (m + blockRows - 1) / blockRows
             let body = LoweredBlocks(input: input, shape: shape, g: g, packed: packed, k: k, m: m, cout: cout,
                                      blockRows: blockRows, epilogue: epilogue, output: output, scratch: scratch)
@@ -162,6 +165,50 @@ public enum PackedConvolution {
                       source: source, rows: MatrixCursor(base: UnsafePointer(region), first: row * width, k: cin))
                 row = end
             }
+        }
+    }
+
+    /// A residual block's tail in one pass: the convolution of `input` (the residual branch,
+    /// packed as for ``conv2d(input:shape:geometry:packed:bias:cout:activation:output:scratch:pool:)``)
+    /// is written to `output`, and the max pool of `pooled` is added onto it, row by row:
+    /// each thread convolves its rows and adds their maxima while they are in cache, and the
+    /// three layers (convolution, pool, add) cost one hand-over. Each value is the
+    /// convolution's (same sums as `conv2d`) plus the window's maximum, as Keras'
+    /// `add([pool, residual])` computes it; `cout` must be a multiple of 8.
+    ///
+    /// A convolution that needs padding is run by `conv2d` first (with `scratch`, see
+    /// ``scratchCount(shape:geometry:threads:)``), then the pool adds onto its output.
+    public static func maxPoolAddingConvolution(
+        pooled: UnsafePointer<Float>, pooledShape: TensorShape, poolGeometry: WindowGeometry,
+        input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
+        packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, cout: Int, activation: Activation,
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool = .serial
+    ) {
+        precondition(cout % 8 == 0, "maxPoolAddingConvolution adds in place 8 channels at a time (cout \(cout))")
+        let maxima = Pooling.MaxRows(input: pooled, shape: pooledShape, g: poolGeometry, output: output,
+                                     residual: UnsafePointer(output))
+        let rows = pooledShape.n * poolGeometry.outH
+        guard readsInPlace(g) else {
+            conv2d(input: input, shape: shape, geometry: g, packed: packed, bias: bias, cout: cout, activation: activation,
+                   output: output, scratch: scratch, pool: pool)
+            pool.parallelFor(rows, minimumPerThread: 4, maxima)
+            return
+        }
+        let body = ResidualRows(conv: InPlaceRows(input: input, shape: shape, g: g, packed: packed, k: g.kh * g.kw * shape.c,
+                                                  cout: cout, epilogue: Epilogue(bias: bias, activation: activation), output: output),
+                                maxima: maxima, width: g.outW)
+        pool.parallelFor(rows, body)
+    }
+
+    /// Rows of a residual block's tail: the convolution's positions of the rows, then their maxima.
+    struct ResidualRows: ParallelBody {
+        let conv: InPlaceRows
+        let maxima: Pooling.MaxRows
+        let width: Int
+
+        func run(_ range: Range<Int>) {
+            conv.run(range.lowerBound * width..<range.upperBound * width)
+            maxima.run(range)
         }
     }
 

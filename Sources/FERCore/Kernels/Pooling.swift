@@ -5,7 +5,8 @@ public enum Pooling {
     ///
     /// - Parameter residual: a tensor shaped like the output to add to each maximum as it
     ///   is stored (a residual block's `add` after its pool, in the same pass), or nil.
-    ///   Must not overlap `output`.
+    ///   It may be `output` itself when the channel count is a multiple of 8 (each value
+    ///   is then read before it is overwritten); it must not otherwise overlap `output`.
     public static func maxPool(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
         output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil, pool: WorkerPool = .serial

@@ -160,6 +160,9 @@ public final class Workspace {
         var peak = 0
         for (i, step) in steps.enumerated() {
             place(step.output)
+            if case let .maxPool(_, _, _, _, _, .some(c)) = step.kind, let gc = Self.residualGeometry(c, shapes[step.input1]) {
+                scratch = max(scratch, PackedConvolution.scratchCount(shape: shapes[step.input1], geometry: gc, threads: pool.threads))
+            }
             if case let .conv(p) = step.kind, let g = windows[i] {
                 let x = shapes[step.input0]
                 scratch = max(scratch, p.depthwise == nil
@@ -182,6 +185,11 @@ public final class Workspace {
         let plan = Plan(shapes: shapes, windows: windows, offsets: offsets, scratchOffset: align(peak), total: total)
         plans[shape] = plan
         return plan
+    }
+
+    /// The window of a pool step's residual convolution over its input (checked by `inferShapes`).
+    private static func residualGeometry(_ c: ConvStep, _ input: TensorShape) -> WindowGeometry? {
+        WindowGeometry(kernel: (c.kh, c.kw), stride: (c.sh, c.sw), padding: c.padding, inH: input.h, inW: input.w)
     }
 
     // MARK: Execution
@@ -218,8 +226,17 @@ public final class Workspace {
                 guard let g = plan.windows[i] else { continue }
                 Depthwise.conv2d(input: x, shape: xs, geometry: g, kernel: params + p.kernel,
                                  bias: p.bias.map { params + $0 }, activation: activation(p.activation), output: y, pool: pool)
-            case .maxPool:
+            case let .maxPool(_, _, _, _, _, residual):
                 guard let g = plan.windows[i] else { continue }
+                if let c = residual {
+                    let rs = plan.shapes[step.input1]
+                    guard let gc = Self.residualGeometry(c, rs) else { continue }
+                    PackedConvolution.maxPoolAddingConvolution(
+                        pooled: x, pooledShape: xs, poolGeometry: g, input: base + plan.offsets[step.input1], shape: rs, geometry: gc,
+                        packed: params + c.kernel, bias: c.bias.map { params + $0 }, cout: c.cout, activation: activation(c.activation),
+                        output: y, scratch: scratch, pool: pool)
+                    continue
+                }
                 Pooling.maxPool(input: x, shape: xs, geometry: g, output: y,
                                 residual: step.input1 >= 0 ? UnsafePointer(base + plan.offsets[step.input1]) : nil, pool: pool)
             case .globalAvgPool:
@@ -242,3 +259,4 @@ public final class Workspace {
         }
     }
 }
+

@@ -188,9 +188,12 @@ struct NetworkTests {
         let first = try workspace.run(x)
         #expect(workspace.arenaBytes == bytes)
         // Sharing memory between dead values keeps the arena well below the sum of all values.
+        // The compiled network materialises 17 values; at its peak three 60×60 ones are live at
+        // once (the residual input and both separable outputs of the first block), about 60% of
+        // the sum. Without sharing the two arenas would be equal.
         let keeping = Workspace(network: net, keepsIntermediateValues: true)
         let kept = try keeping.run(x)
         #expect(kept == first)
-        #expect(workspace.arenaBytes < keeping.arenaBytes * 3 / 5, "\(workspace.arenaBytes) vs \(keeping.arenaBytes)")
+        #expect(workspace.arenaBytes < keeping.arenaBytes * 2 / 3, "\(workspace.arenaBytes) vs \(keeping.arenaBytes)")
     }
 }

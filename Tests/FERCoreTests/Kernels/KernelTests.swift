@@ -169,6 +169,45 @@ struct KernelTests {
         }
     }
 
+    @Test("residual block tail (conv, max pool, add) in one pass equals the three steps bit for bit, on 1 and 2 threads")
+    func residualTail() throws {
+        // (pool input h×w×c, residual input h×w×cin, conv k / stride / padding): mini-Xception's
+        // 1×1/2 'same' (read in place, rows of 30, 8, 4), an odd size, and a padded 3×3 window
+        // (the lowered fallback).
+        let cases: [(n: Int, h: Int, w: Int, c: Int, cin: Int, k: Int, stride: Int, padding: Padding)] = [
+            (1, 60, 60, 16, 8, 1, 2, .same), (2, 15, 15, 64, 32, 1, 2, .same), (1, 8, 8, 128, 64, 1, 2, .same),
+            (3, 9, 7, 24, 5, 1, 2, .same), (1, 10, 10, 8, 3, 3, 2, .same),
+        ]
+        var rng = SeededRandom(seed: 17)
+        for t in cases {
+            let ps = TensorShape(n: t.n, h: t.h, w: t.w, c: t.c)
+            let rs = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
+            let pooled = rng.floats(ps.count), x = rng.floats(rs.count)
+            let kernel = rng.floats(t.k * t.k * t.cin * t.c)
+            let bias = PackedConvolution.padChannels(rng.floats(t.c), cout: t.c)
+            let packed = PackedConvolution.pack(kernel, k: t.k * t.k * t.cin, cout: t.c)
+            let gp = try #require(WindowGeometry(kernel: (3, 3), stride: (2, 2), padding: .same, inH: t.h, inW: t.w))
+            let gc = try #require(WindowGeometry(kernel: (t.k, t.k), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
+            try #require(gc.outH == gp.outH && gc.outW == gp.outW)
+            let count = t.n * gp.outH * gp.outW * t.c
+            for pool in Self.pools {
+                var scratch = [Float](repeating: .nan, count: max(1, PackedConvolution.scratchCount(shape: rs, geometry: gc, threads: pool.threads)))
+                var conv = [Float](repeating: .nan, count: count)
+                PackedConvolution.conv2d(input: x, shape: rs, geometry: gc, packed: packed, bias: bias, cout: t.c, activation: .none,
+                                         output: &conv, scratch: &scratch, pool: pool)
+                var steps = [Float](repeating: .nan, count: count)
+                Pooling.maxPool(input: pooled, shape: ps, geometry: gp, output: &steps, residual: conv, pool: pool)
+                var fused = [Float](repeating: .nan, count: count + 8)
+                PackedConvolution.maxPoolAddingConvolution(
+                    pooled: pooled, pooledShape: ps, poolGeometry: gp, input: x, shape: rs, geometry: gc, packed: packed, bias: bias,
+                    cout: t.c, activation: .none, output: &fused, scratch: &scratch, pool: pool)
+                #expect(fused[count...].allSatisfy { $0.isNaN }, "\(t): wrote past the output")
+                fused.removeLast(8)
+                #expect(fused == steps, "\(t), \(pool.threads) thread(s): max difference \(maxAbsDiff(fused, steps))")
+            }
+        }
+    }
+
     @Test("depthwise conv", arguments: convCases)
     func depthwise(_ t: ConvCase) throws {
         var rng = SeededRandom(seed: UInt64(t.cout * 77 + t.h))
