@@ -125,7 +125,7 @@ public final class LayerFixture {
         for i in 0..<layer.n { alpha[i] = 0.25 }
         output.initialize(repeating: 0, count: layer.output.count)
         scratch.initialize(repeating: 0, count: Swift.max(scratchCount, 1))
-        if layer.op == .conv {
+        if layer.op == .conv || layer.op == .dense {
             packed = PackedConvolution.pack(Array(UnsafeBufferPointer(start: kernel, count: kCount)), k: layer.k, cout: layer.n)
             paddedBias = PackedConvolution.padChannels(Array(UnsafeBufferPointer(start: bias, count: layer.n)), cout: layer.n)
             paddedAlpha = PackedConvolution.padChannels(Array(UnsafeBufferPointer(start: alpha, count: layer.n)), cout: layer.n)
@@ -149,11 +149,14 @@ public final class LayerFixture {
     }
 
     /// The whole layer as the engine runs it (``PackedConvolution`` with bias/activation
-    /// fused, the depthwise loop, or a dense layer's GEMM).
+    /// fused, for dense layers as a 1×1 convolution of the rows, or the depthwise loop).
     public func runLayer() {
         switch layer.op {
-        case .conv:
-            guard let g = layer.geometry else { return }
+        case .conv, .dense:
+            let dense = layer.op == .dense
+            let shape = dense ? TensorShape(n: layer.input.n, h: 1, w: 1, c: layer.input.c) : layer.input
+            guard let g = dense ? WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: 1, inW: 1) : layer.geometry
+            else { return }
             packed.withUnsafeBufferPointer { w in
             paddedBias.withUnsafeBufferPointer { b in
             paddedAlpha.withUnsafeBufferPointer { a in
@@ -163,7 +166,7 @@ public final class LayerFixture {
                 case .relu: act = .relu
                 case .prelu: act = .prelu(a.baseAddress!)
                 }
-                PackedConvolution.conv2d(input: input, shape: layer.input, geometry: g, packed: w.baseAddress!,
+                PackedConvolution.conv2d(input: input, shape: shape, geometry: g, packed: w.baseAddress!,
                                          bias: b.baseAddress!, cout: layer.cout, activation: act, output: output,
                                          scratch: scratch, pool: pool)
             }}}
@@ -171,9 +174,6 @@ public final class LayerFixture {
             guard let g = layer.geometry else { return }
             Depthwise.conv2d(input: input, shape: layer.input, geometry: g, kernel: kernel, bias: nil,
                              activation: activation, output: output, pool: pool)
-        case .dense:
-            Dense.forward(input: input, batch: layer.input.n, inputs: layer.input.c, kernel: kernel, bias: bias,
-                          units: layer.cout, activation: activation, output: output)
         }
     }
 

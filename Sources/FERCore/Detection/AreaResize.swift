@@ -31,19 +31,31 @@ struct AreaResizer {
     /// Fills `normalized` (`image.width · image.height` values) with the image's pixels
     /// mapped through `table`, as (R, G, B, 0); gray is read as R = G = B. Done once per
     /// detection so that the pyramid's levels read floats, not bytes through the table.
-    static func normalize(_ image: ImageView, table: UnsafePointer<Float>, into normalized: UnsafeMutablePointer<SIMD4<Float>>) {
-        let w = image.width
-        for y in 0..<image.height {
-            let row = image.row(y)
-            let out = normalized + y * w
-            if image.format == .gray8 {
-                for x in 0..<w {
-                    let v = table[Int(row[x])]
-                    out[x] = SIMD4(v, v, v, 0)
-                }
-            } else {
-                for x in 0..<w {
-                    out[x] = SIMD4(table[Int(row[3 * x])], table[Int(row[3 * x + 1])], table[Int(row[3 * x + 2])], 0)
+    static func normalize(_ image: ImageView, table: UnsafePointer<Float>, into normalized: UnsafeMutablePointer<SIMD4<Float>>,
+                          pool: WorkerPool = .serial) {
+        pool.parallelFor(image.height, minimumPerThread: 32, NormalizeRows(image: image, table: table, normalized: normalized))
+    }
+
+    /// Rows of ``normalize(_:table:into:pool:)`` (a table lookup per byte: exact, split-independent).
+    private struct NormalizeRows: ParallelBody {
+        let image: ImageView
+        let table: UnsafePointer<Float>
+        let normalized: UnsafeMutablePointer<SIMD4<Float>>
+
+        func run(_ range: Range<Int>) {
+            let w = image.width
+            for y in range {
+                let row = image.row(y)
+                let out = normalized + y * w
+                if image.format == .gray8 {
+                    for x in 0..<w {
+                        let v = table[Int(row[x])]
+                        out[x] = SIMD4(v, v, v, 0)
+                    }
+                } else {
+                    for x in 0..<w {
+                        out[x] = SIMD4(table[Int(row[3 * x])], table[Int(row[3 * x + 1])], table[Int(row[3 * x + 2])], 0)
+                    }
                 }
             }
         }

@@ -35,7 +35,7 @@ final class ProposalStage {
     private(set) var levels: [PyramidLevel] = []
     private var results: [LevelCandidates] = []
     private var keep: [Bool] = []
-    /// The whole image normalised to floats, once per call (``AreaResizer/normalize(_:table:into:)``).
+    /// The whole image normalised to floats, once per call (``AreaResizer/normalize(_:table:into:pool:)``).
     private var normalized: UnsafeMutablePointer<SIMD4<Float>> = .allocate(capacity: 1)
     private var normalizedCapacity = 1
 
@@ -66,7 +66,7 @@ final class ProposalStage {
             normalized = .allocate(capacity: pixels)
             normalizedCapacity = pixels
         }
-        AreaResizer.normalize(image, table: table, into: normalized)
+        AreaResizer.normalize(image, table: table, into: normalized, pool: pool)
         while results.count < levels.count { results.append(LevelCandidates()) }
         for s in slots { s.error = nil }
 

@@ -435,7 +435,10 @@ struct GraphCompiler {
                 p.activation = act
                 step.kind = .depthwise(p)
             case let .dense(_, _, inputs, units, _):
-                step.kind = .dense(kernel: put(b.kernel), bias: b.bias.map { put($0) }, inputs: inputs, units: units, activation: act)
+                // Run as a 1×1 convolution over the rows: packed like one, bias padded.
+                step.kind = .dense(kernel: put(PackedConvolution.pack(b.kernel, k: inputs, cout: units)),
+                                   bias: b.bias.map { put(PackedConvolution.padChannels($0, cout: units)) },
+                                   inputs: inputs, units: units, activation: act)
             case .affine:
                 step.kind = .affine(scale: put(b.kernel), shift: put(b.extra))
             case .activation(.prelu):

@@ -198,6 +198,7 @@ enum StepKind {
     case maxPool(kh: Int, kw: Int, sh: Int, sw: Int, padding: Padding, residual: ConvStep?)
     case globalAvgPool
     case flatten(order: (Int, Int, Int))
+    /// Run by ``PackedConvolution`` as a 1×1 convolution over `n·h·w` rows (kernel packed, bias padded).
     case dense(kernel: Int, bias: Int?, inputs: Int, units: Int, activation: ActivationStep)
     case affine(scale: Int, shift: Int)
     case activation(ActivationStep)
@@ -209,7 +210,7 @@ extension StepKind {
     /// True for steps whose weights are in ``PackedConvolution``'s panels.
     var runsPackedConvolution: Bool {
         switch self {
-        case .conv, .maxPool(_, _, _, _, _, .some): return true
+        case .conv, .dense, .maxPool(_, _, _, _, _, .some): return true
         default: return false
         }
     }

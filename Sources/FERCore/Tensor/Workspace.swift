@@ -243,9 +243,12 @@ public final class Workspace {
                 Pooling.globalAveragePool(input: x, shape: xs, output: y)
             case let .flatten(order):
                 Elementwise.flatten(input: x, shape: xs, order: order, output: y)
-            case let .dense(kernel, bias, _, units, act):
-                Dense.forward(input: x, batch: xs.rows, inputs: xs.c, kernel: params + kernel, bias: bias.map { params + $0 },
-                              units: units, activation: activation(act), output: y)
+            case let .dense(kernel, bias, inputs, units, act):
+                // A dense layer is a 1×1 convolution of its rows (each row one position).
+                let rows = TensorShape(n: xs.rows, h: 1, w: 1, c: inputs)
+                guard let g = WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: 1, inW: 1) else { continue }
+                PackedConvolution.conv2d(input: x, shape: rows, geometry: g, packed: params + kernel, bias: bias.map { params + $0 },
+                                         cout: units, activation: activation(act), output: y, scratch: nil, pool: pool)
             case let .affine(scale, shift):
                 Elementwise.affine(input: x, rows: xs.rows, channels: xs.c, scale: params + scale, shift: params + shift, output: y)
             case let .activation(a):
