@@ -150,28 +150,37 @@ private final class WorkerStart {
 
 /// The shared state between the caller and the workers.
 ///
-/// Hand-over is a generation counter: the caller publishes the job, then bumps the
-/// counter (release); a worker that sees a new generation (acquire) runs its slot
-/// and decrements `pending`. Between jobs a worker spins on the counter for about
-/// 50 µs before it sleeps on the condition variable, so the dozens of short loops
-/// of one forward pass do not each pay a futex wake-up. The caller wakes sleepers
-/// under the mutex after bumping the counter, and a worker re-checks the counter
-/// under the same mutex before it waits, so no wake-up is lost.
+/// A job is published in one atomic word, `claim`: the job's number, its chunk count and
+/// the next unclaimed chunk. Anyone (the caller or a worker) takes a chunk by
+/// compare-and-swap on that word, and only then reads the job's body and size, which the
+/// caller wrote before publishing the word (release/acquire). The caller returns when
+/// `completed` reaches the chunk count. A worker that wakes late finds every chunk of
+/// its job taken, or a newer job number, and does nothing: the caller never waits for a
+/// sleeping worker to wake up. It runs the chunks nobody has taken itself.
+///
+/// Between jobs a worker spins on the job counter for about 50 µs before it sleeps on the
+/// condition variable, so the dozens of short loops of one forward pass do not each pay a
+/// futex wake-up. The caller wakes sleepers under the mutex after publishing a job, and a
+/// worker re-checks the counter under the same mutex before it waits, so no wake-up is lost.
 private final class PoolState: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let owner = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     var workerCount = 0
+    /// The number of the latest job (what waiting workers watch).
     private let generation = Atomic<Int>(0)
-    private let pending = Atomic<Int>(0)
-    private let nextChunk = Atomic<Int>(0)
+    /// Job number (bits 32–63), chunk count (16–31), next chunk (0–15).
+    private let claim = Atomic<UInt64>(0)
+    private let completed = Atomic<Int>(0)
     private let shuttingDown = Atomic<Bool>(false)
-    // Published before `generation` is bumped; read by workers after they see it.
-    private var chunks = 0
+    // Written by the caller before `claim` publishes the job; read after a chunk is claimed.
     private var count = 0
     private var body: UnsafeRawPointer?     // points at a ParallelBody value on the caller's stack
     private var bodyType: (any ParallelBody.Type)?
+    private var job: UInt64 = 0
 
+    /// The most chunks one job can have (16 bits of the claim word).
+    static let maximumChunks = 0xFFFF
     /// Spins a waiting worker makes before it sleeps (about 50 µs of atomic loads).
     private static let spinLimit = 50_000
 
@@ -190,33 +199,46 @@ private final class PoolState: @unchecked Sendable {
         wake.deallocate()
     }
 
-    /// Claims chunks until none is left, running each as `slot`.
-    private func runChunks(_ slot: Int, chunks: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
+    /// Claims chunks of job `job` until none is left (or a newer job is published), running
+    /// each as `slot`.
+    private func runChunks(_ slot: Int, job: UInt64) {
+        var word = claim.load(ordering: .acquiring)
         while true {
-            let chunk = nextChunk.wrappingAdd(1, ordering: .relaxed).oldValue
-            if chunk >= chunks { return }
-            let lo = count * chunk / chunks
-            let hi = count * (chunk + 1) / chunks
-            if lo < hi { type.invoke(body, lo..<hi, slot: slot) }
+            let chunks = Int((word >> 16) & 0xFFFF), next = Int(word & 0xFFFF)
+            guard word >> 32 == job, next < chunks else { return }
+            let (exchanged, current) = claim.compareExchange(expected: word, desired: word + 1, ordering: .acquiringAndReleasing)
+            guard exchanged else {
+                word = current
+                continue
+            }
+            // The chunk is ours: the caller waits for it, so the job's fields stay valid.
+            if let work = body, let type = bodyType {
+                let lo = count * next / chunks
+                let hi = count * (next + 1) / chunks
+                if lo < hi { type.invoke(work, lo..<hi, slot: slot) }
+            }
+            completed.wrappingAdd(1, ordering: .releasing)
+            word = claim.load(ordering: .acquiring)
         }
     }
 
     func run(chunks: Int, count: Int, body: UnsafeRawPointer, type: any ParallelBody.Type) {
-        self.chunks = chunks
+        let chunks = min(chunks, Self.maximumChunks)
+        job = (job + 1) & 0xFFFF_FFFF
         self.count = count
-        nextChunk.store(0, ordering: .relaxed)
         self.body = body
         self.bodyType = type
-        pending.store(workerCount, ordering: .relaxed)
+        completed.store(0, ordering: .relaxed)
+        claim.store(job << 32 | UInt64(chunks) << 16, ordering: .releasing)
         generation.wrappingAdd(1, ordering: .releasing)
         pthread_mutex_lock(mutex)
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(mutex)
 
-        runChunks(0, chunks: chunks, count: count, body: body, type: type)
+        runChunks(0, job: job)
 
         var spins = 0
-        while pending.load(ordering: .acquiring) > 0 {
+        while completed.load(ordering: .acquiring) < chunks {
             spins += 1
             if spins > 1_000 { sched_yield() }
         }
@@ -254,10 +276,8 @@ private final class PoolState: @unchecked Sendable {
             }
             if shuttingDown.load(ordering: .acquiring) { return }
             seen = current
-            if let work = body, let type = bodyType {
-                runChunks(slot, chunks: chunks, count: count, body: work, type: type)
-            }
-            pending.wrappingSubtract(1, ordering: .releasing)
+            // Whatever job is published now: its number is in the claim word.
+            runChunks(slot, job: claim.load(ordering: .acquiring) >> 32)
         }
     }
 }

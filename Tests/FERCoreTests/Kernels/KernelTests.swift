@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import FERCore
 
 /// Every fast kernel against its plain-loop reference over many shapes: odd
@@ -316,5 +319,31 @@ struct KernelTests {
             }
             #expect(hits.allSatisfy { $0 == 1 }, "count \(count)")
         }
+    }
+
+    @Test("worker pool under churn: back-to-back and sparse loops, workers asleep or late, every index once")
+    func workerPoolChurn() {
+        // Jobs follow each other with no gap (workers spinning, some claiming chunks of the
+        // next job) and after pauses longer than the workers' spin (they sleep; the caller
+        // takes the chunks they have not claimed and never waits for them to wake).
+        let pool = WorkerPool(threads: 3)
+        var rng = SeededRandom(seed: 23)
+        var failures = 0
+        for round in 0..<3_000 {
+            let count = Int.random(in: 0...200, using: &rng)
+            let perThread = Int.random(in: 1...4, using: &rng)
+            var hits = [Int](repeating: 0, count: count)
+            hits.withUnsafeMutableBufferPointer { h in
+                pool.parallelFor(count, chunksPerThread: perThread, CountHits(hits: h))
+            }
+            if !hits.allSatisfy({ $0 == 1 }) { failures += 1 }
+            if round % 100 == 99 { usleep(200) }
+        }
+        #expect(failures == 0)
+    }
+
+    private struct CountHits: ParallelBody {
+        let hits: UnsafeMutableBufferPointer<Int>
+        func run(_ range: Range<Int>) { for i in range { hits[i] += 1 } }
     }
 }
