@@ -153,10 +153,6 @@ public final class LayerFixture {
     public func runLayer() {
         switch layer.op {
         case .conv, .dense:
-            let dense = layer.op == .dense
-            let shape = dense ? TensorShape(n: layer.input.n, h: 1, w: 1, c: layer.input.c) : layer.input
-            guard let g = dense ? WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: 1, inW: 1) : layer.geometry
-            else { return }
             packed.withUnsafeBufferPointer { w in
             paddedBias.withUnsafeBufferPointer { b in
             paddedAlpha.withUnsafeBufferPointer { a in
@@ -166,9 +162,14 @@ public final class LayerFixture {
                 case .relu: act = .relu
                 case .prelu: act = .prelu(a.baseAddress!)
                 }
-                PackedConvolution.conv2d(input: input, shape: shape, geometry: g, packed: w.baseAddress!,
-                                         bias: b.baseAddress!, cout: layer.cout, activation: act, output: output,
-                                         scratch: scratch, pool: pool)
+                if layer.op == .dense {
+                    PackedConvolution.dense(input: input, rows: layer.input.n, inputs: layer.input.c, packed: w.baseAddress!,
+                                            bias: b.baseAddress!, cout: layer.cout, activation: act, output: output, pool: pool)
+                } else if let g = layer.geometry {
+                    PackedConvolution.conv2d(input: input, shape: layer.input, geometry: g, packed: w.baseAddress!,
+                                             bias: b.baseAddress!, cout: layer.cout, activation: act, output: output,
+                                             scratch: scratch, pool: pool)
+                }
             }}}
         case .depthwise:
             guard let g = layer.geometry else { return }

@@ -359,9 +359,13 @@ struct GraphCompiler {
                                                    stepOfNode: stepOfNode, building: building) {
                     // max pool + add in one step: the pool adds the other operand to each
                     // maximum as it stores it (Keras' x + residual; float addition commutes).
+                    /// Node `i`'s step runs inside this add's step from now on: its value is gone.
+                    func absorb(_ i: Int) {
+                        building[stepOfNode[i]].removed = true
+                        named[nodes[i].spec.name] = nil
+                    }
                     let poolStep = stepOfNode[node.inputs[pooled]]
-                    building[poolStep].removed = true
-                    named[nodes[node.inputs[pooled]].spec.name] = nil
+                    absorb(node.inputs[pooled])
                     let out = nextValue
                     nextValue += 1
                     var step = building[poolStep].step
@@ -377,8 +381,7 @@ struct GraphCompiler {
                         // The residual branch's convolution joins too: each thread computes
                         // the convolution for its rows into the output, then adds the maxima.
                         let conv = building[stepOfNode[other]]
-                        building[stepOfNode[other]].removed = true
-                        named[nodes[other].spec.name] = nil
+                        absorb(other)
                         b.step.input1 = conv.step.input0
                         b.step.kind = .maxPool(kh: kh, kw: kw, sh: sh, sw: sw, padding: padding, residual: c)
                         b.kernel = conv.kernel
@@ -417,16 +420,20 @@ struct GraphCompiler {
             } else if let alpha = b.activation {
                 act = .prelu(put(alpha))
             }
+            /// What PackedConvolution reads for a `cout`-channel output: the kernel in panels,
+            /// the bias padded to whole panels (offsets into `params`).
+            func packed(cout: Int) -> (kernel: Int, bias: Int?) {
+                (put(PackedConvolution.pack(b.kernel, k: b.kernel.count / cout, cout: cout)),
+                 b.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) })
+            }
             switch step.kind {
             case var .conv(p):
                 if let dw = b.depthwise { p.depthwise?.kernel = put(dw) }
-                p.kernel = put(PackedConvolution.pack(b.kernel, k: b.kernel.count / p.cout, cout: p.cout))
-                p.bias = b.bias.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
+                (p.kernel, p.bias) = packed(cout: p.cout)
                 p.activation = act
                 step.kind = .conv(p)
             case .maxPool(let kh, let kw, let sh, let sw, let padding, var .some(p)):
-                p.kernel = put(PackedConvolution.pack(b.kernel, k: b.kernel.count / p.cout, cout: p.cout))
-                p.bias = b.bias.map { put(PackedConvolution.padChannels($0, cout: p.cout)) }
+                (p.kernel, p.bias) = packed(cout: p.cout)
                 p.activation = act
                 step.kind = .maxPool(kh: kh, kw: kw, sh: sh, sw: sw, padding: padding, residual: p)
             case var .depthwise(p):
@@ -436,9 +443,8 @@ struct GraphCompiler {
                 step.kind = .depthwise(p)
             case let .dense(_, _, inputs, units, _):
                 // Run as a 1×1 convolution over the rows: packed like one, bias padded.
-                step.kind = .dense(kernel: put(PackedConvolution.pack(b.kernel, k: inputs, cout: units)),
-                                   bias: b.bias.map { put(PackedConvolution.padChannels($0, cout: units)) },
-                                   inputs: inputs, units: units, activation: act)
+                let (kernel, bias) = packed(cout: units)
+                step.kind = .dense(kernel: kernel, bias: bias, inputs: inputs, units: units, activation: act)
             case .affine:
                 step.kind = .affine(scale: put(b.kernel), shift: put(b.extra))
             case .activation(.prelu):

@@ -104,6 +104,19 @@ public enum PackedConvolution {
         }
     }
 
+    /// A dense layer on `rows` input vectors of `inputs` values: a 1×1 convolution of the
+    /// rows (one position each), with the kernel (`[inputs, cout]`, Keras' layout) packed by
+    /// ``pack(_:k:cout:)`` with `k = inputs` and the bias padded by ``padChannels(_:cout:)``.
+    /// Each row's result does not depend on how many rows there are.
+    public static func dense(
+        input: UnsafePointer<Float>, rows: Int, inputs: Int, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        cout: Int, activation: Activation, output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
+    ) {
+        guard let g = WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: 1, inW: 1) else { return }
+        conv2d(input: input, shape: TensorShape(n: rows, h: 1, w: 1, c: inputs), geometry: g, packed: packed, bias: bias,
+               cout: cout, activation: activation, output: output, scratch: nil, pool: pool)
+    }
+
     /// Rows of depthwise output a thread computes into its scratch before the 1×1 tiles
     /// consume them: about 48 positions (8 tiles), at least one whole row.
     static func separableBlockRows(_ g: WindowGeometry) -> Int { max(1, (48 + g.outW - 1) / max(1, g.outW)) }

@@ -244,11 +244,8 @@ public final class Workspace {
             case let .flatten(order):
                 Elementwise.flatten(input: x, shape: xs, order: order, output: y)
             case let .dense(kernel, bias, inputs, units, act):
-                // A dense layer is a 1×1 convolution of its rows (each row one position).
-                let rows = TensorShape(n: xs.rows, h: 1, w: 1, c: inputs)
-                guard let g = WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: 1, inW: 1) else { continue }
-                PackedConvolution.conv2d(input: x, shape: rows, geometry: g, packed: params + kernel, bias: bias.map { params + $0 },
-                                         cout: units, activation: activation(act), output: y, scratch: nil, pool: pool)
+                PackedConvolution.dense(input: x, rows: xs.rows, inputs: inputs, packed: params + kernel, bias: bias.map { params + $0 },
+                                        cout: units, activation: activation(act), output: y, pool: pool)
             case let .affine(scale, shift):
                 Elementwise.affine(input: x, rows: xs.rows, channels: xs.c, scale: params + scale, shift: params + shift, output: y)
             case let .activation(a):
