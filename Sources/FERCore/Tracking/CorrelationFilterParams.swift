@@ -45,6 +45,22 @@ public struct CorrelationFilterParams: Sendable, Equatable {
     /// OpenCV iterates until the log-likelihood changes by < 0.1, at most 50 times; we cap at 8
     /// (it converges in a handful of iterations on a 25×25 grid) to bound the time per frame.
     public var segmentationIterations: Int = 8
+    /// The template side is at most this fraction of the frame's longer side (but never below the
+    /// box plus ``minimumPadding``). Not in OpenCV, whose template for a face filling a third of a
+    /// 352×288 frame (OTB FaceOcc1) is 550 px: mostly replicated border, and resampled to
+    /// `templateSize` its cells are 22 px. Capped at 0.75, FaceOcc1's success AUC went from 0.66 to
+    /// 0.72 (Docs/Accuracy.md); smaller faces are not affected.
+    public var maximumTemplateFraction: Double = 0.75
+    /// The least padding kept when ``maximumTemplateFraction`` caps the template (in units of
+    /// `sqrt(w·h)`, as ``padding``). 1.5: the search area still spans a face width on each side.
+    public var minimumPadding: Double = 1.5
+    /// Ratio between the three scales at which the translation filter is evaluated for the scale
+    /// pool (``CorrelationFilterTracker`` combines it with the DSST filter). 1.03: 1.02 and 1.04 measured
+    /// within noise on the real sequences.
+    public var scalePoolStep: Double = 1.03
+    /// Factor applied to the neighbouring scales' peaks in the scale pool, so that the current
+    /// scale wins ties (SAMF-style penalty). 0.99.
+    public var scalePoolPenalty: Float = 0.99
     /// Scales searched by the DSST scale filter. OpenCV `number_of_scales` 33 (must be odd). 17
     /// (same step) cost 0.3 AUC on the scale family, so the 33 stay; `update` reuses the samples
     /// of the same frame's `estimate` instead.
@@ -67,12 +83,13 @@ public struct CorrelationFilterParams: Sendable, Equatable {
     /// is kept in between). OpenCV: every frame (1), our default too: estimating every 2nd frame
     /// cost 0.2 AUC on the scale family (the scale lags a fast zoom).
     public var scaleEstimationInterval: Int = 1
-    /// Peak-to-sidelobe ratio below which ``CorrelationFilterTracker/isLost`` is true and the model
-    /// is not updated. Bolme et al. (CVPR 2010) report PSR 20–60 when tracking well and < 7 on
-    /// failure; on our 25×25 responses a tracked face scores 10–35 (generated sequences) and a lost
-    /// one 2–5, so 5.
+    /// Peak-to-sidelobe ratio below which the target counts as lost (``TrackingResult/isLost``)
+    /// and the model is not updated. Bolme et al. (CVPR 2010) report PSR 20–60 when tracking well
+    /// and < 7 on failure; on our 25×25 responses a tracked face scores 10–35 and a lost one 2–5.
+    /// 7 (Bolme's failure level) rather than 5: frames of partial occlusion then stop teaching the
+    /// filter the occluder (OTB DragonBaby and FaceOcc1, Docs/Accuracy.md).
     /// (OpenCV's `psr_threshold` 0.035 thresholds the raw peak instead.)
-    public var psrThreshold: Float = 5
+    public var psrThreshold: Float = 7
     /// Sidelobe exclusion half-width around the peak for the PSR, in cells (Bolme et al.: 11×11 px
     /// window on a 64×64 response; 5 cells ≈ 20 px here).
     public var psrExclusion: Int = 5
@@ -106,6 +123,16 @@ public struct CorrelationFilterParams: Sendable, Equatable {
         }
         guard scaleEstimationInterval >= 1, scaleEstimationInterval <= 100 else {
             throw bad("scaleEstimationInterval", Double(scaleEstimationInterval), "must be 1…100")
+        }
+        guard maximumTemplateFraction.isFinite, maximumTemplateFraction > 0 else {
+            throw bad("maximumTemplateFraction", maximumTemplateFraction, "must be > 0")
+        }
+        guard minimumPadding.isFinite, minimumPadding >= 0 else { throw bad("minimumPadding", minimumPadding, "must be ≥ 0") }
+        guard scalePoolStep.isFinite, scalePoolStep > 1, scalePoolStep < 2 else {
+            throw bad("scalePoolStep", scalePoolStep, "must be in (1, 2)")
+        }
+        guard scalePoolPenalty.isFinite, scalePoolPenalty > 0, scalePoolPenalty <= 1 else {
+            throw bad("scalePoolPenalty", Double(scalePoolPenalty), "must be in (0, 1]")
         }
         guard psrExclusion >= 0 else { throw bad("psrExclusion", Double(psrExclusion), "must be ≥ 0") }
     }
