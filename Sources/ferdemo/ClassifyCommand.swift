@@ -98,7 +98,7 @@ struct Classify: ParsableCommand {
             names.removeAll(keepingCapacity: true)
         }
         var dumped: [SafeTensorsWriter.Entry] = []
-        var boxes: [FaceRect] = []
+        var boxes: [Box] = []
         try sources.forEachImage { name, image in
             if dumpPixels != nil { dumped.append(Self.grayEntry(name, image)) }
             if let detector {
@@ -107,13 +107,16 @@ struct Classify: ParsableCommand {
                 do {
                     faces = try image.withView { (v) throws(DetectionError) in try detector.detect(v) }
                 } catch { throw ValidationError("\(name): \(error)") }
-                boxes = faces.map { FaceRect($0.box) }
+                boxes = faces.map(\.box)
                 results = [EmotionScores](repeating: .zero, count: boxes.count)
                 do {
                     try image.withView { (v) throws(EmotionError) in try classifier.classify(v, boxes: boxes, into: &results) }
                 } catch { throw ValidationError("\(name): \(error)") }
                 for (i, (b, r)) in zip(boxes, results).enumerated() {
-                    try out.write(CSVOutput.row(path: name, face: i, x: b.x, y: b.y, width: b.width, height: b.height, scores: r))
+                    // fer's integer box: corners truncated toward zero.
+                    let x1 = Int(b.x.rounded(.towardZero)), y1 = Int(b.y.rounded(.towardZero))
+                    let x2 = Int((b.x + b.width).rounded(.towardZero)), y2 = Int((b.y + b.height).rounded(.towardZero))
+                    try out.write(CSVOutput.row(path: name, face: i, x: x1, y: y1, width: x2 - x1, height: y2 - y1, scores: r))
                 }
                 count += boxes.count
                 return

@@ -32,7 +32,7 @@ struct Detect: ParsableCommand {
         struct Landmarks: Encodable {
             var left_eye: [Float], right_eye: [Float], nose: [Float], mouth_left: [Float], mouth_right: [Float]
         }
-        var box: [Float]
+        var box: [Double]
         var score: Float
         var landmarks: Landmarks
     }

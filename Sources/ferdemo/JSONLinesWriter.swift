@@ -4,10 +4,13 @@ import Foundation
 /// Writes one JSON object per frame (JSON Lines) without allocating per frame: each line is
 /// formatted by hand into a reused byte buffer and handed to stdio, which buffers and flushes.
 ///
-/// A line: `{"frame":12,"timestamp":0.4,"faces":[{"id":1,"box":[x,y,w,h],
-/// "landmarks":[[x,y],…5]|null,"probabilities":{"angry":p,…},"label":"happy","confidence":p}],
-/// "timings_ms":{"tracking":…,"detection":…,"reconcile":…,"classification":…,"total":…}}`.
-/// A face not classified yet has `"probabilities":null,"label":null,"confidence":null`.
+/// A line: `{"frame":12,"timestamp":0.4,["source":"photos/a.jpg",]"faces":[{"id":1,"box":[x,y,w,h],
+/// "landmarks":[[x,y],…5]|null,"landmarks_age":n|null,"lost":false,"probabilities":{"angry":p,…},
+/// "label":"happy","confidence":p}],"timings_ms":{"tracking":…,"detection":…,"reconcile":…,
+/// "classification":…,"total":…}}`.
+/// `source` names the image file (folder input only); `landmarks_age` is the number of frames
+/// since the detector measured the landmarks (they follow the box in between); a face not
+/// classified yet has `"probabilities":null,"label":null,"confidence":null`.
 final class JSONLinesWriter {
     let path: String
     private var file: UnsafeMutablePointer<FILE>?
@@ -28,12 +31,16 @@ final class JSONLinesWriter {
 
     deinit { try? finish() }
 
-    /// Appends the line for `result`.
-    func write(_ result: FrameResult) throws {
+    /// Appends the line for `result`; `source` is the image file it came from (folders).
+    func write(_ result: FrameResult, source: String? = nil) throws {
         guard let file else { return }
         line.removeAll(keepingCapacity: true)
         append("{\"frame\":"); appendInt(result.frameIndex)
         append(",\"timestamp\":"); appendFixed(result.timestamp, 4)
+        if let source {
+            append(",\"source\":")
+            appendString(source)
+        }
         append(",\"faces\":[")
         for (k, face) in result.faces.enumerated() {
             if k > 0 { append(",") }
@@ -50,6 +57,9 @@ final class JSONLinesWriter {
             } else {
                 append("null")
             }
+            append(",\"landmarks_age\":")
+            if face.landmarks != nil { appendInt(face.landmarksAge) } else { append("null") }
+            append(face.isLost ? ",\"lost\":true" : ",\"lost\":false")
             if let e = face.emotion {
                 append(",\"probabilities\":{")
                 for label in EmotionLabel.allCases {
@@ -90,6 +100,26 @@ final class JSONLinesWriter {
 
     @inline(__always) private func append(_ s: StaticString) {
         s.withUTF8Buffer { line.append(contentsOf: $0) }
+    }
+
+    /// `s` as a JSON string (quotes, backslashes and control characters escaped).
+    private func appendString(_ s: String) {
+        line.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                line.append(UInt8(ascii: "\\"))
+                line.append(b)
+            case 0..<0x20:
+                append("\\u00")
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                line.append(hex[Int(b >> 4)])
+                line.append(hex[Int(b & 15)])
+            default:
+                line.append(b)
+            }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 
     private func appendPoint(_ p: SIMD2<Float>) {

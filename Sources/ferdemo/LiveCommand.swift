@@ -49,8 +49,14 @@ struct Live: ParsableCommand {
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
 
-    @Option(help: "Asynchronous detection: wait for a detection once it is this many frames late (0: never wait).")
-    var maxDetectionLag = PipelineConfig().maximumDetectionLag
+    @Option(help: "Files and folders: apply each detection this many frames after the frame it ran on (0: at once). The output is the same on every run.")
+    var detectionLatency = PipelineConfig().detectionLatency
+
+    @Option(help: "A folder's images are 'frames' of one sequence (tracked across images) or separate 'photos' (each detected on its own); 'auto' chooses frames when the file names are consecutively numbered.")
+    var folderAs: FolderMode = .auto
+
+    @Flag(help: "In the window, show a file as fast as it can be processed instead of at its own frame rate.")
+    var fast = false
 
     @Flag(help: "Never open a window, even when a display is available.")
     var noWindow = false
@@ -58,7 +64,7 @@ struct Live: ParsableCommand {
     @Flag(help: "Print no progress bar and no summary (errors still go to stderr).")
     var quiet = false
 
-    @Flag(help: "Run detection inline on the frame path (deterministic; frames with detection take longer).")
+    @Flag(help: "Run detection inline on the frame path (frames with detection take longer).")
     var syncDetection = false
 
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
@@ -68,13 +74,13 @@ struct Live: ParsableCommand {
     var holdLastFrame: Double = 0
 
     func validate() throws {
-        guard detectEvery >= 1 else { throw ValidationError("--detect-every must be at least 1.") }
-        guard classifyEvery >= 1 else { throw ValidationError("--classify-every must be at least 1.") }
+        guard (1...1_000_000).contains(detectEvery) else { throw ValidationError("--detect-every must be in 1...1000000.") }
+        guard (1...1_000_000).contains(classifyEvery) else { throw ValidationError("--classify-every must be in 1...1000000.") }
         guard minFace >= 1 else { throw ValidationError("--min-face must be at least 1 pixel.") }
         guard (1...256).contains(maxFaces) else { throw ValidationError("--max-faces must be in 1...256.") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be in 1...256.") }
         if let maxFrames, maxFrames < 1 { throw ValidationError("--max-frames must be at least 1.") }
-        guard maxDetectionLag >= 0 else { throw ValidationError("--max-detection-lag must be 0 or more.") }
+        guard (0...1000).contains(detectionLatency) else { throw ValidationError("--detection-latency must be in 0...1000.") }
         if let report { try Report.validate(path: report) }
         if let output {
             let ext = (output as NSString).pathExtension.lowercased()
@@ -96,8 +102,16 @@ struct Live: ParsableCommand {
         config.maximumFaces = maxFaces
         config.threads = threads
         config.detector.minimumFaceSize = minFace
-        config.detectionMode = syncDetection ? .synchronous : .asynchronous
-        config.maximumDetectionLag = maxDetectionLag
+        // A camera keeps the lowest latency (detections applied as soon as they arrive); files and
+        // folders apply them at fixed frames, so the same input gives the same output on every run.
+        config.detectionMode = syncDetection ? .synchronous : (source.isCamera ? .asynchronous : .deferred)
+        config.detectionLatency = detectionLatency
+        let photos: Bool
+        switch (source, folderAs) {
+        case (.folder, .photos): photos = true
+        case let (.folder(f), .auto): photos = !f.isNumberedSequence
+        default: photos = false
+        }
         config.weightsDirectory = weights
         let pipeline: EmotionPipeline
         do { pipeline = try EmotionPipeline(config: config) } catch { throw ValidationErrorMessage("\(error)") }
@@ -110,12 +124,13 @@ struct Live: ParsableCommand {
         }
         let headless = window == nil
         if !quiet {
-            FileHandle.standardError.write(Data(("ferdemo live: \(source.name) → \(headless ? "headless" : "window")"
+            FileHandle.standardError.write(Data(("ferdemo live: \(source.name)\(photos ? " as separate photos" : "") → \(headless ? "headless" : "window")"
                 + ", detect every \(detectEvery), classify every \(classifyEvery), \(threads) thread(s)\n").utf8))
         }
 
         var jsonWriter: JSONLinesWriter?
         if let json { jsonWriter = try JSONLinesWriter(path: json) }
+        var folderPath: String? { if case let .folder(f) = source { return f.lastPath } else { return nil } }
         var videoWriter: VideoWriter?
         var reportData: Report? = report == nil ? nil : Report()
         var summary = LiveSummary()
@@ -139,14 +154,16 @@ struct Live: ParsableCommand {
         let start = monotonicNow()
         var previous = start
         var failure: Error?
+        var pacer = Pacer(framesPerSecond: photos ? 1 : 0)
 
         loop: while true {
             if let maxFrames, summary.frames >= maxFrames { break }
             if Interrupt.isRequested { interrupted = true; break }
             do {
                 guard let info = try source.next(into: frame) else { break }
+                if photos, summary.frames > 0 { try pipeline.reset() }
                 try pipeline.process(frame.view, info: info, into: &result)
-                try jsonWriter?.write(result)
+                try jsonWriter?.write(result, source: folderPath)
                 reportData?.record(result)
                 if annotate {
                     Overlay.draw(result, on: frame.mutableView, fps: fps)
@@ -159,6 +176,7 @@ struct Live: ParsableCommand {
                         try videoWriter?.write(frame.view)
                     }
                     if let w = window {
+                        if !fast, !source.isCamera { pacer.wait(until: info.timestamp) }
                         try w.present(frame.view)
                         if w.poll() == .quit { quitByUser = true; break loop }
                     }
@@ -218,4 +236,33 @@ func monotonicNow() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+/// How `ferdemo live` reads a folder of images.
+enum FolderMode: String, ExpressibleByArgument, CaseIterable {
+    case auto, frames, photos
+}
+
+/// Shows frames at their own timestamps, as a video player does: waits until the frame's time
+/// (relative to the first frame) has passed on the monotonic clock. If processing falls behind,
+/// frames are shown as soon as they are ready and the clock is not reset (no catch-up burst
+/// beyond the backlog). `framesPerSecond` > 0 overrides the timestamps (photos: one a second).
+struct Pacer {
+    let framesPerSecond: Double
+    private var origin: (stream: Double, clock: Double)?
+    private var count = 0
+
+    init(framesPerSecond: Double) { self.framesPerSecond = framesPerSecond }
+
+    mutating func wait(until timestamp: Double) {
+        let t = framesPerSecond > 0 ? Double(count) / framesPerSecond : timestamp
+        count += 1
+        guard let origin else {
+            origin = (t, monotonicNow())
+            return
+        }
+        let delay = (t - origin.stream) - (monotonicNow() - origin.clock)
+        // Cap a single wait (a timestamp jump in a broken file must not freeze the window).
+        if delay > 0 { usleep(useconds_t(min(delay, 2) * 1e6)) }
+    }
 }

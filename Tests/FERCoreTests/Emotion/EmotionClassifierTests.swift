@@ -111,9 +111,9 @@ struct EmotionClassifierTests {
         #expect(s.isUncertain == (s.confidence < 0.999))
         #expect(s.displayName == (s.isUncertain ? "uncertain" : s.label.name))
         try fx.photo.withView { (v) throws(EmotionError) in
-            let empty = FaceRect(x: 10, y: 10, width: 0, height: 5)
+            let empty = Box(x: 10, y: 10, width: 0, height: 5)
             #expect(throws: EmotionError.emptyBox(empty)) { _ = try c.classify(v, box: empty) }
-            let away = FaceRect(x: 600, y: 10, width: 50, height: 50)
+            let away = Box(x: 600, y: 10, width: 50, height: 50)
             #expect(throws: EmotionError.boxOutsideImage(away, imageWidth: 512, imageHeight: 512)) {
                 _ = try c.classify(v, box: away)
             }
