@@ -35,9 +35,14 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        // The innermost loops for AVX2+FMA and AVX-512, chosen at run time (no build flags needed).
+        .target(
+            name: "CFERKernels",
+            path: "Sources/CFERKernels"
+        ),
         .target(
             name: "FERCore",
-            dependencies: ["COpenBLAS", "CV4L2"],
+            dependencies: ["COpenBLAS", "CV4L2", "CFERKernels"],
             path: "Sources/FERCore"
         ),
         .systemLibrary(

@@ -1,3 +1,5 @@
+import CFERKernels
+
 /// Depthwise 2-D convolution (one filter per channel, depth multiplier 1) in
 /// NHWC, as a direct loop vectorised over channels with `SIMD8<Float>`.
 public enum Depthwise {
@@ -10,10 +12,11 @@ public enum Depthwise {
     public static func conv2d(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
         kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation,
-        output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
+        output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial, isa: InstructionSet = .current
     ) {
         pool.parallelFor(shape.n * g.outH, minimumPerThread: 2,
-                         Rows(input: input, shape: shape, g: g, kernel: kernel, bias: bias, activation: activation, output: output))
+                         Rows(input: input, shape: shape, g: g, kernel: kernel, bias: bias, activation: activation, output: output,
+                              isa: isa))
     }
 
     /// Output rows (flattened over n, oy) of a depthwise convolution.
@@ -25,6 +28,8 @@ public enum Depthwise {
         let bias: UnsafePointer<Float>?
         let activation: Activation
         let output: UnsafeMutablePointer<Float>
+        /// The interior pixels run on the C kernels of this instruction set.
+        let isa: InstructionSet
 
         func run(_ range: Range<Int>) {
             for job in range { row(job, into: output + job * g.outW * shape.c) }
@@ -129,8 +134,37 @@ public enum Depthwise {
                 }
                 if oxA < oxB {
                     let o = (oxA * g.sw - g.padLeft) * c + j
-                    Depthwise.interior3x3(row0 + o, row1 + o, row2 + o, step: g.sw * c, c: c, count: oxB - oxA,
-                                          w0, w1, w2, w3, w4, w5, w6, w7, w8, bias: b, out: out + oxA * c + j)
+                    if isa >= .avx2 {
+                        // 16 channels at once on AVX-512 (this slice and the next: the next slice
+                        // then skips its interior), else 8. The weights as the C kernel takes them:
+                        // nine tap vectors, masked rows zero.
+                        let wide = isa == .avx512 && j % 16 == 0 && j + 16 <= c
+                        if isa == .avx512 && j % 16 == 8 {
+                            // Done by the previous slice's 16-wide call (j − 8 + 16 ≤ c: c is a multiple of 8).
+                        } else {
+                            let width = wide ? 16 : 8
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 10 * 16) { buffer in
+                                guard let base = buffer.baseAddress else { return }
+                                for tap in 0..<9 {
+                                    let keep = tap < 3 ? in0 : (tap < 6 ? in1 : in2)
+                                    for lane in 0..<width {
+                                        base[tap * width + lane] = keep ? kernel[tap * c + j + lane] : 0
+                                    }
+                                }
+                                for lane in 0..<width { base[9 * width + lane] = bias?[j + lane] ?? 0 }
+                                if wide {
+                                    fer_avx512_depthwise3x3(row0 + o, row1 + o, row2 + o, g.sw * c, oxB - oxA, base, base + 9 * width, c,
+                                                            out + oxA * c + j)
+                                } else {
+                                    fer_avx2_depthwise3x3(row0 + o, row1 + o, row2 + o, g.sw * c, oxB - oxA, base, base + 9 * width, c,
+                                                          out + oxA * c + j)
+                                }
+                            }
+                        }
+                    } else {
+                        Depthwise.interior3x3(row0 + o, row1 + o, row2 + o, step: g.sw * c, c: c, count: oxB - oxA,
+                                              w0, w1, w2, w3, w4, w5, w6, w7, w8, bias: b, out: out + oxA * c + j)
+                    }
                     if relu || prelu {
                         for ox in oxA..<oxB { put(ox, load(out + ox * c + j)) }
                     }

@@ -1,0 +1,198 @@
+// AVX-512 convolution and depthwise tiles (see fer_kernels.h). Compiled for x86-64-v4 by the
+// target attribute whatever the build's flags; called only when fer_cpu_level() == FER_LEVEL_AVX512.
+// Each output element is computed exactly as the AVX2 tiles compute it (the same FMAs in the same
+// order): the wider registers change how many outputs run at once, not any output's arithmetic.
+#if defined(__x86_64__)
+#include <immintrin.h>
+#include "fer_kernels.h"
+
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
+
+typedef struct {
+    __m512 bias, alpha;
+    int relu, prelu;
+} lanes16;
+
+static inline AVX512 lanes16 lanes16_at(const fer_epilogue *e, long channel) {
+    lanes16 l;
+    l.bias = e->bias ? _mm512_loadu_ps(e->bias + channel) : _mm512_setzero_ps();
+    l.alpha = e->alpha ? _mm512_loadu_ps(e->alpha + channel) : _mm512_setzero_ps();
+    l.prelu = e->alpha != 0;
+    l.relu = !l.prelu && e->relu;
+    return l;
+}
+
+static inline AVX512 __m512 apply16(lanes16 l, __m512 v) {
+    __m512 x = _mm512_add_ps(v, l.bias);
+    if (l.relu) {
+        __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+        x = _mm512_mask_mov_ps(x, neg, _mm512_setzero_ps());
+    } else if (l.prelu) {
+        __mmask16 neg = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+        x = _mm512_mask_mov_ps(x, neg, _mm512_mul_ps(x, l.alpha));
+    }
+    return x;
+}
+
+// Channels channel ..< min(channel + 16, cout) of one output row (a masked store).
+static inline AVX512 void store16(__m512 v, float *row, long channel, long cout) {
+    long valid = cout - channel;
+    if (valid >= 16) {
+        _mm512_storeu_ps(row + channel, v);
+    } else if (valid > 0) {
+        _mm512_mask_storeu_ps(row + channel, (__mmask16)((1u << valid) - 1u), v);
+    }
+}
+
+// Rows of a tile repeat their last pointer beyond `rows` (the caller fills all 12).
+AVX512 void fer_avx512_tile12x32(const float *const *a, const fer_operand *op, const float *b, long pair_stride,
+                                 const fer_epilogue *e, long channel, float *out, long cout, long rows) {
+    __m512 c[12][2];
+    for (int r = 0; r < 12; r++) { c[r][0] = _mm512_setzero_ps(); c[r][1] = _mm512_setzero_ps(); }
+    const float *bp = b;
+    const long run = op->run;
+    for (long ky = 0; ky < op->kh; ky++) {
+        const long off = ky * op->row_stride;
+        const float *x[12];
+        for (int r = 0; r < 12; r++) x[r] = a[r] + off;
+        for (long j = 0; j < run; j++) {
+            const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + pair_stride);
+            for (int r = 0; r < 12; r++) {
+                const __m512 v = _mm512_set1_ps(x[r][j]);
+                c[r][0] = _mm512_fmadd_ps(v, b0, c[r][0]);
+                c[r][1] = _mm512_fmadd_ps(v, b1, c[r][1]);
+            }
+            bp += 16;
+        }
+    }
+    const lanes16 e0 = lanes16_at(e, channel), e1 = lanes16_at(e, channel + 16);
+    for (int r = 0; r < 12; r++) {
+        if (r >= rows) break;
+        store16(apply16(e0, c[r][0]), out + r * cout, channel, cout);
+        store16(apply16(e1, c[r][1]), out + r * cout, channel + 16, cout);
+    }
+}
+
+AVX512 void fer_avx512_tile12x16(const float *const *a, const fer_operand *op, const float *b,
+                                 const fer_epilogue *e, long channel, float *out, long cout, long rows) {
+    __m512 c[12];
+    for (int r = 0; r < 12; r++) c[r] = _mm512_setzero_ps();
+    const float *bp = b;
+    const long run = op->run;
+    for (long ky = 0; ky < op->kh; ky++) {
+        const long off = ky * op->row_stride;
+        const float *x[12];
+        for (int r = 0; r < 12; r++) x[r] = a[r] + off;
+        for (long j = 0; j < run; j++) {
+            const __m512 w = _mm512_loadu_ps(bp);
+            for (int r = 0; r < 12; r++) c[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r][j]), w, c[r]);
+            bp += 16;
+        }
+    }
+    const lanes16 l = lanes16_at(e, channel);
+    for (int r = 0; r < 12; r++) {
+        if (r >= rows) break;
+        store16(apply16(l, c[r]), out + r * cout, channel, cout);
+    }
+}
+
+typedef struct {
+    __m256 bias, alpha;
+    int relu, prelu;
+} lanes8;
+
+static inline AVX512 lanes8 lanes8_at(const fer_epilogue *e, long channel) {
+    lanes8 l;
+    l.bias = e->bias ? _mm256_loadu_ps(e->bias + channel) : _mm256_setzero_ps();
+    l.alpha = e->alpha ? _mm256_loadu_ps(e->alpha + channel) : _mm256_setzero_ps();
+    l.prelu = e->alpha != 0;
+    l.relu = !l.prelu && e->relu;
+    return l;
+}
+
+static inline AVX512 __m256 apply8(lanes8 l, __m256 v) {
+    __m256 x = _mm256_add_ps(v, l.bias);
+    if (l.relu) {
+        __mmask8 neg = _mm256_cmp_ps_mask(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+        x = _mm256_mask_mov_ps(x, neg, _mm256_setzero_ps());
+    } else if (l.prelu) {
+        __mmask8 neg = _mm256_cmp_ps_mask(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+        x = _mm256_mask_mov_ps(x, neg, _mm256_mul_ps(x, l.alpha));
+    }
+    return x;
+}
+
+AVX512 void fer_avx512_tile12x8(const float *const *a, const fer_operand *op, const float *b,
+                                const fer_epilogue *e, long channel, float *out, long cout, long rows) {
+    __m256 c[12];
+    for (int r = 0; r < 12; r++) c[r] = _mm256_setzero_ps();
+    const float *bp = b;
+    const long run = op->run;
+    for (long ky = 0; ky < op->kh; ky++) {
+        const long off = ky * op->row_stride;
+        const float *x[12];
+        for (int r = 0; r < 12; r++) x[r] = a[r] + off;
+        for (long j = 0; j < run; j++) {
+            const __m256 w = _mm256_loadu_ps(bp);
+            for (int r = 0; r < 12; r++) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(x[r] + j), w, c[r]);
+            bp += 8;
+        }
+    }
+    const lanes8 l = lanes8_at(e, channel);
+    const long valid = cout - channel;
+    for (int r = 0; r < 12; r++) {
+        if (r >= rows) break;
+        __m256 v = apply8(l, c[r]);
+        if (valid >= 8) {
+            _mm256_storeu_ps(out + r * cout + channel, v);
+        } else if (valid > 0) {
+            _mm256_mask_storeu_ps(out + r * cout + channel, (__mmask8)((1u << valid) - 1u), v);
+        }
+    }
+}
+
+AVX512 void fer_avx512_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
+                                    const float *w, const float *bias, long c, float *out) {
+    const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16), w2 = _mm512_loadu_ps(w + 32);
+    const __m512 w3 = _mm512_loadu_ps(w + 48), w4 = _mm512_loadu_ps(w + 64), w5 = _mm512_loadu_ps(w + 80);
+    const __m512 w6 = _mm512_loadu_ps(w + 96), w7 = _mm512_loadu_ps(w + 112), w8 = _mm512_loadu_ps(w + 128);
+    const __m512 bv = _mm512_loadu_ps(bias);
+    long i = 0;
+    if (step == c) {
+        for (; i + 4 <= count; i += 4) {
+            __m512 s0 = bv, s1 = bv, s2 = bv, s3 = bv;
+#define DW_ROW(r, wa, wb, wc) do { \
+                const float *q = (r) + i * c; \
+                const __m512 v0 = _mm512_loadu_ps(q), v1 = _mm512_loadu_ps(q + c), v2 = _mm512_loadu_ps(q + 2 * c); \
+                const __m512 v3 = _mm512_loadu_ps(q + 3 * c), v4 = _mm512_loadu_ps(q + 4 * c), v5 = _mm512_loadu_ps(q + 5 * c); \
+                s0 = _mm512_fmadd_ps(v0, wa, s0); s1 = _mm512_fmadd_ps(v1, wa, s1); s2 = _mm512_fmadd_ps(v2, wa, s2); s3 = _mm512_fmadd_ps(v3, wa, s3); \
+                s0 = _mm512_fmadd_ps(v1, wb, s0); s1 = _mm512_fmadd_ps(v2, wb, s1); s2 = _mm512_fmadd_ps(v3, wb, s2); s3 = _mm512_fmadd_ps(v4, wb, s3); \
+                s0 = _mm512_fmadd_ps(v2, wc, s0); s1 = _mm512_fmadd_ps(v3, wc, s1); s2 = _mm512_fmadd_ps(v4, wc, s2); s3 = _mm512_fmadd_ps(v5, wc, s3); \
+            } while (0)
+            DW_ROW(row0, w0, w1, w2);
+            DW_ROW(row1, w3, w4, w5);
+            DW_ROW(row2, w6, w7, w8);
+#undef DW_ROW
+            float *o = out + i * c;
+            _mm512_storeu_ps(o, s0);
+            _mm512_storeu_ps(o + c, s1);
+            _mm512_storeu_ps(o + 2 * c, s2);
+            _mm512_storeu_ps(o + 3 * c, s3);
+        }
+    }
+    for (; i < count; i++) {
+        const long x = i * step;
+        __m512 s = bv;
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + x), w0, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + x + c), w1, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + x + 2 * c), w2, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + x), w3, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + x + c), w4, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + x + 2 * c), w5, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + x), w6, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + x + c), w7, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + x + 2 * c), w8, s);
+        _mm512_storeu_ps(out + i * c, s);
+    }
+}
+#endif
