@@ -30,11 +30,14 @@ test: setup
 	@$(SWIFT) build $(TEST_FLAGS) --build-tests > .build-test.log 2>&1 || { tail -50 .build-test.log; echo "make test: the build failed"; exit 1; }
 	@if grep -E "^$(CURDIR)/(Sources|Tests)/.*: warning:" .build-test.log; then echo "make test: the build has warnings (above); FERCore builds warning-free"; exit 1; fi
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	@bash Tools/check_consumer_build.sh --check
 
-bench: setup
+bench:
+	@bash Tools/setup_system.sh --bench
 	cd Benchmarks && $(SWIFT) package $(ARCH_FLAGS) benchmark --no-progress
 	cd Benchmarks && $(SWIFT) package $(ARCH_FLAGS) benchmark thresholds check --no-progress
 	cd Benchmarks && $(SWIFT) run -c release $(ARCH_FLAGS) fercore-gemm-report --statistic min
+	bash Tools/check_consumer_build.sh --speed
 
 weights:
 	bash Tools/setup_venv.sh

@@ -14,12 +14,6 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(
-            name: "COpenBLAS",
-            path: "Sources/COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
-        .systemLibrary(
             name: "CV4L2",
             path: "Sources/CV4L2",
             pkgConfig: "libv4l2",
@@ -42,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "FERCore",
-            dependencies: ["COpenBLAS", "CV4L2", "CFERKernels"],
+            dependencies: ["CV4L2", "CFERKernels"],
             path: "Sources/FERCore"
         ),
         .systemLibrary(

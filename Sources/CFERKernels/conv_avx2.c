@@ -245,4 +245,22 @@ AVX2 void fer_avx2_depthwise3x3(const float *row0, const float *row1, const floa
         _mm256_storeu_ps(out + i * c, s);
     }
 }
+
+// One depthwise 3×3 output pixel of an 8-channel slice whose taps start at offsets o0, o1, o2 of
+// each row (border columns: the caller clamps the offsets and zeroes the weights of taps outside
+// the image). Sum: bias, then the nine taps in row-major order, one FMA each.
+AVX2 void fer_avx2_depthwise3x3_pixel(const float *row0, const float *row1, const float *row2,
+                                      long o0, long o1, long o2, const float *w, const float *bias, float *out) {
+    __m256 s = _mm256_loadu_ps(bias);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o0), _mm256_loadu_ps(w), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o1), _mm256_loadu_ps(w + 8), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o2), _mm256_loadu_ps(w + 16), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o0), _mm256_loadu_ps(w + 24), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o1), _mm256_loadu_ps(w + 32), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o2), _mm256_loadu_ps(w + 40), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o0), _mm256_loadu_ps(w + 48), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o1), _mm256_loadu_ps(w + 56), s);
+    s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o2), _mm256_loadu_ps(w + 64), s);
+    _mm256_storeu_ps(out, s);
+}
 #endif

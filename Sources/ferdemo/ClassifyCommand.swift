@@ -31,7 +31,7 @@ struct Classify: ParsableCommand {
     @Option(help: "Mark results below this top probability as 'uncertain' (default 0: never).")
     var uncertain: Float = 0
 
-    @Option(help: "Threads for OpenBLAS and FERCore's own loops.")
+    @Option(help: "Threads for FERCore's loops.")
     var threads: Int = 1
 
     @Option(help: "Faces per network batch.")

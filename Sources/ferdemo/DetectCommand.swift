@@ -68,9 +68,7 @@ struct Detect: ParsableCommand {
             try image.withView { (view) throws(DetectionError) in
                 try detector.detect(view, into: &faces)
                 if benchmark > 0 {
-                    // Warm up for at least 0.3 s: OpenBLAS (loaded with FERCore, unused by its
-                    // networks) spins an idle thread for about 0.2 s after start-up, which would
-                    // take the second core from the first timed calls.
+                    // Warm up for at least 0.3 s (caches, the pool's threads, CPU frequency).
                     let warm = DispatchTime.now().uptimeNanoseconds + 300_000_000
                     while DispatchTime.now().uptimeNanoseconds < warm { try detector.detect(view, into: &faces) }
                     var times: [Double] = []

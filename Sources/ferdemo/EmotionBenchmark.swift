@@ -20,7 +20,7 @@ struct EmotionBenchmark {
             "\"batch1_ms\": \(format(b1.median))", "\"batch1_ms_min\": \(format(b1.min))",
             "\"batch8_ms\": \(format(b8.median))", "\"batch8_faces_per_s\": \(format(8000 / b8.median))",
             "\"batch1_runs\": \(b1.runs)", "\"batch8_runs\": \(b8.runs)",
-            "\"blas_core\": \"\(Engine.blasCoreName)\"",
+            "\"instruction_set\": \"\(InstructionSet.current)\"",
         ]
         print("{" + fields.joined(separator: ", ") + "}")
     }
@@ -36,9 +36,7 @@ struct EmotionBenchmark {
         try inputs.withUnsafeBufferPointer { all in
             let slice = UnsafeBufferPointer(rebasing: all[0..<count])
             try results.withUnsafeMutableBufferPointer { r in
-                // At least 20 calls and 0.3 s: OpenBLAS (loaded with FERCore, unused by its
-                // networks) spins an idle thread for about 0.2 s after start-up, which would
-                // take the second core from the first timed calls.
+                // At least 20 calls and 0.3 s of warm-up (caches, the pool's threads, CPU frequency).
                 let warm = DispatchTime.now().uptimeNanoseconds + 300_000_000
                 var calls = 0
                 while calls < 20 || DispatchTime.now().uptimeNanoseconds < warm {

@@ -6,7 +6,7 @@ struct FERDemo: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ferdemo",
         abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
-        version: FERCoreVersion.string,
+        version: "\(FERCoreVersion.string) (kernels: \(InstructionSet.current))",
         subcommands: [Live.self, Models.self, Detect.self, Classify.self, Track.self, Frames.self],
         defaultSubcommand: Live.self
     )
@@ -18,14 +18,14 @@ struct Models: ParsableCommand {
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
     var weights: String?
 
-    @Option(help: "Threads for OpenBLAS and FERCore's own loops.")
+    @Option(help: "Threads for FERCore's loops.")
     var threads: Int = 1
 
     @Flag(help: "Print every compiled step.")
     var verbose = false
 
     func run() throws {
-        print("ferdemo \(FERCoreVersion.string) — OpenBLAS core: \(Engine.blasCoreName)")
+        print("ferdemo \(FERCoreVersion.string) — kernels: \(InstructionSet.current) (CPU supports \(InstructionSet.supported))")
         for model in ModelFile.allCases {
             let path = model.path(in: weights)
             do {

@@ -21,7 +21,6 @@ final class EmotionFixture {
     var results: [EmotionScores]
 
     init(batch: Int, pool: WorkerPool) throws {
-        Engine.setBLASThreads(1)
         classifier = try EmotionClassifier(weightsDirectory: BenchWeights.directory, pool: pool)
         frame = try SampleScene.frame(0)
         let face = try SampleScene.face(in: frame.view)

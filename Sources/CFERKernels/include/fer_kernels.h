@@ -80,6 +80,10 @@ void fer_avx512_tile12x8(const float *const *a, const fer_operand *op, const flo
 /// AVX2: one 8-channel slice.
 void fer_avx2_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
                            const float *w, const float *bias, long c, float *out);
+/// AVX2: one output pixel of an 8-channel slice, taps at column offsets o0, o1, o2 of each row
+/// (border pixels: offsets clamped by the caller, weights of outside taps zero).
+void fer_avx2_depthwise3x3_pixel(const float *row0, const float *row1, const float *row2,
+                                 long o0, long o1, long o2, const float *w, const float *bias, float *out);
 /// AVX-512: one 16-channel slice.
 void fer_avx512_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
                              const float *w, const float *bias, long c, float *out);

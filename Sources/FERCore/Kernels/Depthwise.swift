@@ -117,9 +117,30 @@ public enum Depthwise {
                     let o0 = min(max(x0, 0), g.inW - 1) * c + j
                     let o1 = min(max(x0 + 1, 0), g.inW - 1) * c + j
                     let o2 = min(max(x0 + 2, 0), g.inW - 1) * c + j
-                    return sum(o0, o1, o2, k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero,
-                               k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
-                               k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero)
+                    let a = (k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero, k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
+                             k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero)
+                    if isa >= .avx2 {
+                        // The same FMAs in hardware (Swift's addProduct is a call per lane in a build
+                        // for baseline x86-64).
+                        var weights = a
+                        var biasVector = b
+                        var result = zero
+                        withUnsafePointer(to: &weights) { wp in
+                            wp.withMemoryRebound(to: Float.self, capacity: 72) { w in
+                                withUnsafePointer(to: &biasVector) { bp in
+                                    bp.withMemoryRebound(to: Float.self, capacity: 8) { bias in
+                                        withUnsafeMutablePointer(to: &result) { rp in
+                                            rp.withMemoryRebound(to: Float.self, capacity: 8) { r in
+                                                fer_avx2_depthwise3x3_pixel(row0, row1, row2, o0, o1, o2, w, bias, r)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        return result
+                    }
+                    return sum(o0, o1, o2, a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7, a.8)
                 }
                 let rightFirst = max(oxB, oxA)
                 if oxA == 1 && rightFirst == g.outW - 1 && g.outW > 1 {

@@ -6,7 +6,7 @@ import CFERKernels
 /// 12 AVX2 registers, or 12 × 32 in 24 AVX-512 registers, whichever the CPU has
 /// (``InstructionSet``; the tiles themselves are C, in CFERKernels).
 ///
-/// Why not im2col + `cblas_sgemm` (``Convolution``): the convolutions of MTCNN and
+/// Why not im2col + a BLAS `sgemm`: the convolutions of MTCNN and
 /// mini-Xception have few output channels (2–128) and short reductions (9–1152),
 /// where OpenBLAS spends much of each call packing its operands, and im2col copies
 /// the input up to nine times. Here a convolution without padding reads its input
@@ -22,7 +22,7 @@ import CFERKernels
 /// order (a few ulp); the network goldens check both against TensorFlow.
 ///
 /// Convolutions whose window reaches into padding (TF 'same' with a non-zero pad)
-/// are lowered by ``Convolution/im2col(input:shape:geometry:into:pool:)`` in blocks
+/// are lowered by ``Im2col/im2col(input:shape:geometry:into:pool:)`` in blocks
 /// that fit the L2 cache, then run through the same kernel as a plain matrix.
 public enum PackedConvolution {
     /// Output channels per packed weight panel.
@@ -81,7 +81,7 @@ public enum PackedConvolution {
         if readsInPlace(g) { return 0 }
         let m = shape.n * g.outH * g.outW
         let k = g.kh * g.kw * shape.c
-        return min(m, Convolution.blockRows(k: k)) * k * max(1, threads)
+        return min(m, Im2col.blockRows(k: k)) * k * max(1, threads)
     }
 
     /// Convolves `input` with a kernel packed by ``pack(_:k:cout:)`` into `output`
@@ -113,7 +113,7 @@ public enum PackedConvolution {
             // L2-sized blocks, but at least one per thread when there are tiles enough for it
             // (mini-Xception's last layer, 16 positions, is otherwise one thread's work).
             let perThread = (m + pool.threads - 1) / pool.threads
-            let blockRows = min(Convolution.blockRows(k: k), max(perThread, tileRows))
+            let blockRows = min(Im2col.blockRows(k: k), max(perThread, tileRows))
             let blocks = (m + blockRows - 1) / blockRows
             let body = LoweredBlocks(input: input, shape: shape, g: g, packed: packed, k: k, m: m, cout: cout,
                                      blockRows: blockRows, epilogue: epilogue, output: output, scratch: scratch, isa: isa)
@@ -286,7 +286,7 @@ public enum PackedConvolution {
             for block in range {
                 let lo = block * blockRows
                 let hi = min(m, lo + blockRows)
-                Convolution.Im2colRows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
+                Im2col.Rows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
                 tiles(lo..<hi, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
                       rows: MatrixCursor(base: UnsafePointer(region), first: lo, k: k), isa: isa)
             }
