@@ -50,11 +50,19 @@ let package = Package(
             dependencies: ["FERCore", "CFFmpeg", "CJPEG"],
             path: "Sources/FERMedia"
         ),
+        // ferdemo's parsers of user text, exit statuses, and output files (written in place or
+        // through a temporary and a rename), in a library of their own so that tests and fuzz
+        // targets can reach them. Depends on nothing but the C library.
+        .target(
+            name: "FERDemoSupport",
+            path: "Sources/FERDemoSupport"
+        ),
         .executableTarget(
             name: "ferdemo",
             dependencies: [
                 "FERCore",
                 "FERMedia",
+                "FERDemoSupport",
                 "CSDL2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -72,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ferdemoTests",
-            dependencies: ["FERMedia", "FERCore"],
+            dependencies: ["FERMedia", "FERCore", "FERDemoSupport", "CFFmpeg"],
             path: "Tests/ferdemoTests"
         ),
     ],
