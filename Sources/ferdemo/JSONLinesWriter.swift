@@ -1,8 +1,12 @@
 import FERCore
+import FERDemoSupport
 import Foundation
 
 /// Writes one JSON object per frame (JSON Lines) without allocating per frame: each line is
-/// formatted by hand into a reused byte buffer and handed to stdio, which buffers and flushes.
+/// formatted by hand into a reused byte buffer and handed to an ``OutputFile`` (written in
+/// place, so a reader can follow it; `-` is standard output). A regular file is buffered; a
+/// pipe, terminal or device gets each line as soon as it is complete. A stopped run, or a
+/// failed write (the file is cut back to its last whole line), leaves lines that all parse.
 ///
 /// A line: `{"frame":12,"timestamp":0.4,["source":"photos/a.jpg",]"faces":[{"id":1,"box":[x,y,w,h],
 /// "landmarks":[[x,y],…5]|null,"landmarks_age":n|null,"lost":false,"probabilities":{"angry":p,…},
@@ -13,27 +17,21 @@ import Foundation
 /// classified yet has `"probabilities":null,"label":null,"confidence":null`.
 final class JSONLinesWriter {
     let path: String
-    private var file: UnsafeMutablePointer<FILE>?
+    private let file: OutputFile
     private var line: [UInt8] = []
     private(set) var linesWritten = 0
     private static let labelKeys: [[UInt8]] = EmotionLabel.allCases.map { Array("\"\($0.name)\":".utf8) }
     private static let labelNames: [[UInt8]] = EmotionLabel.allCases.map { Array("\"\($0.name)\"".utf8) }
 
-    /// Creates (truncates) the file.
-    init(path: String) throws {
+    /// Creates (truncates) the file, or takes standard output for `-`.
+    init(path: String) throws(OutputError) {
         self.path = path
-        guard let f = fopen(path, "w") else {
-            throw ValidationErrorMessage("cannot create the JSON Lines file '\(path)': \(String(cString: strerror(errno))); check the directory exists and is writable.")
-        }
-        file = f
+        file = try OutputFile(path: path, option: "--json", mode: .stream)
         line.reserveCapacity(4096)
     }
 
-    deinit { try? finish() }
-
     /// Appends the line for `result`; `source` is the image file it came from (folders).
-    func write(_ result: FrameResult, source: String? = nil) throws {
-        guard let file else { return }
+    func write(_ result: FrameResult, source: String? = nil) throws(OutputError) {
         line.removeAll(keepingCapacity: true)
         append("{\"frame\":"); appendInt(result.frameIndex)
         append(",\"timestamp\":"); appendFixed(result.timestamp, 4)
@@ -82,18 +80,14 @@ final class JSONLinesWriter {
         append(",\"classification\":"); appendFixed(t.classification * 1e3, 3)
         append(",\"total\":"); appendFixed(t.total * 1e3, 3)
         append("}}\n")
-        let written = line.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        guard written == line.count else {
-            throw ValidationErrorMessage("writing '\(path)' failed: \(String(cString: strerror(errno))) (disk full?)")
-        }
+        try file.write(line)
+        if !file.isRegularFile { try file.flush() }
         linesWritten += 1
     }
 
-    /// Flushes and closes the file (idempotent).
-    func finish() throws {
-        guard let f = file else { return }
-        file = nil
-        if fclose(f) != 0 { throw ValidationErrorMessage("closing '\(path)' failed: \(String(cString: strerror(errno)))") }
+    /// Flushes and closes the file (idempotent; standard output is flushed, not closed).
+    func finish() throws(OutputError) {
+        try file.finish()
     }
 
     // MARK: Formatting without allocation
@@ -161,10 +155,4 @@ final class JSONLinesWriter {
             appendUnsigned(fraction, minimumDigits: decimals)
         }
     }
-}
-
-/// A plain error with a message (ArgumentParser prints it).
-struct ValidationErrorMessage: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

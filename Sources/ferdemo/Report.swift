@@ -1,4 +1,6 @@
+import ArgumentParser
 import FERCore
+import FERDemoSupport
 import FERMedia
 import Foundation
 
@@ -24,18 +26,28 @@ struct Report {
         }
     }
 
-    /// Writes the report; the format follows the extension (.png or .svg).
+    /// Writes the report; the format follows the extension (.png or .svg). A regular file is
+    /// replaced only once the new report is whole (``OutputFile``'s rules: a device or FIFO is
+    /// written in place, a link's target is replaced and the link kept).
+    /// - Throws: ``OutputError``, or the PNG encoder's ``MediaError``.
     func write(to path: String) throws {
         switch (path as NSString).pathExtension.lowercased() {
-        case "svg": try svg().write(toFile: path, atomically: true, encoding: .utf8)
-        case "png": try png(path)
-        default: throw ValidationErrorMessage("--report '\(path)': use a .png or .svg file name.")
+        case "svg":
+            let file = try OutputFile(path: path, option: "--report", mode: .replace)
+            try file.write(svg())
+            try file.finish()
+        default:
+            let image = try png()
+            try OutputFile.writeWhole(path: path, option: "--report", suffix: ".png") { temporary in
+                try ImageWriter.write(image.view, to: temporary)
+            }
         }
     }
 
+    /// Refuses a report name that is neither .png nor .svg (a usage error).
     static func validate(path: String) throws {
         let ext = (path as NSString).pathExtension.lowercased()
-        guard ext == "png" || ext == "svg" else { throw ValidationErrorMessage("--report '\(path)': use a .png or .svg file name.") }
+        guard ext == "png" || ext == "svg" else { throw ValidationError("--report '\(path)': use a .png or .svg file name.") }
     }
 
     private var ids: [Int] { series.keys.sorted() }
@@ -49,7 +61,7 @@ struct Report {
 
     private func height() -> Int { Self.top + max(1, ids.count) * (Self.panel + Self.gap) + Self.legend }
 
-    private func png(_ path: String) throws {
+    private func png() throws -> ImageBuffer {
         let h = height(), w = Self.width
         let buffer = try ImageBuffer(width: w, height: h, format: .rgb8)
         let canvas = Canvas(buffer.mutableView)
@@ -99,7 +111,7 @@ struct Report {
             canvas.drawText(label.name, x: lx + 18, y: ly + 1, color: .black, scale: 2)
             lx += 18 + BitmapFont.size(of: label.name, scale: 2).width + 20
         }
-        try ImageWriter.write(buffer.view, to: path)
+        return buffer
     }
 
     private func svg() -> String {

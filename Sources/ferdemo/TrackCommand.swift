@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERCore
+import FERDemoSupport
 import Foundation
 
 struct Track: ParsableCommand {
@@ -11,71 +12,117 @@ struct Track: ParsableCommand {
         and searches around it). Without --csv the CSV goes to stdout. No detector runs: the face is \
         the one given by --init-box on the first frame (`ferdemo live` starts tracks from the detector).
 
+        Rows are written as the frames are tracked; a --csv file is replaced only when the run ends \
+        (Ctrl-C, SIGTERM and SIGHUP end it cleanly too, keeping the rows so far).
+
         EXAMPLES:
           ferdemo track --input clip.mp4 --init-box 120,80,64,78
           ferdemo track --input frames/ --init-box 120,80,64,78 --csv boxes.csv --timing
+
+        \(ExitStatus.helpText)
         """)
 
     @Option(help: "A video file, a folder of images or a camera (path or index), as for `ferdemo live`.")
     var input: String
 
-    @Option(help: "The face's box on the first frame: x,y,w,h in pixels.")
+    @Option(help: "The face's box on the first frame: x,y,w,h in pixels (width and height at least 1).")
     var initBox: String
 
-    @Option(help: "Write the CSV to this file instead of stdout.")
+    @Option(help: "Write the CSV to this file instead of standard output (- : standard output).")
     var csv: String?
 
     @Flag(help: "Print the median and mean milliseconds per update (to stderr when the CSV goes to stdout).")
     var timing = false
 
+    func validate() throws {
+        _ = try OptionCheck.parse { () throws(UserTextError) in try UserText.box(initBox, option: "--init-box") }
+    }
+
     func run() throws {
-        let parts = initBox.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 4, let x = parts[0], let y = parts[1], let w = parts[2], let h = parts[3],
-              x.isFinite, y.isFinite, w.isFinite, h.isFinite, w >= 1, h >= 1 else {
-            throw ValidationError("--init-box must be four finite numbers x,y,w,h with w and h at least 1, got '\(initBox)'.")
-        }
+        let box = try OptionCheck.parse { () throws(UserTextError) in try UserText.box(initBox, option: "--init-box") }
+        Interrupt.install()
+        defer { Interrupt.reset() }
         // The same inputs as `ferdemo live` (FERMedia's readers, libv4l2), one reused buffer.
-        let source = try LiveInput.open(input)
+        let source: LiveInput
+        do { source = try LiveInput.open(input) } catch let error as LiveInputError {
+            throw CommandFailure("track", error.status, error.message)
+        }
         defer { source.close() }
+        let csvToStandardOutput = csv == nil || csv == "-"
+        if let csv {
+            try Output.checkPlan("track", outputs: [.init(option: "--csv", path: csv)],
+                                 inputs: source.inputPaths.map { .init(option: "--input", path: $0) },
+                                 standardOutputCarriesText: timing && !csvToStandardOutput)
+        }
+        let out: OutputFile
+        do { out = try OutputFile(path: csv ?? "-", option: "--csv", mode: .replace) } catch { throw Output.failure("track", error) }
+        func write(_ line: String) throws {
+            do {
+                try out.write(line)
+                // Standard output gets each frame's rows at once (a reader may be following).
+                if !out.isRegularFile { try out.flush() }
+            } catch { throw Output.failure("track", error) }
+        }
         let frame = try ImageBuffer(width: 1, height: 1, format: .rgb8)
-        guard try source.next(into: frame) != nil else { throw ValidationError("\(input) has no frames.") }
+        do {
+            guard try source.next(into: frame) != nil else {
+                throw CommandFailure("track", .inputUnreadable, "\(input) has no frames.")
+            }
+        } catch let error as CommandFailure { throw error } catch {
+            throw CommandFailure("track", source.isCamera ? .cameraUnusable : .inputUnreadable, "reading \(input) failed: \(error)")
+        }
         // Without a detector a lost face cannot be handed over: the track is kept (reported lost)
         // and its filter keeps searching around the last position.
         var params = FaceTrackerParams()
         params.maxLostFrames = .max
         let tracker = try FaceTracker(params: params)
-        var lines = ["frame,id,x,y,w,h,confidence,lost"]
-        func record(_ frame: Int) {
+        func record(_ frame: Int) throws {
+            var rows = ""
             for i in 0..<tracker.count {
                 let t = tracker.track(at: i)
-                lines.append(String(format: "%d,%d,%.2f,%.2f,%.2f,%.2f,%.3f,%d", frame, t.id, t.box.x, t.box.y, t.box.width, t.box.height,
-                                    t.trackingConfidence.isFinite ? t.trackingConfidence : 0, t.isLost ? 1 : 0))
+                rows += String(format: "%d,%d,%.2f,%.2f,%.2f,%.2f,%.3f,%d\n", frame, t.id, t.box.x, t.box.y, t.box.width, t.box.height,
+                               t.trackingConfidence.isFinite ? t.trackingConfidence : 0, t.isLost ? 1 : 0)
             }
+            try write(rows)
         }
-        try tracker.startTrack(at: Box(x: x, y: y, width: w, height: h), in: frame.view)
-        record(0)
+        do {
+            try tracker.startTrack(at: Box(x: box.x, y: box.y, width: box.width, height: box.height), in: frame.view)
+        } catch {
+            throw CommandFailure("track", .usage, "--init-box \(initBox): \(error)")
+        }
+        try write("frame,id,x,y,w,h,confidence,lost\n")
+        try record(0)
         var times: [Double] = []
         var cpuTimes: [Double] = []
         var frameIndex = 1
-        while try source.next(into: frame) != nil {
+        while !Interrupt.isRequested {
+            do {
+                guard try source.next(into: frame) != nil else { break }
+            } catch {
+                throw CommandFailure("track", source.isCamera ? .cameraUnusable : .inputUnreadable,
+                                     "reading \(input) failed after \(frameIndex) frames: \(error)")
+            }
             let start = DispatchTime.now().uptimeNanoseconds
             let cpuStart = Self.threadCPUMilliseconds()
-            try tracker.update(frame: frame.view)
+            do { try tracker.update(frame: frame.view) } catch {
+                throw CommandFailure("track", .failure, "frame \(frameIndex): \(error)")
+            }
             cpuTimes.append(Self.threadCPUMilliseconds() - cpuStart)
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-            record(frameIndex)
+            try record(frameIndex)
             frameIndex += 1
         }
-        let text = lines.joined(separator: "\n") + "\n"
-        if let csv { try text.write(toFile: csv, atomically: true, encoding: .utf8) } else { print(text, terminator: "") }
+        Interrupt.beginFinalising()
+        do { try out.finish() } catch { throw Output.failure("track", error) }
         if timing, !times.isEmpty {
             let sorted = times.sorted()
             let cpu = cpuTimes.sorted()
             let report = String(format: "ms_per_update median %.3f mean %.3f frames %d cpu_median %.3f cpu_mean %.3f cpu_max %.3f",
                                 sorted[sorted.count / 2], times.reduce(0, +) / Double(times.count), times.count, cpu[cpu.count / 2],
                                 cpu.reduce(0, +) / Double(cpu.count), cpu[cpu.count - 1])
-            if csv == nil { FileHandle.standardError.write(Data((report + "\n").utf8)) } else { print(report) }
+            if csvToStandardOutput { Console.err(report + "\n") } else { try Output.out("track", report + "\n") }
         }
+        try Output.endIfSignalled()
     }
 
     /// CPU time of the calling thread (unaffected by other processes on a loaded machine).
