@@ -274,6 +274,9 @@ struct Live: ParsableCommand {
                 usleep(20_000)
             }
         }
+        if case let .camera(c) = source, c.droppedFrames > 0 {
+            Console.err("ferdemo live: dropped \(c.droppedFrames) damaged frame(s) from the camera (fewer bytes than a frame needs).\n")
+        }
         if let signal = Interrupt.signal {
             let name = signal == SIGINT ? "Ctrl-C (SIGINT)" : signal == SIGTERM ? "SIGTERM" : signal == SIGHUP ? "SIGHUP" : "signal \(signal)"
             Console.err("ferdemo live: stopped by \(name) at frame \(summary.frames); outputs finalised.\n")
