@@ -245,6 +245,25 @@ public final class OutputFile {
         }
     }
 
+    // MARK: Checking a path before a run
+
+    /// Checks, without creating anything, that `path` can be written by the rules above: it
+    /// is not a directory, a disk, a socket or a link to nothing, and a new file's folder
+    /// exists and is writable. Lets a run refuse an output before it spends time on its input.
+    /// - Throws: the ``OutputError`` that opening the output would throw.
+    public static func preflight(path: String, option: String) throws(OutputError) {
+        guard path != "-" else { return }
+        let resolved = try resolve(path, option: option)
+        guard resolved.kind == .regular else { return }
+        let slash = resolved.path.lastIndex(of: "/")
+        let folder = slash.map { String(resolved.path[..<$0]) } ?? "."
+        let directory = folder.isEmpty ? "/" : folder
+        var info = stat()
+        guard stat(directory, &info) == 0 else { throw .cannotCreate(output: option, path: path, errno: errno) }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { throw .cannotCreate(output: option, path: path, errno: ENOTDIR) }
+        guard access(directory, W_OK) == 0 else { throw .cannotCreate(output: option, path: path, errno: errno) }
+    }
+
     // MARK: Resolving the path
 
     enum Kind { case regular, inPlace }

@@ -126,6 +126,10 @@ struct Live: ParsableCommand {
         if let report { outputs.append(.init(option: "--report", path: report)) }
         let inputs = source.inputPaths.map { OutputPlan.Entry(option: "--input", path: $0) } + Output.weightsInputs(weights)
         try Output.checkPlan("live", outputs: outputs, inputs: inputs, standardOutputCarriesText: !quiet && !jsonToStandardOutput)
+        // The video and the report are written later: check now that they can be.
+        for entry in outputs where entry.option != "--json" {
+            do { try OutputFile.preflight(path: entry.path, option: entry.option) } catch { throw Output.failure("live", error) }
+        }
 
         var config = PipelineConfig()
         config.detectEvery = detectEvery
@@ -163,6 +167,7 @@ struct Live: ParsableCommand {
 
         // Every write error is remembered with the output it hit; the first one stops the run.
         var outputFailure: OutputError?
+        var failedInLoop = false
         var videoFailure: MediaError?
         var jsonWriter: JSONLinesWriter?
         if let json {
@@ -247,6 +252,7 @@ struct Live: ParsableCommand {
         }
         summary.wallSeconds = monotonicNow() - start
         progress.finish(frames: summary.frames)
+        failedInLoop = outputFailure != nil || videoFailure != nil
 
         // Finalise every output whatever ended the loop (end, q, a signal, an error). Signals
         // arriving from here on are acknowledged and do not interrupt this.
@@ -300,10 +306,12 @@ struct Live: ParsableCommand {
 
         // The exit status: output failures first (they lose data), then the input, the run, a signal.
         if let videoFailure {
-            throw CommandFailure("live", .outputFailed, "writing the video '\(output ?? "")' (--output) failed at frame \(summary.frames): \(videoFailure)")
+            let when = failedInLoop ? "stopped after \(summary.frames) frames" : "at the end, after \(summary.frames) frames"
+            throw CommandFailure("live", .outputFailed, "writing the video '\(output ?? "")' (--output) failed (\(when); the other outputs are finalised): \(videoFailure)")
         }
         if let outputFailure {
-            let message = "\(outputFailure) (stopped after \(summary.frames) frames; the other outputs are finalised)"
+            let when = failedInLoop ? "stopped after \(summary.frames) frames" : "at the end, after \(summary.frames) frames"
+            let message = "\(outputFailure) (\(when); the other outputs are finalised)"
             if outputFailure.isBrokenPipe {
                 Console.err("ferdemo live: \(message)\n")
                 throw EndBySignal(signal: SIGPIPE)

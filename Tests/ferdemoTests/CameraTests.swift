@@ -147,4 +147,28 @@ struct CameraTests {
         #expect(Outputs.probedDuration(video.path) != nil)
         #expect(try Outputs.decodedFrames(video.path) == lines.count)
     }
+
+    @Test("track on a camera, stopped by SIGTERM: the CSV file appears whole (header, one row per frame), ends by SIGTERM")
+    func trackCameraTerminated() throws {
+        let csv = Demo.temporary("track.csv")
+        try Data("old content\n".utf8).write(to: csv)
+        let env = try FakeCamera.environment(.yuyv, width: 640, height: 480)
+        let (process, _, err) = try Demo.start(["track", "--input", FakeCamera.device, "--init-box", "250,150,120,140", "--csv", csv.path],
+                                               environment: env)
+        // The CSV replaces the old file only when the run ends: until then it still holds the old content.
+        usleep(1_500_000)
+        #expect(try String(contentsOf: csv, encoding: .utf8) == "old content\n")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM, "\(stderr)")
+        let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(rows.first == "frame,id,x,y,w,h,confidence,lost")
+        #expect(rows.last == "", "the file ends with a whole row")
+        let body = rows.dropFirst().dropLast()
+        #expect(body.count >= 1)
+        for (i, row) in body.enumerated() {
+            #expect(row.split(separator: ",").count == 8 && row.hasPrefix("\(i),1,"), "row \(i): \(row)")
+        }
+    }
 }

@@ -92,6 +92,23 @@ struct OutputSafetyTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: Self.image)) == imageBefore, "the input image was modified")
     }
 
+    @Test("an output that cannot be created is refused before the run: status 6, nothing processed or written")
+    func unwritableOutputsRefusedFirst() throws {
+        let json = Demo.temporary("first.jsonl")
+        let folder = Demo.temporary("a-folder.svg")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        for (option, path, message) in [("--report", "/nonexistent-folder/r.svg", "the folder does not exist: create it first"),
+                                        ("--output", "/nonexistent-folder/v.mp4", "the folder does not exist: create it first"),
+                                        ("--report", folder.path, "is a directory")] {
+            let run = try Demo.run(Self.live + ["--json", json.path, option, path])
+            #expect(run.status == 6, "\(option) \(path): \(run.stderr)")
+            #expect(run.stderr.contains("(\(option))") || run.stderr.contains("\(option) '"), "\(run.stderr)")
+            #expect(run.stderr.contains(message), "\(run.stderr)")
+            #expect(!run.stdout.contains("Summary"), "the run went ahead: \(run.stdout)")
+            #expect(!FileManager.default.fileExists(atPath: json.path), "--json was created before the refusal")
+        }
+    }
+
     @Test("--json - writes the JSON Lines to standard output and the summary to standard error")
     func jsonToStandardOutput() throws {
         let run = try Demo.run(Self.live + ["--json", "-"])
