@@ -114,6 +114,10 @@ struct Track: ParsableCommand {
         }
         Interrupt.beginFinalising()
         do { try out.finish() } catch { throw Output.failure("track", error) }
+        // A camera's stream has no end of its own: when it ends, the camera failed (unplugged).
+        if case let .camera(c) = source, let reason = c.endReason, !Interrupt.isRequested {
+            throw CommandFailure("track", .cameraUnusable, "the camera \(c.path) stopped after \(frameIndex) frames: \(reason). The CSV is written.")
+        }
         if timing, !times.isEmpty {
             let sorted = times.sorted()
             let cpu = cpuTimes.sorted()

@@ -171,4 +171,15 @@ struct CameraTests {
             #expect(row.split(separator: ",").count == 8 && row.hasPrefix("\(i),1,"), "row \(i): \(row)")
         }
     }
+
+    @Test("track on a camera that is unplugged: the CSV written whole, status 5")
+    func trackCameraUnplugged() throws {
+        let csv = Demo.temporary("unplugged.csv")
+        let env = try FakeCamera.environment(.yuyv, width: 640, height: 480, faults: "hangup@12")
+        let run = try Demo.run(["track", "--input", FakeCamera.device, "--init-box", "250,150,120,140", "--csv", csv.path], environment: env)
+        #expect(run.status == 5, "\(run.stderr)")
+        #expect(run.stderr.contains("stopped after 12 frames: the device reported an error or hang-up (unplugged?)"), "\(run.stderr)")
+        let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 13, "header + 12 rows: \(rows.count)")
+    }
 }
