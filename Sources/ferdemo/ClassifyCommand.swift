@@ -85,7 +85,7 @@ struct Classify: ParsableCommand {
         let classifier: EmotionClassifier
         do {
             classifier = try EmotionClassifier(weightsDirectory: weights, options: options, pool: pool)
-        } catch { throw CommandFailure("classify", .weightsUnusable, "cannot load the classifier: \(error)") }
+        } catch { throw ModelLoadFailure.failure("classify", "the classifier", error) }
         if benchmark {
             try EmotionBenchmark(classifier: classifier, threads: threads, seconds: benchmarkSeconds).run()
             try Output.endIfSignalled()
@@ -95,7 +95,7 @@ struct Classify: ParsableCommand {
         if !cropped {
             do {
                 detector = try FaceDetector(weightsDirectory: weights, pool: pool)
-            } catch { throw CommandFailure("classify", .weightsUnusable, "cannot load the detector: \(error)") }
+            } catch { throw ModelLoadFailure.failure("classify", "the detector", error) }
         }
         let out: CSVOutput
         do { out = try CSVOutput(path: csv) } catch { throw Output.failure("classify", error) }

@@ -63,6 +63,31 @@ enum Output {
     }
 }
 
+/// The failure for an error thrown while the networks are set up (FaceDetector,
+/// EmotionClassifier, EmotionPipeline): a rejected option value is a usage error (2), anything
+/// else means the weights could not be loaded (7).
+enum ModelLoadFailure {
+    static func failure(_ command: String, _ what: String, _ error: Error) -> CommandFailure {
+        CommandFailure(command, isOptionError(error) ? .usage : .weightsUnusable, "cannot load \(what): \(error)")
+    }
+
+    static func isOptionError(_ error: Error) -> Bool {
+        switch error {
+        case let e as PipelineError:
+            switch e {
+            case .invalidConfiguration: return true
+            case let .detection(inner): return isOptionError(inner)
+            default: return false
+            }
+        case let e as DetectionError:
+            if case .invalidOption = e { return true }
+            return false
+        default:
+            return false
+        }
+    }
+}
+
 /// Exit statuses and messages for the images `detect` and `classify` read (the same for both).
 enum ImageInputFailure {
     /// The failure for an image that could not be read: 3 when it does not exist, 4 otherwise.

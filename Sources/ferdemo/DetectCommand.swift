@@ -78,7 +78,7 @@ struct Detect: ParsableCommand {
         do {
             detector = try FaceDetector(weightsDirectory: weights, options: options, pool: WorkerPool(threads: threads))
         } catch {
-            throw CommandFailure("detect", .weightsUnusable, "cannot load the detector: \(error)")
+            throw ModelLoadFailure.failure("detect", "the detector", error)
         }
         if let annotate {
             do { try OutputDirectory.create(annotate, option: "--annotate") } catch { throw Output.failure("detect", error) }

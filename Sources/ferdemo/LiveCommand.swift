@@ -150,7 +150,7 @@ struct Live: ParsableCommand {
         config.weightsDirectory = weights
         let pipeline: EmotionPipeline
         do { pipeline = try EmotionPipeline(config: config) } catch {
-            throw CommandFailure("live", .weightsUnusable, "cannot load the networks: \(error)")
+            throw ModelLoadFailure.failure("live", "the networks", error)
         }
 
         var window: Window?
