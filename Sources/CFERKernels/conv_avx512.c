@@ -44,56 +44,62 @@ static inline AVX512 void store16(__m512 v, float *row, long channel, long cout)
     }
 }
 
-// Rows of a tile repeat their last pointer beyond `rows` (the caller fills all 12).
+// The accumulators are named variables (an array indexed in the loops made clang keep them in
+// memory and store every one after each FMA). Rows of a tile repeat their last pointer beyond
+// `rows` (the caller fills all 12); only `rows` rows are stored.
+#define ROWS12(X) X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11)
+
 AVX512 void fer_avx512_tile12x32(const float *const *a, const fer_operand *op, const float *b, long pair_stride,
                                  const fer_epilogue *e, long channel, float *out, long cout, long rows) {
-    __m512 c[12][2];
-    for (int r = 0; r < 12; r++) { c[r][0] = _mm512_setzero_ps(); c[r][1] = _mm512_setzero_ps(); }
+#define DECL(r) __m512 c##r##0 = _mm512_setzero_ps(), c##r##1 = _mm512_setzero_ps(); const float *x##r;
+    ROWS12(DECL)
+#undef DECL
     const float *bp = b;
     const long run = op->run;
     for (long ky = 0; ky < op->kh; ky++) {
         const long off = ky * op->row_stride;
-        const float *x[12];
-        for (int r = 0; r < 12; r++) x[r] = a[r] + off;
+#define PTR(r) x##r = a[r] + off;
+        ROWS12(PTR)
+#undef PTR
         for (long j = 0; j < run; j++) {
             const __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + pair_stride);
-            for (int r = 0; r < 12; r++) {
-                const __m512 v = _mm512_set1_ps(x[r][j]);
-                c[r][0] = _mm512_fmadd_ps(v, b0, c[r][0]);
-                c[r][1] = _mm512_fmadd_ps(v, b1, c[r][1]);
-            }
+#define FMA(r) { const __m512 v = _mm512_set1_ps(x##r[j]); c##r##0 = _mm512_fmadd_ps(v, b0, c##r##0); c##r##1 = _mm512_fmadd_ps(v, b1, c##r##1); }
+            ROWS12(FMA)
+#undef FMA
             bp += 16;
         }
     }
     const lanes16 e0 = lanes16_at(e, channel), e1 = lanes16_at(e, channel + 16);
-    for (int r = 0; r < 12; r++) {
-        if (r >= rows) break;
-        store16(apply16(e0, c[r][0]), out + r * cout, channel, cout);
-        store16(apply16(e1, c[r][1]), out + r * cout, channel + 16, cout);
-    }
+#define STORE(r) if (r < rows) { store16(apply16(e0, c##r##0), out + r * cout, channel, cout); \
+                                 store16(apply16(e1, c##r##1), out + r * cout, channel + 16, cout); }
+    ROWS12(STORE)
+#undef STORE
 }
 
 AVX512 void fer_avx512_tile12x16(const float *const *a, const fer_operand *op, const float *b,
                                  const fer_epilogue *e, long channel, float *out, long cout, long rows) {
-    __m512 c[12];
-    for (int r = 0; r < 12; r++) c[r] = _mm512_setzero_ps();
+#define DECL(r) __m512 c##r = _mm512_setzero_ps(); const float *x##r;
+    ROWS12(DECL)
+#undef DECL
     const float *bp = b;
     const long run = op->run;
     for (long ky = 0; ky < op->kh; ky++) {
         const long off = ky * op->row_stride;
-        const float *x[12];
-        for (int r = 0; r < 12; r++) x[r] = a[r] + off;
+#define PTR(r) x##r = a[r] + off;
+        ROWS12(PTR)
+#undef PTR
         for (long j = 0; j < run; j++) {
             const __m512 w = _mm512_loadu_ps(bp);
-            for (int r = 0; r < 12; r++) c[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r][j]), w, c[r]);
+#define FMA(r) c##r = _mm512_fmadd_ps(_mm512_set1_ps(x##r[j]), w, c##r);
+            ROWS12(FMA)
+#undef FMA
             bp += 16;
         }
     }
     const lanes16 l = lanes16_at(e, channel);
-    for (int r = 0; r < 12; r++) {
-        if (r >= rows) break;
-        store16(apply16(l, c[r]), out + r * cout, channel, cout);
-    }
+#define STORE(r) if (r < rows) store16(apply16(l, c##r), out + r * cout, channel, cout);
+    ROWS12(STORE)
+#undef STORE
 }
 
 typedef struct {
@@ -124,31 +130,30 @@ static inline AVX512 __m256 apply8(lanes8 l, __m256 v) {
 
 AVX512 void fer_avx512_tile12x8(const float *const *a, const fer_operand *op, const float *b,
                                 const fer_epilogue *e, long channel, float *out, long cout, long rows) {
-    __m256 c[12];
-    for (int r = 0; r < 12; r++) c[r] = _mm256_setzero_ps();
+#define DECL(r) __m256 c##r = _mm256_setzero_ps(); const float *x##r;
+    ROWS12(DECL)
+#undef DECL
     const float *bp = b;
     const long run = op->run;
     for (long ky = 0; ky < op->kh; ky++) {
         const long off = ky * op->row_stride;
-        const float *x[12];
-        for (int r = 0; r < 12; r++) x[r] = a[r] + off;
+#define PTR(r) x##r = a[r] + off;
+        ROWS12(PTR)
+#undef PTR
         for (long j = 0; j < run; j++) {
             const __m256 w = _mm256_loadu_ps(bp);
-            for (int r = 0; r < 12; r++) c[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(x[r] + j), w, c[r]);
+#define FMA(r) c##r = _mm256_fmadd_ps(_mm256_broadcast_ss(x##r + j), w, c##r);
+            ROWS12(FMA)
+#undef FMA
             bp += 8;
         }
     }
     const lanes8 l = lanes8_at(e, channel);
     const long valid = cout - channel;
-    for (int r = 0; r < 12; r++) {
-        if (r >= rows) break;
-        __m256 v = apply8(l, c[r]);
-        if (valid >= 8) {
-            _mm256_storeu_ps(out + r * cout + channel, v);
-        } else if (valid > 0) {
-            _mm256_mask_storeu_ps(out + r * cout + channel, (__mmask8)((1u << valid) - 1u), v);
-        }
-    }
+    const __mmask8 mask = valid >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (valid > 0 ? valid : 0)) - 1u);
+#define STORE(r) if (r < rows) _mm256_mask_storeu_ps(out + r * cout + channel, mask, apply8(l, c##r));
+    ROWS12(STORE)
+#undef STORE
 }
 
 AVX512 void fer_avx512_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
