@@ -199,68 +199,84 @@ AVX2 void fer_avx2_strip12x8(const float *a, long step, long count, const fer_op
     }
 }
 
-// Depthwise 3×3 interior pixels of one 8-channel slice (see fer_kernels.h).
-AVX2 void fer_avx2_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
-                                const float *w, const float *bias, long c, float *out) {
-    const __m256 w0 = _mm256_loadu_ps(w), w1 = _mm256_loadu_ps(w + 8), w2 = _mm256_loadu_ps(w + 16);
-    const __m256 w3 = _mm256_loadu_ps(w + 24), w4 = _mm256_loadu_ps(w + 32), w5 = _mm256_loadu_ps(w + 40);
-    const __m256 w6 = _mm256_loadu_ps(w + 48), w7 = _mm256_loadu_ps(w + 56), w8 = _mm256_loadu_ps(w + 64);
-    const __m256 bv = _mm256_loadu_ps(bias);
-    long i = 0;
-    if (step == c) {
-        // Stride 1: four pixels share their rows' six input vectors.
-        for (; i + 4 <= count; i += 4) {
-            __m256 s0 = bv, s1 = bv, s2 = bv, s3 = bv;
-#define DW_ROW(r, wa, wb, wc) do { \
-                const float *q = (r) + i * c; \
-                const __m256 v0 = _mm256_loadu_ps(q), v1 = _mm256_loadu_ps(q + c), v2 = _mm256_loadu_ps(q + 2 * c); \
-                const __m256 v3 = _mm256_loadu_ps(q + 3 * c), v4 = _mm256_loadu_ps(q + 4 * c), v5 = _mm256_loadu_ps(q + 5 * c); \
-                s0 = _mm256_fmadd_ps(v0, wa, s0); s1 = _mm256_fmadd_ps(v1, wa, s1); s2 = _mm256_fmadd_ps(v2, wa, s2); s3 = _mm256_fmadd_ps(v3, wa, s3); \
-                s0 = _mm256_fmadd_ps(v1, wb, s0); s1 = _mm256_fmadd_ps(v2, wb, s1); s2 = _mm256_fmadd_ps(v3, wb, s2); s3 = _mm256_fmadd_ps(v4, wb, s3); \
-                s0 = _mm256_fmadd_ps(v2, wc, s0); s1 = _mm256_fmadd_ps(v3, wc, s1); s2 = _mm256_fmadd_ps(v4, wc, s2); s3 = _mm256_fmadd_ps(v5, wc, s3); \
-            } while (0)
-            DW_ROW(row0, w0, w1, w2);
-            DW_ROW(row1, w3, w4, w5);
-            DW_ROW(row2, w6, w7, w8);
-#undef DW_ROW
-            float *o = out + i * c;
-            _mm256_storeu_ps(o, s0);
-            _mm256_storeu_ps(o + c, s1);
-            _mm256_storeu_ps(o + 2 * c, s2);
-            _mm256_storeu_ps(o + 3 * c, s3);
-        }
-    }
-    for (; i < count; i++) {
-        const long x = i * step;
-        __m256 s = bv;
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + x), w0, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + x + c), w1, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + x + 2 * c), w2, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + x), w3, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + x + c), w4, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + x + 2 * c), w5, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + x), w6, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + x + c), w7, s);
-        s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + x + 2 * c), w8, s);
-        _mm256_storeu_ps(out + i * c, s);
-    }
+
+
+static inline AVX2 __m256 act8(int relu, int prelu, __m256 alpha, __m256 x) {
+    if (relu) return _mm256_blendv_ps(x, _mm256_setzero_ps(), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+    if (prelu) return _mm256_blendv_ps(x, _mm256_mul_ps(x, alpha), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+    return x;
 }
 
-// One depthwise 3×3 output pixel of an 8-channel slice whose taps start at offsets o0, o1, o2 of
-// each row (border columns: the caller clamps the offsets and zeroes the weights of taps outside
-// the image). Sum: bias, then the nine taps in row-major order, one FMA each.
-AVX2 void fer_avx2_depthwise3x3_pixel(const float *row0, const float *row1, const float *row2,
-                                      long o0, long o1, long o2, const float *w, const float *bias, float *out) {
-    __m256 s = _mm256_loadu_ps(bias);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o0), _mm256_loadu_ps(w), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o1), _mm256_loadu_ps(w + 8), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o2), _mm256_loadu_ps(w + 16), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o0), _mm256_loadu_ps(w + 24), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o1), _mm256_loadu_ps(w + 32), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o2), _mm256_loadu_ps(w + 40), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o0), _mm256_loadu_ps(w + 48), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o1), _mm256_loadu_ps(w + 56), s);
-    s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o2), _mm256_loadu_ps(w + 64), s);
-    _mm256_storeu_ps(out, s);
+// One output row of a depthwise 3×3 convolution for the 8-channel slice starting at `k`/`bias`
+// (see fer_kernels.h): rows[0..2] are the window's input rows (clamped into the image; `keep[r]`
+// says whether row r is inside it), columns at `in_w`, stride `sw`, `pad_left`; out_w pixels
+// written at `out` (c floats apart). Border columns mask the taps outside the image with zero
+// weights (bit-identical to skipping them); every pixel sums bias, then the nine taps in row-major
+// order, one FMA each; then ReLU or PReLU.
+AVX2 void fer_avx2_depthwise3x3_row(const float *row0, const float *row1, const float *row2, const int *keep,
+                                  long in_w, long c, long pad_left, long sw, long out_w,
+                                  const float *k, const float *bias, const fer_epilogue *e, float *out) {
+    const __m256 zero = _mm256_setzero_ps();
+    __m256 w[9];
+    for (int t = 0; t < 9; t++) w[t] = keep[t / 3] ? _mm256_loadu_ps(k + t * c) : zero;
+    const __m256 bv = bias ? _mm256_loadu_ps(bias) : zero;
+    const __m256 alpha = e->alpha ? _mm256_loadu_ps(e->alpha) : zero;
+    const int prelu = e->alpha != 0, relu = !prelu && e->relu;
+    // Columns whose three taps all lie inside the image.
+    long a = (pad_left + sw - 1) / sw;
+    if (a > out_w) a = out_w;
+    if (a < 0) a = 0;
+    long bcol = (in_w - 3 + pad_left) / sw + 1;
+    if (in_w - 3 + pad_left < 0) bcol = 0;
+    if (bcol > out_w) bcol = out_w;
+    if (bcol < a) bcol = a;
+    for (long ox = 0; ox < out_w; ox++) {
+        if (ox == a && a < bcol) {
+            // The interior: four pixels at a time at stride 1 (shared row loads), else one.
+            const long x0 = ox * sw - pad_left;
+            const float *r0 = row0 + x0 * c, *r1 = row1 + x0 * c, *r2 = row2 + x0 * c;
+            const long count = bcol - a, step = sw * c;
+            long i = 0;
+            if (sw == 1) {
+                for (; i + 4 <= count; i += 4) {
+                    __m256 s0 = bv, s1 = bv, s2 = bv, s3 = bv;
+#define DWROW(r, wa, wb, wc) do { const float *q = (r) + i * c; \
+                    const __m256 v0 = _mm256_loadu_ps(q), v1 = _mm256_loadu_ps(q + c), v2 = _mm256_loadu_ps(q + 2 * c), v3 = _mm256_loadu_ps(q + 3 * c), v4 = _mm256_loadu_ps(q + 4 * c), v5 = _mm256_loadu_ps(q + 5 * c); \
+                    s0 = _mm256_fmadd_ps(v0, wa, s0); s1 = _mm256_fmadd_ps(v1, wa, s1); s2 = _mm256_fmadd_ps(v2, wa, s2); s3 = _mm256_fmadd_ps(v3, wa, s3); \
+                    s0 = _mm256_fmadd_ps(v1, wb, s0); s1 = _mm256_fmadd_ps(v2, wb, s1); s2 = _mm256_fmadd_ps(v3, wb, s2); s3 = _mm256_fmadd_ps(v4, wb, s3); \
+                    s0 = _mm256_fmadd_ps(v2, wc, s0); s1 = _mm256_fmadd_ps(v3, wc, s1); s2 = _mm256_fmadd_ps(v4, wc, s2); s3 = _mm256_fmadd_ps(v5, wc, s3); } while (0)
+                    DWROW(r0, w[0], w[1], w[2]);
+                    DWROW(r1, w[3], w[4], w[5]);
+                    DWROW(r2, w[6], w[7], w[8]);
+#undef DWROW
+                    float *o = out + (ox + i) * c;
+                    _mm256_storeu_ps(o, act8(relu, prelu, alpha, s0)); _mm256_storeu_ps(o + c, act8(relu, prelu, alpha, s1)); _mm256_storeu_ps(o + 2 * c, act8(relu, prelu, alpha, s2)); _mm256_storeu_ps(o + 3 * c, act8(relu, prelu, alpha, s3));
+                }
+            }
+            for (; i < count; i++) {
+                const long x = i * step;
+                __m256 s = bv;
+                s = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + x), w[0], s); s = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + x + c), w[1], s); s = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + x + 2 * c), w[2], s);
+                s = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + x), w[3], s); s = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + x + c), w[4], s); s = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + x + 2 * c), w[5], s);
+                s = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + x), w[6], s); s = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + x + c), w[7], s); s = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + x + 2 * c), w[8], s);
+                _mm256_storeu_ps(out + (ox + i) * c, act8(relu, prelu, alpha, s));
+            }
+            ox = bcol - 1;
+            continue;
+        }
+        // A border column: masked taps, offsets clamped into the image.
+        const long x0 = ox * sw - pad_left;
+        long o[3];
+        for (int t = 0; t < 3; t++) {
+            long x = x0 + t;
+            o[t] = (x < 0 ? 0 : (x >= in_w ? in_w - 1 : x)) * c;
+        }
+        const int k0 = x0 >= 0 && x0 < in_w, k1 = x0 + 1 >= 0 && x0 + 1 < in_w, k2 = x0 + 2 >= 0 && x0 + 2 < in_w;
+        __m256 s = bv;
+        s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o[0]), k0 ? w[0] : zero, s); s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o[1]), k1 ? w[1] : zero, s); s = _mm256_fmadd_ps(_mm256_loadu_ps(row0 + o[2]), k2 ? w[2] : zero, s);
+        s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o[0]), k0 ? w[3] : zero, s); s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o[1]), k1 ? w[4] : zero, s); s = _mm256_fmadd_ps(_mm256_loadu_ps(row1 + o[2]), k2 ? w[5] : zero, s);
+        s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o[0]), k0 ? w[6] : zero, s); s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o[1]), k1 ? w[7] : zero, s); s = _mm256_fmadd_ps(_mm256_loadu_ps(row2 + o[2]), k2 ? w[8] : zero, s);
+        _mm256_storeu_ps(out + ox * c, act8(relu, prelu, alpha, s));
+    }
 }
 #endif

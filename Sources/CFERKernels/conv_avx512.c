@@ -156,48 +156,83 @@ AVX512 void fer_avx512_tile12x8(const float *const *a, const fer_operand *op, co
 #undef STORE
 }
 
-AVX512 void fer_avx512_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
-                                    const float *w, const float *bias, long c, float *out) {
-    const __m512 w0 = _mm512_loadu_ps(w), w1 = _mm512_loadu_ps(w + 16), w2 = _mm512_loadu_ps(w + 32);
-    const __m512 w3 = _mm512_loadu_ps(w + 48), w4 = _mm512_loadu_ps(w + 64), w5 = _mm512_loadu_ps(w + 80);
-    const __m512 w6 = _mm512_loadu_ps(w + 96), w7 = _mm512_loadu_ps(w + 112), w8 = _mm512_loadu_ps(w + 128);
-    const __m512 bv = _mm512_loadu_ps(bias);
-    long i = 0;
-    if (step == c) {
-        for (; i + 4 <= count; i += 4) {
-            __m512 s0 = bv, s1 = bv, s2 = bv, s3 = bv;
-#define DW_ROW(r, wa, wb, wc) do { \
-                const float *q = (r) + i * c; \
-                const __m512 v0 = _mm512_loadu_ps(q), v1 = _mm512_loadu_ps(q + c), v2 = _mm512_loadu_ps(q + 2 * c); \
-                const __m512 v3 = _mm512_loadu_ps(q + 3 * c), v4 = _mm512_loadu_ps(q + 4 * c), v5 = _mm512_loadu_ps(q + 5 * c); \
-                s0 = _mm512_fmadd_ps(v0, wa, s0); s1 = _mm512_fmadd_ps(v1, wa, s1); s2 = _mm512_fmadd_ps(v2, wa, s2); s3 = _mm512_fmadd_ps(v3, wa, s3); \
-                s0 = _mm512_fmadd_ps(v1, wb, s0); s1 = _mm512_fmadd_ps(v2, wb, s1); s2 = _mm512_fmadd_ps(v3, wb, s2); s3 = _mm512_fmadd_ps(v4, wb, s3); \
-                s0 = _mm512_fmadd_ps(v2, wc, s0); s1 = _mm512_fmadd_ps(v3, wc, s1); s2 = _mm512_fmadd_ps(v4, wc, s2); s3 = _mm512_fmadd_ps(v5, wc, s3); \
-            } while (0)
-            DW_ROW(row0, w0, w1, w2);
-            DW_ROW(row1, w3, w4, w5);
-            DW_ROW(row2, w6, w7, w8);
-#undef DW_ROW
-            float *o = out + i * c;
-            _mm512_storeu_ps(o, s0);
-            _mm512_storeu_ps(o + c, s1);
-            _mm512_storeu_ps(o + 2 * c, s2);
-            _mm512_storeu_ps(o + 3 * c, s3);
+
+static inline AVX512 __m512 act16(int relu, int prelu, __m512 alpha, __m512 x) {
+    if (relu) return _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_setzero_ps());
+    if (prelu) return _mm512_mask_mov_ps(x, _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_mul_ps(x, alpha));
+    return x;
+}
+
+// One output row of a depthwise 3×3 convolution for the 16-channel slice starting at `k`/`bias`
+// (see fer_kernels.h): rows[0..2] are the window's input rows (clamped into the image; `keep[r]`
+// says whether row r is inside it), columns at `in_w`, stride `sw`, `pad_left`; out_w pixels
+// written at `out` (c floats apart). Border columns mask the taps outside the image with zero
+// weights (bit-identical to skipping them); every pixel sums bias, then the nine taps in row-major
+// order, one FMA each; then ReLU or PReLU.
+AVX512 void fer_avx512_depthwise3x3_row(const float *row0, const float *row1, const float *row2, const int *keep,
+                                  long in_w, long c, long pad_left, long sw, long out_w,
+                                  const float *k, const float *bias, const fer_epilogue *e, float *out) {
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 w[9];
+    for (int t = 0; t < 9; t++) w[t] = keep[t / 3] ? _mm512_loadu_ps(k + t * c) : zero;
+    const __m512 bv = bias ? _mm512_loadu_ps(bias) : zero;
+    const __m512 alpha = e->alpha ? _mm512_loadu_ps(e->alpha) : zero;
+    const int prelu = e->alpha != 0, relu = !prelu && e->relu;
+    // Columns whose three taps all lie inside the image.
+    long a = (pad_left + sw - 1) / sw;
+    if (a > out_w) a = out_w;
+    if (a < 0) a = 0;
+    long bcol = (in_w - 3 + pad_left) / sw + 1;
+    if (in_w - 3 + pad_left < 0) bcol = 0;
+    if (bcol > out_w) bcol = out_w;
+    if (bcol < a) bcol = a;
+    for (long ox = 0; ox < out_w; ox++) {
+        if (ox == a && a < bcol) {
+            // The interior: four pixels at a time at stride 1 (shared row loads), else one.
+            const long x0 = ox * sw - pad_left;
+            const float *r0 = row0 + x0 * c, *r1 = row1 + x0 * c, *r2 = row2 + x0 * c;
+            const long count = bcol - a, step = sw * c;
+            long i = 0;
+            if (sw == 1) {
+                for (; i + 4 <= count; i += 4) {
+                    __m512 s0 = bv, s1 = bv, s2 = bv, s3 = bv;
+#define DWROW(r, wa, wb, wc) do { const float *q = (r) + i * c; \
+                    const __m512 v0 = _mm512_loadu_ps(q), v1 = _mm512_loadu_ps(q + c), v2 = _mm512_loadu_ps(q + 2 * c), v3 = _mm512_loadu_ps(q + 3 * c), v4 = _mm512_loadu_ps(q + 4 * c), v5 = _mm512_loadu_ps(q + 5 * c); \
+                    s0 = _mm512_fmadd_ps(v0, wa, s0); s1 = _mm512_fmadd_ps(v1, wa, s1); s2 = _mm512_fmadd_ps(v2, wa, s2); s3 = _mm512_fmadd_ps(v3, wa, s3); \
+                    s0 = _mm512_fmadd_ps(v1, wb, s0); s1 = _mm512_fmadd_ps(v2, wb, s1); s2 = _mm512_fmadd_ps(v3, wb, s2); s3 = _mm512_fmadd_ps(v4, wb, s3); \
+                    s0 = _mm512_fmadd_ps(v2, wc, s0); s1 = _mm512_fmadd_ps(v3, wc, s1); s2 = _mm512_fmadd_ps(v4, wc, s2); s3 = _mm512_fmadd_ps(v5, wc, s3); } while (0)
+                    DWROW(r0, w[0], w[1], w[2]);
+                    DWROW(r1, w[3], w[4], w[5]);
+                    DWROW(r2, w[6], w[7], w[8]);
+#undef DWROW
+                    float *o = out + (ox + i) * c;
+                    _mm512_storeu_ps(o, act16(relu, prelu, alpha, s0)); _mm512_storeu_ps(o + c, act16(relu, prelu, alpha, s1)); _mm512_storeu_ps(o + 2 * c, act16(relu, prelu, alpha, s2)); _mm512_storeu_ps(o + 3 * c, act16(relu, prelu, alpha, s3));
+                }
+            }
+            for (; i < count; i++) {
+                const long x = i * step;
+                __m512 s = bv;
+                s = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + x), w[0], s); s = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + x + c), w[1], s); s = _mm512_fmadd_ps(_mm512_loadu_ps(r0 + x + 2 * c), w[2], s);
+                s = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + x), w[3], s); s = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + x + c), w[4], s); s = _mm512_fmadd_ps(_mm512_loadu_ps(r1 + x + 2 * c), w[5], s);
+                s = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + x), w[6], s); s = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + x + c), w[7], s); s = _mm512_fmadd_ps(_mm512_loadu_ps(r2 + x + 2 * c), w[8], s);
+                _mm512_storeu_ps(out + (ox + i) * c, act16(relu, prelu, alpha, s));
+            }
+            ox = bcol - 1;
+            continue;
         }
-    }
-    for (; i < count; i++) {
-        const long x = i * step;
+        // A border column: masked taps, offsets clamped into the image.
+        const long x0 = ox * sw - pad_left;
+        long o[3];
+        for (int t = 0; t < 3; t++) {
+            long x = x0 + t;
+            o[t] = (x < 0 ? 0 : (x >= in_w ? in_w - 1 : x)) * c;
+        }
+        const int k0 = x0 >= 0 && x0 < in_w, k1 = x0 + 1 >= 0 && x0 + 1 < in_w, k2 = x0 + 2 >= 0 && x0 + 2 < in_w;
         __m512 s = bv;
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + x), w0, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + x + c), w1, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + x + 2 * c), w2, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + x), w3, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + x + c), w4, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + x + 2 * c), w5, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + x), w6, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + x + c), w7, s);
-        s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + x + 2 * c), w8, s);
-        _mm512_storeu_ps(out + i * c, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + o[0]), k0 ? w[0] : zero, s); s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + o[1]), k1 ? w[1] : zero, s); s = _mm512_fmadd_ps(_mm512_loadu_ps(row0 + o[2]), k2 ? w[2] : zero, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + o[0]), k0 ? w[3] : zero, s); s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + o[1]), k1 ? w[4] : zero, s); s = _mm512_fmadd_ps(_mm512_loadu_ps(row1 + o[2]), k2 ? w[5] : zero, s);
+        s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + o[0]), k0 ? w[6] : zero, s); s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + o[1]), k1 ? w[7] : zero, s); s = _mm512_fmadd_ps(_mm512_loadu_ps(row2 + o[2]), k2 ? w[8] : zero, s);
+        _mm512_storeu_ps(out + ox * c, act16(relu, prelu, alpha, s));
     }
 }
 #endif

@@ -72,21 +72,19 @@ void fer_avx512_tile12x16(const float *const *a, const fer_operand *op, const fl
 void fer_avx512_tile12x8(const float *const *a, const fer_operand *op, const float *b,
                          const fer_epilogue *e, long channel, float *out, long cout, long rows);
 
-// Depthwise 3×3 (NHWC, channels in multiples of 8): `count` interior output pixels of one
-// channel slice (8 channels for AVX2, 16 for AVX-512), pixel i's window starting at
-// rowK + i·step (K = 0, 1, 2); weights w[9 · width] tap-major, bias `width` values (zeros when
-// none). Sums are bias, then taps in row-major order, one FMA each.
+// Depthwise 3×3 (NHWC, channels in multiples of 8), one output row of a channel slice at a time.
 
-/// AVX2: one 8-channel slice.
-void fer_avx2_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
-                           const float *w, const float *bias, long c, float *out);
-/// AVX2: one output pixel of an 8-channel slice, taps at column offsets o0, o1, o2 of each row
-/// (border pixels: offsets clamped by the caller, weights of outside taps zero).
-void fer_avx2_depthwise3x3_pixel(const float *row0, const float *row1, const float *row2,
-                                 long o0, long o1, long o2, const float *w, const float *bias, float *out);
-/// AVX-512: one 16-channel slice.
-void fer_avx512_depthwise3x3(const float *row0, const float *row1, const float *row2, long step, long count,
-                             const float *w, const float *bias, long c, float *out);
+/// AVX2: a whole output row of an 8-channel slice: border columns (masked taps) and interior,
+/// with the epilogue's ReLU or PReLU (alpha at the slice; bias here is the slice's, or NULL).
+/// `keep[3]`: whether each window row lies inside the image (rows outside get zero weights).
+void fer_avx2_depthwise3x3_row(const float *row0, const float *row1, const float *row2, const int *keep,
+                               long in_w, long c, long pad_left, long sw, long out_w,
+                               const float *k, const float *bias, const fer_epilogue *e, float *out);
+/// AVX-512: the same for a 16-channel slice.
+void fer_avx512_depthwise3x3_row(const float *row0, const float *row1, const float *row2, const int *keep,
+                                 long in_w, long c, long pad_left, long sw, long out_w,
+                                 const float *k, const float *bias, const fer_epilogue *e, float *out);
+
 
 #ifdef __cplusplus
 }

@@ -55,6 +55,10 @@ public enum Depthwise {
         /// the image instead: `fma(x, 0, acc) == acc` for finite `x`, so every output
         /// equals the clipped sum of ``pixel(n:oy:ox:)`` bit for bit (same tap order).
         private func row3x3(n: Int, oy: Int, out: UnsafeMutablePointer<Float>) {
+            if isa >= .avx2 {
+                rowC(n: n, oy: oy, out: out)
+                return
+            }
             let c = shape.c
             let rk = UnsafeRawPointer(kernel)
             let iy0 = oy * g.sh - g.padTop
@@ -119,27 +123,6 @@ public enum Depthwise {
                     let o2 = min(max(x0 + 2, 0), g.inW - 1) * c + j
                     let a = (k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero, k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
                              k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero)
-                    if isa >= .avx2 {
-                        // The same FMAs in hardware (Swift's addProduct is a call per lane in a build
-                        // for baseline x86-64).
-                        var weights = a
-                        var biasVector = b
-                        var result = zero
-                        withUnsafePointer(to: &weights) { wp in
-                            wp.withMemoryRebound(to: Float.self, capacity: 72) { w in
-                                withUnsafePointer(to: &biasVector) { bp in
-                                    bp.withMemoryRebound(to: Float.self, capacity: 8) { bias in
-                                        withUnsafeMutablePointer(to: &result) { rp in
-                                            rp.withMemoryRebound(to: Float.self, capacity: 8) { r in
-                                                fer_avx2_depthwise3x3_pixel(row0, row1, row2, o0, o1, o2, w, bias, r)
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        return result
-                    }
                     return sum(o0, o1, o2, a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7, a.8)
                 }
                 let rightFirst = max(oxB, oxA)
@@ -155,42 +138,51 @@ public enum Depthwise {
                 }
                 if oxA < oxB {
                     let o = (oxA * g.sw - g.padLeft) * c + j
-                    if isa >= .avx2 {
-                        // 16 channels at once on AVX-512 (this slice and the next: the next slice
-                        // then skips its interior), else 8. The weights as the C kernel takes them:
-                        // nine tap vectors, masked rows zero.
-                        let wide = isa == .avx512 && j % 16 == 0 && j + 16 <= c
-                        if isa == .avx512 && j % 16 == 8 {
-                            // Done by the previous slice's 16-wide call (j − 8 + 16 ≤ c: c is a multiple of 8).
-                        } else {
-                            let width = wide ? 16 : 8
-                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 10 * 16) { buffer in
-                                guard let base = buffer.baseAddress else { return }
-                                for tap in 0..<9 {
-                                    let keep = tap < 3 ? in0 : (tap < 6 ? in1 : in2)
-                                    for lane in 0..<width {
-                                        base[tap * width + lane] = keep ? kernel[tap * c + j + lane] : 0
-                                    }
-                                }
-                                for lane in 0..<width { base[9 * width + lane] = bias?[j + lane] ?? 0 }
-                                if wide {
-                                    fer_avx512_depthwise3x3(row0 + o, row1 + o, row2 + o, g.sw * c, oxB - oxA, base, base + 9 * width, c,
-                                                            out + oxA * c + j)
-                                } else {
-                                    fer_avx2_depthwise3x3(row0 + o, row1 + o, row2 + o, g.sw * c, oxB - oxA, base, base + 9 * width, c,
-                                                          out + oxA * c + j)
-                                }
-                            }
-                        }
-                    } else {
-                        Depthwise.interior3x3(row0 + o, row1 + o, row2 + o, step: g.sw * c, c: c, count: oxB - oxA,
-                                              w0, w1, w2, w3, w4, w5, w6, w7, w8, bias: b, out: out + oxA * c + j)
-                    }
+                    Depthwise.interior3x3(row0 + o, row1 + o, row2 + o, step: g.sw * c, c: c, count: oxB - oxA,
+                                          w0, w1, w2, w3, w4, w5, w6, w7, w8, bias: b, out: out + oxA * c + j)
                     if relu || prelu {
                         for ox in oxA..<oxB { put(ox, load(out + ox * c + j)) }
                     }
                 }
                 j += 8
+            }
+        }
+
+        /// ``row3x3(n:oy:out:)`` on the C kernels: whole rows of 16-channel slices on AVX-512
+        /// (8 for a remainder), of 8-channel slices on AVX2, border columns included.
+        private func rowC(n: Int, oy: Int, out: UnsafeMutablePointer<Float>) {
+            let c = shape.c
+            let iy0 = oy * g.sh - g.padTop
+            let image = input + n * shape.sampleCount
+            @inline(__always) func clampY(_ y: Int) -> Int { min(max(y, 0), g.inH - 1) }
+            let row0 = image + clampY(iy0) * g.inW * c
+            let row1 = image + clampY(iy0 + 1) * g.inW * c
+            let row2 = image + clampY(iy0 + 2) * g.inW * c
+            var keep: (Int32, Int32, Int32) = (iy0 >= 0 && iy0 < g.inH ? 1 : 0, iy0 + 1 >= 0 && iy0 + 1 < g.inH ? 1 : 0,
+                                               iy0 + 2 >= 0 && iy0 + 2 < g.inH ? 1 : 0)
+            var alpha: UnsafePointer<Float>?
+            var relu: Int32 = 0
+            switch activation {
+            case .none: break
+            case .relu: relu = 1
+            case .prelu(let a): alpha = a
+            }
+            withUnsafePointer(to: &keep) { kp in
+                kp.withMemoryRebound(to: Int32.self, capacity: 3) { keep in
+                    var j = 0
+                    while j < c {
+                        var e = fer_epilogue(bias: nil, alpha: alpha.map { $0 + j }, relu: relu)
+                        if isa == .avx512 && j + 16 <= c {
+                            fer_avx512_depthwise3x3_row(row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
+                                                        kernel + j, bias.map { $0 + j }, &e, out + j)
+                            j += 16
+                        } else {
+                            fer_avx2_depthwise3x3_row(row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
+                                                      kernel + j, bias.map { $0 + j }, &e, out + j)
+                            j += 8
+                        }
+                    }
+                }
             }
         }
 
