@@ -279,4 +279,35 @@ AVX2 void fer_avx2_depthwise3x3_row(const float *row0, const float *row1, const 
         _mm256_storeu_ps(out + ox * c, act8(relu, prelu, alpha, s));
     }
 }
+
+// One output row of a max pool over an NHWC image (see fer_kernels.h): for each output column the
+// window's rows ky_lo..<ky_hi (clipped by the caller) and columns clipped here; channels in slices
+// of 8 (the last slice overlapping the one before when c is not a multiple: max is idempotent),
+// c >= 8. With `residual`, its value at the same place is added to each maximum as it is stored
+// (it may alias `out`: each value is read before it is written).
+AVX2 void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
+                              long kw, long sw, long pad_left, long out_w, const float *residual, float *out) {
+    const long row_floats = in_w * c;
+    for (long ox = 0; ox < out_w; ox++) {
+        const long ix0 = ox * sw - pad_left;
+        const long kx_lo = ix0 < 0 ? -ix0 : 0;
+        const long kx_hi = (in_w - ix0) < kw ? (in_w - ix0) : kw;
+        const long cols = kx_hi - kx_lo;
+        const float *first = image + first_row * row_floats + (ix0 + kx_lo) * c;
+        float *o = out + ox * c;
+        const float *res = residual ? residual + ox * c : 0;
+        for (long j = 0;; j += 8) {
+            const long s = j < c - 8 ? j : c - 8;
+            const float *p = first + s;
+            __m256 m = _mm256_loadu_ps(p);
+            for (long r = 0; r < rows; r++) {
+                const float *q = p + r * row_floats;
+                for (long x = 0; x < cols; x++) m = _mm256_max_ps(_mm256_loadu_ps(q + x * c), m);
+            }
+            if (res) m = _mm256_add_ps(m, _mm256_loadu_ps(res + s));
+            _mm256_storeu_ps(o + s, m);
+            if (s == c - 8) break;
+        }
+    }
+}
 #endif

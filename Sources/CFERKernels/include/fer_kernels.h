@@ -86,6 +86,17 @@ void fer_avx512_depthwise3x3_row(const float *row0, const float *row1, const flo
                                  const float *k, const float *bias, const fer_epilogue *e, float *out);
 
 
+// Max pooling (NHWC), one output row: window rows first_row ..< first_row + rows of `image`
+// (clipped by the caller), window columns clipped to the image; `residual` (or NULL) is added to
+// each maximum as it is stored and may alias `out`. c must be at least the slice width.
+
+/// AVX2: 8-channel slices (c ≥ 8).
+void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
+                          long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
+/// AVX-512: 16-channel slices (c ≥ 16).
+void fer_avx512_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
+                            long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -221,7 +221,7 @@ public enum PackedConvolution {
     ) {
         precondition(cout % 8 == 0, "maxPoolAddingConvolution adds in place 8 channels at a time (cout \(cout))")
         let maxima = Pooling.MaxRows(input: pooled, shape: pooledShape, g: poolGeometry, output: output,
-                                     residual: UnsafePointer(output))
+                                     residual: UnsafePointer(output), isa: isa)
         let rows = pooledShape.n * poolGeometry.outH
         guard readsInPlace(g) else {
             conv2d(input: input, shape: shape, geometry: g, packed: packed, bias: bias, cout: cout, activation: activation,

@@ -246,7 +246,8 @@ public final class Workspace {
                     continue
                 }
                 Pooling.maxPool(input: x, shape: xs, geometry: g, output: y,
-                                residual: step.input1 >= 0 ? UnsafePointer(base + plan.offsets[step.input1]) : nil, pool: pool)
+                                residual: step.input1 >= 0 ? UnsafePointer(base + plan.offsets[step.input1]) : nil, pool: pool,
+                                isa: instructionSet)
             case .globalAvgPool:
                 Pooling.globalAveragePool(input: x, shape: xs, output: y)
             case let .flatten(order):

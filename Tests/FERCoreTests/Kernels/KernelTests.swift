@@ -230,7 +230,7 @@ struct KernelTests {
     @Test("max pool: valid, TF same and Caffe ceil", arguments: Padding.allCases)
     func maxPool(_ padding: Padding) throws {
         var rng = SeededRandom(seed: 11)
-        for (h, w, c, k, st) in [(10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)] {
+        for (h, w, c, k, st) in [(10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (8, 9, 24, 3, 2), (7, 6, 40, 2, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)] {
             let s = TensorShape(n: 2, h: h, w: w, c: c)
             let x = rng.floats(s.count)
             guard let (os, expected) = ReferenceKernels.maxPool(x, s, pool: (k, k), stride: (st, st), padding: padding),
@@ -241,13 +241,24 @@ struct KernelTests {
             // With a residual added as each maximum is stored: exactly maximum + residual.
             let residual = rng.floats(os.count)
             let summed = zip(expected, residual).map { $0 + $1 }
-            for pool in Self.pools {
-                var y = [Float](repeating: .nan, count: os.count)
-                Pooling.maxPool(input: x, shape: s, geometry: g, output: &y, pool: pool)
-                #expect(maxAbsDiff(y, expected) == 0, "\(h)x\(w)x\(c) k\(k) s\(st)")
-                var z = [Float](repeating: .nan, count: os.count)
-                Pooling.maxPool(input: x, shape: s, geometry: g, output: &z, residual: residual, pool: pool)
-                #expect(z == summed, "\(h)x\(w)x\(c) k\(k) s\(st) + residual")
+            for isa in InstructionSet.available {
+                for pool in Self.pools {
+                    var y = [Float](repeating: .nan, count: os.count)
+                    Pooling.maxPool(input: x, shape: s, geometry: g, output: &y, pool: pool, isa: isa)
+                    #expect(maxAbsDiff(y, expected) == 0, "\(isa) \(h)x\(w)x\(c) k\(k) s\(st)")
+                    var z = [Float](repeating: .nan, count: os.count)
+                    Pooling.maxPool(input: x, shape: s, geometry: g, output: &z, residual: residual, pool: pool, isa: isa)
+                    #expect(z == summed, "\(isa) \(h)x\(w)x\(c) k\(k) s\(st) + residual")
+                    if c % 8 == 0 {
+                        // The residual in place (the output holds it): exactly maximum + residual too.
+                        var inPlace = residual
+                        inPlace.withUnsafeMutableBufferPointer { out in
+                            Pooling.maxPool(input: x, shape: s, geometry: g, output: out.baseAddress!, residual: UnsafePointer(out.baseAddress!),
+                                            pool: pool, isa: isa)
+                        }
+                        #expect(inPlace == summed, "\(isa) \(h)x\(w)x\(c) k\(k) s\(st) + residual in place")
+                    }
+                }
             }
         }
     }
