@@ -310,4 +310,30 @@ AVX2 void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first
         }
     }
 }
+
+// TensorFlow AREA resize, the horizontal sums of four input rows (see fer_kernels.h): for every
+// output column x, over its `taps` taps t (columns cols[x·taps + t], weights w[x·taps + t]):
+// h_r[x] = ((row_r[c0]·w0) + row_r[c1]·w1) + … for r = 0…3, each pixel 4 floats (R, G, B, 0).
+// A multiply then an add per tap, in order, as TensorFlow's scalar loop (no FMA).
+AVX2 void fer_avx2_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
+                              const long *cols, const float *w, long taps, long out_w, float *h) {
+    for (long x = 0; x < out_w; x++) {
+        long col = cols[0] * 4;
+        __m256 weight = _mm256_set1_ps(w[0]);
+        __m256 s01 = _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row0 + col)), _mm_loadu_ps(row1 + col), 1), weight);
+        __m256 s23 = _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row2 + col)), _mm_loadu_ps(row3 + col), 1), weight);
+        for (long t = 1; t < taps; t++) {
+            col = cols[t] * 4;
+            weight = _mm256_set1_ps(w[t]);
+            s01 = _mm256_add_ps(s01, _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row0 + col)), _mm_loadu_ps(row1 + col), 1), weight));
+            s23 = _mm256_add_ps(s23, _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row2 + col)), _mm_loadu_ps(row3 + col), 1), weight));
+        }
+        _mm_storeu_ps(h + 4 * x, _mm256_castps256_ps128(s01));
+        _mm_storeu_ps(h + 4 * (out_w + x), _mm256_extractf128_ps(s01, 1));
+        _mm_storeu_ps(h + 4 * (2 * out_w + x), _mm256_castps256_ps128(s23));
+        _mm_storeu_ps(h + 4 * (3 * out_w + x), _mm256_extractf128_ps(s23, 1));
+        cols += taps;
+        w += taps;
+    }
+}
 #endif

@@ -266,4 +266,26 @@ AVX512 void fer_avx512_maxpool_row(const float *image, long in_w, long c, long f
         }
     }
 }
+
+// The AREA resize's horizontal sums of four input rows in one 512-bit register (see the AVX2 version).
+AVX512 void fer_avx512_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
+                                  const long *cols, const float *w, long taps, long out_w, float *h) {
+    for (long x = 0; x < out_w; x++) {
+        long col = cols[0] * 4;
+#define GATHER4(col) _mm512_insertf32x4(_mm512_insertf32x4(_mm512_insertf32x4(_mm512_castps128_ps512(_mm_loadu_ps(row0 + (col))), \
+            _mm_loadu_ps(row1 + (col)), 1), _mm_loadu_ps(row2 + (col)), 2), _mm_loadu_ps(row3 + (col)), 3)
+        __m512 s = _mm512_mul_ps(GATHER4(col), _mm512_set1_ps(w[0]));
+        for (long t = 1; t < taps; t++) {
+            col = cols[t] * 4;
+            s = _mm512_add_ps(s, _mm512_mul_ps(GATHER4(col), _mm512_set1_ps(w[t])));
+        }
+#undef GATHER4
+        _mm_storeu_ps(h + 4 * x, _mm512_castps512_ps128(s));
+        _mm_storeu_ps(h + 4 * (out_w + x), _mm512_extractf32x4_ps(s, 1));
+        _mm_storeu_ps(h + 4 * (2 * out_w + x), _mm512_extractf32x4_ps(s, 2));
+        _mm_storeu_ps(h + 4 * (3 * out_w + x), _mm512_extractf32x4_ps(s, 3));
+        cols += taps;
+        w += taps;
+    }
+}
 #endif

@@ -97,6 +97,18 @@ void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first_row,
 void fer_avx512_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
                             long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
 
+// TensorFlow's AREA resize (MTCNN's image pyramid): the horizontal sums of four input rows,
+// pixels of 4 floats (R, G, B, 0); per output column `taps` taps at cols[] with weights w[], a
+// multiply and an add each, in order (TensorFlow's scalar sequence, no FMA). Row r's sums go to
+// h + 4·(r·out_w + x).
+
+/// AVX2: two rows per 256-bit register.
+void fer_avx2_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
+                         const long *cols, const float *w, long taps, long out_w, float *h);
+/// AVX-512: four rows per 512-bit register.
+void fer_avx512_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
+                           const long *cols, const float *w, long taps, long out_w, float *h);
+
 #ifdef __cplusplus
 }
 #endif
