@@ -19,9 +19,11 @@ let package = Package(
             pkgConfig: "libv4l2",
             providers: [.apt(["libv4l-dev"])]
         ),
-        .systemLibrary(
+        // SDL2 for ferdemo's window, loaded with dlopen when a window is opened (start-up time).
+        .target(
             name: "CSDL2",
-            path: "Sources/CSDL2"
+            path: "Sources/CSDL2",
+            linkerSettings: [.linkedLibrary("dl")]
         ),
         .systemLibrary(
             name: "CFFmpeg",
