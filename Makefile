@@ -1,13 +1,10 @@
 # FERCore — the two commands a newcomer needs are `make demo` and `make test`.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Release binaries target x86-64-v3 (AVX2 + FMA, on every machine of this kind);
-# see Docs/Performance.md. swiftc 6.3 rejects `-target-cpu x86-64-v3`, but takes the
-# level through the clang importer, whose target features its code generation uses.
-# Override with `make demo CPU=x86-64` for older CPUs.
-CPU ?= x86-64-v3
-ARCH_FLAGS := -Xswiftc -Xcc -Xswiftc -march=$(CPU)
-RELEASE_FLAGS := -c release $(ARCH_FLAGS)
+# No CPU flags: FERCore's kernels are compiled for AVX2+FMA and AVX-512 whatever the build's
+# target and chosen at run time from the CPU (Sources/CFERKernels), so this is exactly the build a
+# package that depends on FERCore gets with a plain `swift build -c release`.
+RELEASE_FLAGS := -c release
 # Tests run optimised (numeric code in a debug build is 10-100x slower: the golden networks and
 # the real-footage tracking tests would take minutes), with internal symbols visible to
 # @testable imports, in a build directory of their own so that `make demo` is not rebuilt.
@@ -34,9 +31,9 @@ test: setup
 
 bench:
 	@bash Tools/setup_system.sh --bench
-	cd Benchmarks && $(SWIFT) package $(ARCH_FLAGS) benchmark --no-progress
-	cd Benchmarks && $(SWIFT) package $(ARCH_FLAGS) benchmark thresholds check --no-progress
-	cd Benchmarks && $(SWIFT) run -c release $(ARCH_FLAGS) fercore-gemm-report --statistic min
+	cd Benchmarks && $(SWIFT) package benchmark --no-progress
+	cd Benchmarks && $(SWIFT) package benchmark thresholds check --no-progress
+	cd Benchmarks && $(SWIFT) run -c release fercore-gemm-report --statistic min
 	bash Tools/check_consumer_build.sh --speed
 
 weights:

@@ -5,7 +5,7 @@
 //   swift package benchmark                     # all benchmarks (see Docs/Performance.md)
 //   swift package benchmark thresholds check    # fails when a gated hot path mallocs
 //   swift run -c release fercore-gemm-report    # per-layer GFLOPS vs SGEMM peak, Markdown
-//   (add -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 after `swift package` / `swift run`, as the Makefile does)
+//   (no CPU flags: FERCore chooses its kernels from the CPU at run time)
 //
 // One file per area in Benchmarks/FERCoreBenchmarks/ (Engine, Frames, Detection, Emotion,
 // Tracking); a Pipeline file can be added the same way and registered in FERCoreBenchmarks.swift.

@@ -18,7 +18,7 @@ the round medians and the smallest minimum, and a line per thread count lists ea
 batch-1 medians side by side.
 
 Usage:
-  swift build -c release -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 --product ferdemo
+  swift build -c release --product ferdemo
   .venv-tools/bin/python Tools/compare_emotion.py [--ferdemo PATH] [--seconds 3] [--rounds 3]
 """
 

@@ -8,7 +8,7 @@ Both run single-threaded (cv2.setNumThreads(1); FFmpeg decoder threads 1), first
 excluded as warm-up, and report mean ms per frame; the script prints the ratio.
 
 Usage: .venv-tools/bin/python Tools/compare_frames.py [video] [--passes 3]
-       (build first: swift build -c release -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 --product ferdemo)
+       (build first: swift build -c release --product ferdemo)
 """
 
 import argparse

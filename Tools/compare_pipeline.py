@@ -15,7 +15,7 @@ Both: per-frame latency of the pipeline (decoding excluded), FPS = frames / sum 
 p50/p99 latency. The Python loop is the seed's: detection frames stall the stream.
 
 Usage:
-  swift build -c release -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 --product ferdemo
+  swift build -c release --product ferdemo
   .venv-tools/bin/python Tools/compare_pipeline.py [--video Samples/astronaut_pan.mp4] [--every 10] [--threads 1,2]
 """
 
