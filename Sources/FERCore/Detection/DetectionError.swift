@@ -2,6 +2,9 @@
 public enum DetectionError: Error, Equatable, CustomStringConvertible {
     /// A network's weights file could not be loaded.
     case weights(model: String, underlying: WeightsError)
+    /// A network lacks the outputs its stage reads (a wrong weights file): the stage,
+    /// the file, and what is missing.
+    case wrongNetwork(stage: String, path: String, reason: String)
     /// A network refused an input (for instance a pyramid level too large for the workspace limit).
     case network(stage: String, underlying: NetworkError)
     /// An option lies outside its allowed range.
@@ -14,6 +17,9 @@ public enum DetectionError: Error, Equatable, CustomStringConvertible {
         case let .weights(model, underlying):
             return "Face detector: could not load the \(model) weights: \(underlying) "
                 + "Check the weights directory (FERCORE_WEIGHTS or ./Weights; `make weights` recreates them)."
+        case let .wrongNetwork(stage, path, reason):
+            return "Face detector, \(stage): the network from \(path) \(reason); load the matching file of Weights/ "
+                + "(\(ModelFile.pnet.fileName), \(ModelFile.rnet.fileName), \(ModelFile.onet.fileName))."
         case let .network(stage, underlying):
             return "Face detector, \(stage): \(underlying)"
         case let .invalidOption(name, value, allowed):

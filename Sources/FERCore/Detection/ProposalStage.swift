@@ -43,9 +43,8 @@ final class ProposalStage {
 
     init(network: Network, pool: WorkerPool) throws(DetectionError) {
         guard let b = network.outputNames.firstIndex(of: "bbox"), let p = network.outputNames.firstIndex(of: "prob") else {
-            throw .network(stage: "P-Net", underlying: .layerInputMismatch(network: network.name, layer: "bbox/prob outputs",
-                                                                          expected: 2, actual: network.outputNames.count,
-                                                                          input: network.referenceInputShape))
+            throw .wrongNetwork(stage: "P-Net", path: network.path,
+                                reason: "has outputs \(network.outputNames) but P-Net needs 'bbox' and 'prob'")
         }
         self.network = network
         bboxIndex = b

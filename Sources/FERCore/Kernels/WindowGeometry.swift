@@ -39,17 +39,22 @@ public struct WindowGeometry: Hashable, Sendable {
             outW = (inW - kw) / sw + 1
             padTop = 0
             padLeft = 0
+        // The formulas below are the documented ones rearranged so that no intermediate
+        // can overflow, whatever the (untrusted, file-given) window and stride.
         case .same:
-            outH = (inH + sh - 1) / sh
-            outW = (inW + sw - 1) / sw
-            padTop = max((outH - 1) * sh + kh - inH, 0) / 2
-            padLeft = max((outW - 1) * sw + kw - inW, 0) / 2
+            outH = (inH - 1) / sh + 1
+            outW = (inW - 1) / sw + 1
+            padTop = max(kh - (inH - (outH - 1) * sh), 0) / 2
+            padLeft = max(kw - (inW - (outW - 1) * sw), 0) / 2
         case .ceil:
             guard inH >= kh, inW >= kw else { return nil }
-            outH = (inH - kh + sh - 1) / sh + 1
-            outW = (inW - kw + sw - 1) / sw + 1
+            outH = Self.ceilDivide(inH - kh, sh) + 1
+            outW = Self.ceilDivide(inW - kw, sw) + 1
             padTop = 0
             padLeft = 0
         }
     }
+
+    /// `ceil(a / b)` for `a ≥ 0`, `b > 0`, without computing `a + b - 1`.
+    private static func ceilDivide(_ a: Int, _ b: Int) -> Int { a == 0 ? 0 : (a - 1) / b + 1 }
 }
