@@ -10,7 +10,7 @@ ARCH_FLAGS := -Xswiftc -Xcc -Xswiftc -march=$(CPU)
 RELEASE_FLAGS := -c release $(ARCH_FLAGS)
 PY := .venv-tools/bin/python
 
-.PHONY: demo test bench weights goldens setup build clean
+.PHONY: demo test bench weights goldens setup build clean fuzz fuzz-build
 
 setup:
 	@bash Tools/setup_system.sh
@@ -39,5 +39,26 @@ goldens:
 	$(PY) Tools/make_goldens.py
 	$(PY) Tools/check_graph.py
 
+# libFuzzer + AddressSanitizer on one target of Fuzz/ (its own package; `make test` never
+# builds it). TARGET: safetensors, manifest, jpeg, image, video, detect. SECONDS: run time.
+# The committed seeds (Fuzz/Corpus/TARGET) are read, not written; the growing corpus and any
+# crash inputs go to Fuzz/.work/. Runs at nice 10: the build machine has 2 shared cores.
+TARGET ?= safetensors
+SECONDS ?= 60
+# `--sanitize=fuzzer` makes SwiftPM link libFuzzer's main; the driver forwards only the last
+# -sanitize= option to the compiler, so coverage and ASan come in as one `-sanitize=fuzzer,address`
+# (with `--sanitize=fuzzer --sanitize=address` the libraries get ASan but no coverage counters).
+FUZZ_FLAGS := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
+FUZZ_RUNS ?= -1
+
+fuzz-build: setup
+	cd Fuzz && $(SWIFT) build $(FUZZ_FLAGS) --product fuzz-$(TARGET)
+
+fuzz: fuzz-build
+	mkdir -p Fuzz/.work/corpus/$(TARGET) Fuzz/.work/artifacts/$(TARGET)
+	cd Fuzz && nice -n 10 $$($(SWIFT) build $(FUZZ_FLAGS) --show-bin-path)/fuzz-$(TARGET) \
+		-max_total_time=$(SECONDS) -runs=$(FUZZ_RUNS) -print_final_stats=1 -timeout=20 -rss_limit_mb=3072 \
+		-artifact_prefix=.work/artifacts/$(TARGET)/ .work/corpus/$(TARGET) Corpus/$(TARGET)
+
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build Fuzz/.build Fuzz/.work
