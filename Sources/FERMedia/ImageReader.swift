@@ -29,11 +29,16 @@ public enum ImageReader {
     /// - Throws: ``MediaError`` (missing, not a regular file, empty, unreadable, corrupt,
     ///   truncated, or too large).
     public static func read(path: String) throws(MediaError) -> Image {
+        if let jpeg = try jpegBytes(path) { return try JPEGDecoder.decode(jpeg, path: path) }
         let buffer: ImageBuffer
         do { buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8) } catch {
             throw .badImageSize(path: path, error: error)
         }
-        try read(path: path, into: buffer)
+        let reader = try VideoReader(path: path, options: stillImageOptions)
+        defer { reader.close() }
+        guard try reader.nextFrame(into: buffer) != nil else {
+            throw .corrupt(path: path, reason: "the decoder produced no picture")
+        }
         return Image(buffer.view)
     }
 

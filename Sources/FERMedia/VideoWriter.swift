@@ -17,8 +17,8 @@ import FERCore
 ///
 /// Frames keep their timing when written with ``write(_:timestamp:)`` (a variable-frame-rate
 /// clip keeps its duration); without timestamps they are spaced `1 / framesPerSecond`.
-/// Memory stays bounded for large frames: libx264 runs with one thread and a short
-/// lookahead (``Options/lookaheadFrames``), so a 4K stream holds a few frames, not dozens.
+/// Memory stays bounded for large frames: above 1920×1080 libx264 runs with one thread and
+/// no lookahead (``Options/lookaheadFrames``), so a 4K stream holds a few frames, not dozens.
 public final class VideoWriter {
     /// Writer settings.
     public struct Options: Sendable {
@@ -33,11 +33,13 @@ public final class VideoWriter {
         public var constantRateFactor: Int = 23
         /// libx264 preset ("veryfast": real-time at 640×480 on one core with modest size cost).
         public var preset: String = "veryfast"
-        /// libx264 rate-control lookahead in frames (default 4; "veryfast" would use 10).
-        /// Each frame it holds costs about 1.5 bytes per pixel plus x264's analysis planes
-        /// (~25 MB per frame at 3840×2160), so this bounds the encoder's memory; 4 frames
-        /// cost about 1% in file size at the same quality on the sample clip.
-        public var lookaheadFrames: Int = 4
+        /// libx264 rate-control lookahead in frames. `nil` (the default) chooses by frame
+        /// size: up to 1920×1080, x264's own "veryfast" settings (10 frames, with its
+        /// macroblock tree); above, 0 frames and no macroblock tree, because each frame x264
+        /// holds costs ~20 MB at 3840×2160 (a 4K run with `--output` peaked at 630 MB with 4
+        /// frames and 540 MB with 0; the 0-frame file of the synthetic 4K clip was 1.6× larger
+        /// at the same CRF). Any value also pins x264 to one thread.
+        public var lookaheadFrames: Int?
 
         /// Default settings.
         public init() {}
@@ -136,10 +138,14 @@ public final class VideoWriter {
             if name == "libx264" {
                 _ = fercore_av_opt_set(c.pointee.priv_data, "preset", options.preset)
                 _ = fercore_av_opt_set(c.pointee.priv_data, "crf", String(options.constantRateFactor))
-                // Bounded memory: x264 keeps lookahead + sync-lookahead frames in flight, and
-                // with threads=auto one more per thread (a 4K stream reached ~1 GB).
-                _ = fercore_av_opt_set(c.pointee.priv_data, "x264-params",
-                                       "rc-lookahead=\(max(0, options.lookaheadFrames)):sync-lookahead=0:threads=1:lookahead-threads=1")
+                // Bounded memory: x264 keeps its lookahead frames in flight (~20 MB each at 4K).
+                let lookahead = options.lookaheadFrames ?? (width * height > 1920 * 1080 ? 0 : nil)
+                if let lookahead {
+                    let frames = max(0, lookahead)
+                    _ = fercore_av_opt_set(c.pointee.priv_data, "x264-params",
+                                           "rc-lookahead=\(frames):sync-lookahead=0:threads=1:lookahead-threads=1"
+                                           + (frames == 0 ? ":mbtree=0" : ""))
+                }
                 // No B-frames: every frame is output in order, and short clips survive MP4 edit
                 // lists (with B-frames FFmpeg's MP4 reader dropped the last frame of 4-frame clips).
                 c.pointee.max_b_frames = 0
