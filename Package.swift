@@ -14,12 +14,6 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(
-            name: "COpenBLAS",
-            path: "Sources/COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
-        .systemLibrary(
             name: "CV4L2",
             path: "Sources/CV4L2",
             pkgConfig: "libv4l2",
@@ -35,9 +29,14 @@ let package = Package(
             pkgConfig: "libavformat",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
         ),
+        // The innermost loops for AVX2+FMA and AVX-512, chosen at run time (no build flags needed).
+        .target(
+            name: "CFERKernels",
+            path: "Sources/CFERKernels"
+        ),
         .target(
             name: "FERCore",
-            dependencies: ["COpenBLAS", "CV4L2"],
+            dependencies: ["CV4L2", "CFERKernels"],
             path: "Sources/FERCore"
         ),
         .systemLibrary(
@@ -51,11 +50,19 @@ let package = Package(
             dependencies: ["FERCore", "CFFmpeg", "CJPEG"],
             path: "Sources/FERMedia"
         ),
+        // ferdemo's parsers of user text, exit statuses, and output files (written in place or
+        // through a temporary and a rename), in a library of their own so that tests and fuzz
+        // targets can reach them. Depends on nothing but the C library.
+        .target(
+            name: "FERDemoSupport",
+            path: "Sources/FERDemoSupport"
+        ),
         .executableTarget(
             name: "ferdemo",
             dependencies: [
                 "FERCore",
                 "FERMedia",
+                "FERDemoSupport",
                 "CSDL2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -73,7 +80,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ferdemoTests",
-            dependencies: ["FERMedia", "FERCore"],
+            dependencies: ["FERMedia", "FERCore", "FERDemoSupport", "CFFmpeg"],
             path: "Tests/ferdemoTests"
         ),
     ],

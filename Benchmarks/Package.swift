@@ -22,9 +22,16 @@ let package = Package(
     ],
     targets: [
         // Shapes of the real layers, weights lookup and timing helpers shared by both executables.
+        // OpenBLAS for the SGEMM peak the packed kernel is compared with (FERCore does not link it).
+        .systemLibrary(
+            name: "COpenBLAS",
+            path: "Sources/COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
         .target(
             name: "FERBenchSupport",
-            dependencies: [.product(name: "FERCore", package: "FERCore"), .product(name: "FERMedia", package: "FERCore")],
+            dependencies: ["COpenBLAS", .product(name: "FERCore", package: "FERCore"), .product(name: "FERMedia", package: "FERCore")],
             path: "Sources/FERBenchSupport"
         ),
         .executableTarget(

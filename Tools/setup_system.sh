@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages FERCore builds against, only those that are missing.
-# Run as root on Debian 12 (the README's `make demo` / `make test` call it).
+# Run as root on Debian 12 (the README's `make demo` / `make test` call it; `make bench` adds --bench).
 set -euo pipefail
 
-packages=(pkg-config libopenblas-dev libv4l-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
+packages=(pkg-config libv4l-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
           libjpeg62-turbo-dev libsdl2-dev xvfb x11-apps)
+# The benchmarks compare FERCore's kernels with OpenBLAS's SGEMM peak; FERCore itself does not link it.
+if [ "${1:-}" = "--bench" ]; then packages+=(libopenblas-dev); fi
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

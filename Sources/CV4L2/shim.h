@@ -2,6 +2,9 @@
 #define FERCORE_CV4L2_SHIM_H
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -36,4 +39,14 @@ static inline int fercore_v4l2_open(const char *path) {
     return v4l2_open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 }
 static inline void *fercore_map_failed(void) { return MAP_FAILED; }
+
+// libv4l2 prints its own error lines ("libv4l2: error dequeuing buf: …") on stderr unless
+// v4l2_log_file is set; V4L2Camera's errors already say what failed, and a camera that
+// delivers a damaged JPEG now and then would fill the terminal. Send them to /dev/null unless
+// the user asked for libv4l2's log with its own LIBV4L2_LOG_FILENAME.
+static pthread_once_t fercore_v4l2_log_once = PTHREAD_ONCE_INIT;
+static inline void fercore_v4l2_quiet_log_once(void) {
+    if (!v4l2_log_file && !getenv("LIBV4L2_LOG_FILENAME")) v4l2_log_file = fopen("/dev/null", "we");
+}
+static inline void fercore_v4l2_quiet_log(void) { pthread_once(&fercore_v4l2_log_once, fercore_v4l2_quiet_log_once); }
 #endif

@@ -25,6 +25,8 @@ public final class ImageFolderSource: FrameSource {
 
     /// The image paths, in the order they are delivered.
     public let paths: [String]
+    /// The path of the image the last ``nextFrame(into:)`` delivered (nil before the first).
+    public private(set) var lastPath: String?
     private let options: Options
     private var position = 0
     private var delivered = 0
@@ -72,11 +74,33 @@ public final class ImageFolderSource: FrameSource {
                 if options.skipUnreadable { continue }
                 throw error
             }
+            lastPath = path
             let info = FrameInfo(index: delivered, timestamp: Double(delivered) / max(options.framesPerSecond, 1e-9))
             delivered += 1
             return info
         }
         return nil
+    }
+
+    /// Whether the file names look like the frames of one sequence rather than separate photos:
+    /// every name is a common prefix, a number and a common extension (`img/0001.jpg`,
+    /// `frame_12.png`), and the numbers run consecutively (each one more than the one before).
+    public var isNumberedSequence: Bool {
+        guard paths.count >= 2 else { return false }
+        var prefix: Substring?, suffix: Substring?, last: Int?
+        for path in paths {
+            let name = path.split(separator: "/").last ?? Substring(path)
+            guard let dot = name.lastIndex(of: ".") else { return false }
+            let stem = name[..<dot]
+            let digits = stem.reversed().prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, digits.count <= 12, let number = Int(String(digits.reversed())) else { return false }
+            let head = stem.dropLast(digits.count)
+            if prefix == nil { prefix = head; suffix = name[dot...] }
+            guard head == prefix, name[dot...] == suffix else { return false }
+            if let last, number != last + 1 { return false }
+            last = number
+        }
+        return true
     }
 
     /// Ends the stream. Idempotent.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERCore
+import FERDemoSupport
 import Foundation
 
 /// `ferdemo classify`: emotion probabilities for images, folders or face crops, as CSV.
@@ -13,13 +14,19 @@ struct Classify: ParsableCommand {
             CSV columns: path, face, x, y, w, h, angry, disgust, fear, happy, sad, surprise, neutral, label.
             Without --cropped faces are found by MTCNN (FaceDetector, default options) and cropped \
             around their boxes as the fer package does; with --cropped the box is the whole image.
+            The CSV file is replaced only when it is complete (--csv - or no --csv: standard output). \
+            Images are read in order; the first one that is missing (status 3) or cannot be read \
+            (status 4) stops the command, as in `ferdemo detect`. Ctrl-C stops after the current \
+            image and keeps the rows so far; SIGTERM and SIGHUP too, and then ferdemo ends by that signal.
+
+            \(ExitStatus.helpText)
             """
     )
 
     @Argument(help: "Images, folders or .safetensors image sets.")
     var paths: [String] = []
 
-    @Option(help: "Write results as CSV to this file (default: print them).")
+    @Option(help: "Write results as CSV to this file (default, or -: standard output).")
     var csv: String?
 
     @Flag(help: "Take every image as a face crop (no detection, no margin), as FER-2013's faces.")
@@ -28,13 +35,13 @@ struct Classify: ParsableCommand {
     @Flag(help: "Average the probabilities of each face and its mirror image.")
     var flip = false
 
-    @Option(help: "Mark results below this top probability as 'uncertain' (default 0: never).")
+    @Option(help: "Mark results below this top probability as 'uncertain' (0...1; default 0: never).")
     var uncertain: Float = 0
 
-    @Option(help: "Threads for OpenBLAS and FERCore's own loops.")
+    @Option(help: "Threads for FERCore's loops (1...256).")
     var threads: Int = 1
 
-    @Option(help: "Faces per network batch.")
+    @Option(help: "Faces per network batch (1...1024).")
     var batch: Int = 16
 
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
@@ -43,7 +50,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "Time the classifier instead: per-face latency at batch 1 and throughput at batch 8 (prints one JSON line).")
     var benchmark = false
 
-    @Option(help: "Seconds spent per benchmark measurement.")
+    @Option(help: "Seconds spent per benchmark measurement (0...3600).")
     var benchmarkSeconds: Double = 3
 
     @Option(help: ArgumentHelp("Also write every decoded image, gray, as F32 tensors to this .safetensors file "
@@ -51,12 +58,25 @@ struct Classify: ParsableCommand {
     var dumpPixels: String?
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
+        try OptionCheck.range(threads, "--threads", OptionLimits.threads)
+        try OptionCheck.range(batch, "--batch", OptionLimits.batch)
+        try OptionCheck.range(uncertain, "--uncertain", OptionLimits.uncertainty)
+        try OptionCheck.range(benchmarkSeconds, "--benchmark-seconds", OptionLimits.seconds)
         guard benchmark || !paths.isEmpty else { throw ValidationError("give at least one PATH (image, folder or .safetensors)") }
     }
 
     func run() throws {
+        Interrupt.install()
+        defer { Interrupt.reset() }
+        var sources = ImageSources()
+        if !benchmark {
+            for path in paths { try sources.add(path) }
+            var outputs: [OutputPlan.Entry] = []
+            if let csv { outputs.append(.init(option: "--csv", path: csv)) }
+            if let dumpPixels { outputs.append(.init(option: "--dump-pixels", path: dumpPixels)) }
+            let inputs = sources.filePaths.map { OutputPlan.Entry(option: "PATHS", path: $0) } + Output.weightsInputs(weights)
+            try Output.checkPlan("classify", outputs: outputs, inputs: inputs, standardOutputCarriesText: false)
+        }
         let pool = WorkerPool(threads: threads)
         var options = EmotionClassifier.Options()
         options.flipAveraging = flip
@@ -65,21 +85,25 @@ struct Classify: ParsableCommand {
         let classifier: EmotionClassifier
         do {
             classifier = try EmotionClassifier(weightsDirectory: weights, options: options, pool: pool)
-        } catch { throw ValidationError("\(error)") }
+        } catch { throw ModelLoadFailure.failure("classify", "the classifier", error) }
         if benchmark {
             try EmotionBenchmark(classifier: classifier, threads: threads, seconds: benchmarkSeconds).run()
+            try Output.endIfSignalled()
             return
         }
         var detector: FaceDetector?
         if !cropped {
             do {
                 detector = try FaceDetector(weightsDirectory: weights, pool: pool)
-            } catch { throw ValidationError("\(error)") }
+            } catch { throw ModelLoadFailure.failure("classify", "the detector", error) }
         }
-        var out = try CSVOutput(path: csv)
-        try out.write(CSVOutput.header)
-        var sources = ImageSources()
-        for path in paths { try sources.add(path) }
+        let out: CSVOutput
+        do { out = try CSVOutput(path: csv) } catch { throw Output.failure("classify", error) }
+        /// Rows go through here: a write error ends the command (status 6, or SIGPIPE).
+        func write(_ line: String) throws {
+            do { try out.write(line) } catch { throw Output.failure("classify", error) }
+        }
+        try write(CSVOutput.header)
         let start = Date()
         var pending: [Image] = []
         var names: [String] = []
@@ -88,32 +112,37 @@ struct Classify: ParsableCommand {
         func flush() throws {
             guard !pending.isEmpty else { return }
             results = [EmotionScores](repeating: .zero, count: pending.count)
-            try withViews(pending) { views in try classifier.classify(crops: views, into: &results) }
+            do {
+                try withViews(pending) { views in try classifier.classify(crops: views, into: &results) }
+            } catch { throw CommandFailure("classify", .failure, "\(error)") }
             for (i, r) in results.enumerated() {
-                try out.write(CSVOutput.row(path: names[i], face: 0, x: 0, y: 0, width: pending[i].width,
-                                            height: pending[i].height, scores: r))
+                try write(CSVOutput.row(path: names[i], face: 0, x: 0, y: 0, width: pending[i].width,
+                                        height: pending[i].height, scores: r))
             }
             count += pending.count
             pending.removeAll(keepingCapacity: true)
             names.removeAll(keepingCapacity: true)
         }
         var dumped: [SafeTensorsWriter.Entry] = []
-        var boxes: [FaceRect] = []
-        try sources.forEachImage { name, image in
+        var boxes: [Box] = []
+        try sources.forEachImage(stop: { Interrupt.isRequested }) { name, image in
             if dumpPixels != nil { dumped.append(Self.grayEntry(name, image)) }
             if let detector {
                 // Detected faces: MTCNN on the RGB image, then fer's crop around each box.
                 let faces: [FaceDetection]
                 do {
                     faces = try image.withView { (v) throws(DetectionError) in try detector.detect(v) }
-                } catch { throw ValidationError("\(name): \(error)") }
-                boxes = faces.map { FaceRect($0.box) }
+                } catch { throw CommandFailure("classify", .failure, "\(name): \(error)") }
+                boxes = faces.map(\.box)
                 results = [EmotionScores](repeating: .zero, count: boxes.count)
                 do {
                     try image.withView { (v) throws(EmotionError) in try classifier.classify(v, boxes: boxes, into: &results) }
-                } catch { throw ValidationError("\(name): \(error)") }
+                } catch { throw CommandFailure("classify", .failure, "\(name): \(error)") }
                 for (i, (b, r)) in zip(boxes, results).enumerated() {
-                    try out.write(CSVOutput.row(path: name, face: i, x: b.x, y: b.y, width: b.width, height: b.height, scores: r))
+                    // fer's integer box: corners truncated toward zero.
+                    let x1 = Int(b.x.rounded(.towardZero)), y1 = Int(b.y.rounded(.towardZero))
+                    let x2 = Int((b.x + b.width).rounded(.towardZero)), y2 = Int((b.y + b.height).rounded(.towardZero))
+                    try write(CSVOutput.row(path: name, face: i, x: x1, y: y1, width: x2 - x1, height: y2 - y1, scores: r))
                 }
                 count += boxes.count
                 return
@@ -123,16 +152,19 @@ struct Classify: ParsableCommand {
             if pending.count == batch { try flush() }
         }
         try flush()
-        try out.close()
+        do { try out.close() } catch { throw Output.failure("classify", error) }
         if let dumpPixels {
             let bytes = SafeTensorsWriter.encode(dumped)
-            guard FileManager.default.createFile(atPath: dumpPixels, contents: Data(bytes)) else {
-                throw ValidationError("\(dumpPixels): cannot write")
-            }
+            do {
+                let file = try OutputFile(path: dumpPixels, option: "--dump-pixels", mode: .replace)
+                try file.write(bytes)
+                try file.finish()
+            } catch { throw Output.failure("classify", error) }
         }
         let seconds = Date().timeIntervalSince(start)
-        FileHandle.standardError.write(Data(String(format: "classified %d faces in %.2f s%@\n", count, seconds,
-                                                   csv.map { " → \($0)" } ?? "").utf8))
+        let stopped = Interrupt.isRequested ? " (stopped by a signal; the rows so far are written)" : ""
+        Console.err(String(format: "classified %d faces in %.2f s", count, seconds) + (csv.map { " → \($0)" } ?? "") + stopped + "\n")
+        try Output.endIfSignalled()
     }
 }
 

@@ -1,5 +1,5 @@
-import ArgumentParser
 import FERCore
+import FERDemoSupport
 import FERMedia
 import Foundation
 
@@ -17,14 +17,15 @@ struct ImageSources {
     private var entries: [Entry] = []
 
     /// Adds a file, folder (recursively) or .safetensors set.
+    /// - Throws: ``CommandFailure`` with status 3 when nothing is at `path`, 4 when a folder cannot be listed.
     mutating func add(_ path: String) throws {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ValidationError("\(path): no such file or folder")
+            throw CommandFailure("classify", .inputMissing, "no file or folder at '\(path)'; check the path.")
         }
         if isDirectory.boolValue {
             guard let walker = FileManager.default.enumerator(atPath: path) else {
-                throw ValidationError("\(path): cannot list this folder")
+                throw CommandFailure("classify", .inputUnreadable, "cannot list the folder '\(path)'; check its permissions.")
             }
             var found: [String] = []
             while let relative = walker.nextObject() as? String {
@@ -39,16 +40,31 @@ struct ImageSources {
         }
     }
 
-    /// Calls `body` with each image's name and pixels, in order.
-    func forEachImage(_ body: (String, Image) throws -> Void) throws {
+    /// Every file the sources read (for the check that no output overwrites one).
+    var filePaths: [String] {
+        entries.map { entry in
+            switch entry {
+            case let .file(p), let .tensors(p): return p
+            }
+        }
+    }
+
+    /// Calls `body` with each image's name and pixels, in order; stops early when `stop` says so.
+    /// - Throws: ``CommandFailure`` (3 missing, 4 unreadable) for an image that cannot be read,
+    ///   and whatever `body` throws.
+    func forEachImage(stop: () -> Bool = { false }, _ body: (String, Image) throws -> Void) throws {
         for entry in entries {
+            if stop() { return }
             switch entry {
             case let .file(path):
-                try body(path, try Self.decode(path))
+                let image: Image
+                do { image = try ImageReader.read(path: path) } catch { throw ImageInputFailure.failure("classify", error) }
+                try body(path, image)
             case let .tensors(path):
                 let file: SafeTensorsFile
-                do { file = try SafeTensorsFile(contentsOf: path) } catch { throw ValidationError("\(error)") }
+                do { file = try SafeTensorsFile(contentsOf: path) } catch { throw ImageInputFailure.failure("classify", error) }
                 for name in file.tensors.keys.sorted() {
+                    if stop() { return }
                     try body(name, try Self.image(file, name))
                 }
             }
@@ -56,70 +72,50 @@ struct ImageSources {
     }
 
     /// A U8 tensor [H, W], [H, W, 1] (gray) or [H, W, 3] (RGB) as an image.
+    /// - Throws: ``CommandFailure`` with status 4 for any other tensor.
     static func image(_ file: SafeTensorsFile, _ name: String) throws -> Image {
         do {
             let (shape, bytes) = try file.uint8s(name)
             let channels = shape.count == 3 ? shape[2] : 1
             guard shape.count == 2 || (shape.count == 3 && (channels == 1 || channels == 3)) else {
-                throw ValidationError("\(file.path): tensor \(name) has shape \(shape); images are U8 [H, W], [H, W, 1] or [H, W, 3]")
+                throw CommandFailure("classify", .inputUnreadable,
+                                     "\(file.path): tensor \(name) has shape \(shape); images are U8 [H, W], [H, W, 1] or [H, W, 3].")
             }
             return try Image(width: shape[1], height: shape[0], format: channels == 3 ? .rgb8 : .gray8, pixels: bytes)
-        } catch let error as ValidationError {
+        } catch let error as CommandFailure {
             throw error
         } catch {
-            throw ValidationError("\(file.path): tensor \(name): \(error)")
+            throw CommandFailure("classify", .inputUnreadable, "\(file.path): tensor \(name): \(error)")
         }
-    }
-
-    /// Decodes an image file with FERMedia's FFmpeg-based reader (RGB8).
-    static func decode(_ path: String) throws -> Image {
-        do { return try ImageReader.read(path: path) } catch { throw ValidationError("\(error)") }
     }
 }
 
-/// CSV output of `ferdemo classify`, to a file or standard output.
+/// CSV output of `ferdemo classify`, to a file (replaced only when complete) or standard output.
 struct CSVOutput {
     /// The header row.
     static let header = "path,face,x,y,w,h," + EmotionLabel.allCases.map(\.name).joined(separator: ",") + ",label"
 
-    private let handle: FileHandle
-    private let closes: Bool
-    private var buffer = ""
+    private let file: OutputFile
 
-    init(path: String?) throws {
-        if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-                throw ValidationError("\(path): cannot create the CSV file")
-            }
-            handle = h
-            closes = true
-        } else {
-            handle = FileHandle.standardOutput
-            closes = false
-        }
+    /// Opens `path` (`-` or nil: standard output).
+    init(path: String?) throws(OutputError) {
+        file = try OutputFile(path: path ?? "-", option: "--csv", mode: .replace)
     }
 
     /// One result row; probabilities with 9 significant digits (float32 round-trips).
     static func row(path: String, face: Int, x: Int, y: Int, width: Int, height: Int, scores: EmotionScores) -> String {
-        let quoted = path.contains(",") || path.contains("\"") ? "\"" + path.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : path
+        let quoted = path.contains(",") || path.contains("\"") || path.contains("\n")
+            ? "\"" + path.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : path
         let probabilities = EmotionLabel.allCases.map { String(format: "%.9g", Double(scores[$0])) }.joined(separator: ",")
         return "\(quoted),\(face),\(x),\(y),\(width),\(height),\(probabilities),\(scores.displayName)"
     }
 
-    mutating func write(_ line: String) throws {
-        buffer += line
-        buffer += "\n"
-        if buffer.utf8.count > 1 << 16 { try flush() }
+    func write(_ line: String) throws(OutputError) {
+        try file.write(line + "\n")
     }
 
-    mutating func flush() throws {
-        guard !buffer.isEmpty else { return }
-        do { try handle.write(contentsOf: Data(buffer.utf8)) } catch { throw ValidationError("cannot write the CSV: \(error)") }
-        buffer = ""
-    }
-
-    mutating func close() throws {
-        try flush()
-        if closes { try handle.close() }
+    /// Flushes; a file is renamed into place.
+    func close() throws(OutputError) {
+        try file.finish()
     }
 }

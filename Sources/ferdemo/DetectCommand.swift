@@ -1,11 +1,19 @@
 import ArgumentParser
 import FERCore
+import FERDemoSupport
 import Foundation
 
 /// `ferdemo detect`: the MTCNN face detector on image files.
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find faces and five landmarks in images (JPEG, PNG, BMP, PPM, … through FFmpeg).")
+        abstract: "Find faces and five landmarks in images (JPEG, PNG, BMP, PPM, … through FFmpeg).",
+        discussion: """
+            Images are read in order; the first one that is missing (status 3) or cannot be read \
+            (status 4) stops the command, as in `ferdemo classify`. Ctrl-C stops after the current \
+            image; SIGTERM and SIGHUP too, and then ferdemo ends by that signal.
+
+            \(ExitStatus.helpText)
+            """)
 
     @Argument(help: "Image files (JPEG, PNG, BMP, PPM/PGM, … anything FFmpeg decodes).")
     var images: [String]
@@ -19,10 +27,10 @@ struct Detect: ParsableCommand {
     @Option(help: "Write an annotated copy of each image (PNG) into this directory.")
     var annotate: String?
 
-    @Option(help: "Threads for the detector.")
+    @Option(help: "Threads for the detector (1...256).")
     var threads: Int = 1
 
-    @Option(help: "Time N detections per image after one warm-up call and report the median (ms).")
+    @Option(help: "Time N detections per image after one warm-up call and report the median (ms); 0...100000.")
     var benchmark: Int = 0
 
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
@@ -32,7 +40,7 @@ struct Detect: ParsableCommand {
         struct Landmarks: Encodable {
             var left_eye: [Float], right_eye: [Float], nose: [Float], mouth_left: [Float], mouth_right: [Float]
         }
-        var box: [Float]
+        var box: [Double]
         var score: Float
         var landmarks: Landmarks
     }
@@ -45,44 +53,65 @@ struct Detect: ParsableCommand {
         var median_ms: Double?
     }
 
+    func validate() throws {
+        try OptionCheck.range(minFace, "--min-face", OptionLimits.minimumFace)
+        try OptionCheck.range(threads, "--threads", OptionLimits.threads)
+        try OptionCheck.range(benchmark, "--benchmark", OptionLimits.benchmarkRuns)
+    }
+
+    /// Where `--annotate` writes the annotated copy of `path`.
+    private func annotatedPath(_ path: String, in directory: String) -> String {
+        directory + "/" + URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".faces.png"
+    }
+
     func run() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard benchmark >= 0 else { throw ValidationError("--benchmark must be 0 or more") }
+        Interrupt.install()
+        defer { Interrupt.reset() }
+        if let annotate {
+            let outputs = images.map { OutputPlan.Entry(option: "--annotate", path: annotatedPath($0, in: annotate)) }
+            let inputs = images.map { OutputPlan.Entry(option: "IMAGES", path: $0) } + Output.weightsInputs(weights)
+            try Output.checkPlan("detect", outputs: outputs, inputs: inputs, standardOutputCarriesText: false)
+        }
         var options = FaceDetectorOptions()
         options.minimumFaceSize = minFace
         let detector: FaceDetector
         do {
             detector = try FaceDetector(weightsDirectory: weights, options: options, pool: WorkerPool(threads: threads))
         } catch {
-            throw ValidationError("\(error)")
+            throw ModelLoadFailure.failure("detect", "the detector", error)
         }
         if let annotate {
-            try FileManager.default.createDirectory(atPath: annotate, withIntermediateDirectories: true)
+            do { try OutputDirectory.create(annotate, option: "--annotate") } catch { throw Output.failure("detect", error) }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var faces: [FaceDetection] = []
         for path in images {
-            let image = try ImageFiles.read(path)
+            if Interrupt.isRequested { break }
+            let image: Image
+            do { image = try ImageFiles.read(path) } catch { throw ImageInputFailure.failure("detect", error) }
             var median: Double?
-            try image.withView { (view) throws(DetectionError) in
-                try detector.detect(view, into: &faces)
-                if benchmark > 0 {
-                    // Warm up for at least 0.3 s: OpenBLAS (loaded with FERCore, unused by its
-                    // networks) spins an idle thread for about 0.2 s after start-up, which would
-                    // take the second core from the first timed calls.
-                    let warm = DispatchTime.now().uptimeNanoseconds + 300_000_000
-                    while DispatchTime.now().uptimeNanoseconds < warm { try detector.detect(view, into: &faces) }
-                    var times: [Double] = []
-                    for _ in 0..<benchmark {
-                        let start = DispatchTime.now().uptimeNanoseconds
-                        try detector.detect(view, into: &faces)
-                        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            do {
+                try image.withView { (view) throws(DetectionError) in
+                    try detector.detect(view, into: &faces)
+                    if benchmark > 0 {
+                        // Warm up for at least 0.3 s (caches, the pool's threads, CPU frequency).
+                        let warm = DispatchTime.now().uptimeNanoseconds + 300_000_000
+                        while DispatchTime.now().uptimeNanoseconds < warm, !Interrupt.isRequested { try detector.detect(view, into: &faces) }
+                        var times: [Double] = []
+                        for _ in 0..<benchmark where !Interrupt.isRequested {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            try detector.detect(view, into: &faces)
+                            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                        }
+                        times.sort()
+                        median = times.isEmpty ? nil : times[times.count / 2]
                     }
-                    times.sort()
-                    median = times[times.count / 2]
                 }
+            } catch {
+                throw CommandFailure("detect", .failure, "\(path): \(error)")
             }
+            var text: String
             if json {
                 let entry = ImageJSON(path: path, width: image.width, height: image.height, faces: faces.map { f in
                     func p(_ v: SIMD2<Float>) -> [Float] { [v.x, v.y] }
@@ -91,22 +120,33 @@ struct Detect: ParsableCommand {
                                     landmarks: .init(left_eye: p(l.leftEye), right_eye: p(l.rightEye), nose: p(l.nose),
                                                      mouth_left: p(l.mouthLeft), mouth_right: p(l.mouthRight)))
                 }, median_ms: median)
-                print(String(decoding: try encoder.encode(entry), as: UTF8.self))
+                text = String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
             } else {
                 let timing = median.map { String(format: ", median %.2f ms over %d runs", $0, benchmark) } ?? ""
                 let st = detector.statistics
-                print("\(path): \(image.width)x\(image.height), \(faces.count) face(s)\(timing); "
-                      + "\(st.levels) levels, candidates P-Net \(st.proposals) → R-Net \(st.refined) → O-Net \(st.faces)")
+                text = "\(path): \(image.width)x\(image.height), \(faces.count) face(s)\(timing); "
+                    + "\(st.levels) levels, candidates P-Net \(st.proposals) → R-Net \(st.refined) → O-Net \(st.faces)\n"
                 for (i, f) in faces.enumerated() {
-                    print(String(format: "  %d: box x %.1f y %.1f w %.1f h %.1f  score %.4f  eyes (%.1f, %.1f) (%.1f, %.1f)",
-                                 i, f.box.x, f.box.y, f.box.width, f.box.height, f.score,
-                                 f.landmarks.leftEye.x, f.landmarks.leftEye.y, f.landmarks.rightEye.x, f.landmarks.rightEye.y))
+                    text += String(format: "  %d: box x %.1f y %.1f w %.1f h %.1f  score %.4f  eyes (%.1f, %.1f) (%.1f, %.1f)\n",
+                                   i, f.box.x, f.box.y, f.box.width, f.box.height, f.score,
+                                   f.landmarks.leftEye.x, f.landmarks.leftEye.y, f.landmarks.rightEye.x, f.landmarks.rightEye.y)
                 }
             }
+            try Output.out("detect", text)
             if let annotate {
-                let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent + ".faces.png"
-                try ImageFiles.write(ImageFiles.annotated(image, faces: faces), to: annotate + "/" + name)
+                let target = annotatedPath(path, in: annotate)
+                let drawn = ImageFiles.annotated(image, faces: faces)
+                do {
+                    try OutputFile.writeWhole(path: target, option: "--annotate", suffix: ".png") { temporary in
+                        try ImageFiles.write(drawn, to: temporary)
+                    }
+                } catch let error as OutputError {
+                    throw Output.failure("detect", error)
+                } catch {
+                    throw CommandFailure("detect", .outputFailed, "writing '\(target)' (--annotate) failed: \(error)")
+                }
             }
         }
+        try Output.endIfSignalled()
     }
 }

@@ -1,4 +1,5 @@
 import FERCore
+import FERDemoSupport
 import Foundation
 
 /// `ferdemo classify --benchmark`: the classifier's forward pass (preprocessed 64×64 input,
@@ -20,14 +21,15 @@ struct EmotionBenchmark {
             "\"batch1_ms\": \(format(b1.median))", "\"batch1_ms_min\": \(format(b1.min))",
             "\"batch8_ms\": \(format(b8.median))", "\"batch8_faces_per_s\": \(format(8000 / b8.median))",
             "\"batch1_runs\": \(b1.runs)", "\"batch8_runs\": \(b8.runs)",
-            "\"blas_core\": \"\(Engine.blasCoreName)\"",
+            "\"instruction_set\": \"\(InstructionSet.current)\"",
         ]
-        print("{" + fields.joined(separator: ", ") + "}")
+        try Output.out("classify", "{" + fields.joined(separator: ", ") + "}\n")
     }
 
     private func format(_ v: Double) -> String { String(format: "%.4f", v) }
 
-    /// Median and minimum milliseconds per call after at least 0.3 s of warm-up calls, for about `seconds`.
+    /// Median and minimum milliseconds per call after at least 0.3 s of warm-up calls, for about
+    /// `seconds` (validated: finite, 0...3600) and at least 10 calls; a signal cuts it short.
     private func measure(batch: Int, inputs: [Float]) throws -> (median: Double, min: Double, runs: Int) {
         let count = batch * classifier.inputSize * classifier.inputSize
         var results = [EmotionScores](repeating: .zero, count: batch)
@@ -36,17 +38,17 @@ struct EmotionBenchmark {
         try inputs.withUnsafeBufferPointer { all in
             let slice = UnsafeBufferPointer(rebasing: all[0..<count])
             try results.withUnsafeMutableBufferPointer { r in
-                // At least 20 calls and 0.3 s: OpenBLAS (loaded with FERCore, unused by its
-                // networks) spins an idle thread for about 0.2 s after start-up, which would
-                // take the second core from the first timed calls.
+                // At least 20 calls and 0.3 s of warm-up (caches, the pool's threads, CPU frequency).
                 let warm = DispatchTime.now().uptimeNanoseconds + 300_000_000
                 var calls = 0
-                while calls < 20 || DispatchTime.now().uptimeNanoseconds < warm {
+                while calls < 20 || (DispatchTime.now().uptimeNanoseconds < warm && !Interrupt.isRequested) {
                     try classifier.classify(preprocessed: slice, into: r)
                     calls += 1
                 }
-                let end = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
-                while DispatchTime.now().uptimeNanoseconds < end || times.count < 10 {
+                // `seconds` is validated; clamped again so that no value can trap the conversion.
+                let budget = seconds.isFinite ? max(0, min(seconds, 3600)) : 0
+                let end = DispatchTime.now().uptimeNanoseconds + UInt64(budget * 1e9)
+                while (DispatchTime.now().uptimeNanoseconds < end && !Interrupt.isRequested) || times.count < 10 {
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     try classifier.classify(preprocessed: slice, into: r)
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERCore
+import FERDemoSupport
 import FERMedia
 #if canImport(Glibc)
 import Glibc
@@ -9,29 +10,43 @@ import Glibc
 /// pipeline, timed (Tools/compare_frames.py runs the same steps with OpenCV).
 struct Frames: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Time decode + RGB→gray + resize per frame of a video (compare: Tools/compare_frames.py).")
+        abstract: "Time decode + RGB→gray + resize per frame of a video (compare: Tools/compare_frames.py).",
+        discussion: ExitStatus.helpText)
 
     @Argument(help: "Video file (default: Samples/astronaut_pan.mp4).")
     var video = "Samples/astronaut_pan.mp4"
 
-    @Option(help: "Resize target width.")
+    @Option(help: "Resize target width (1...16384).")
     var width = 400
 
-    @Option(help: "Resize target height.")
+    @Option(help: "Resize target height (1...16384).")
     var height = 300
 
-    @Option(help: "Passes over the file (the first one warms up and is not timed).")
+    @Option(help: "Passes over the file, 1...1000 (the first one warms up and is not timed; at least 2 are run).")
     var passes = 3
 
+    func validate() throws {
+        try OptionCheck.range(width, "--width", OptionLimits.side)
+        try OptionCheck.range(height, "--height", OptionLimits.side)
+        try OptionCheck.range(passes, "--passes", OptionLimits.passes)
+    }
+
     func run() throws {
+        Interrupt.install()
+        defer { Interrupt.reset() }
         let frame = try ImageBuffer(width: 640, height: 480, format: .rgb8)
         let gray = try ImageBuffer(width: 640, height: 480, format: .gray8)
         let small = try ImageBuffer(width: width, height: height, format: .rgb8)
         let resizer = Resizer()
         var decode = 0.0, convert = 0.0, resize = 0.0, frames = 0
         for pass in 0..<max(2, passes) {
-            let reader = try VideoReader(path: video)
-            while true {
+            if Interrupt.isRequested { break }
+            let reader: VideoReader
+            do { reader = try VideoReader(path: video) } catch {
+                if case .fileNotFound = error { throw CommandFailure("frames", .inputMissing, error.description) }
+                throw CommandFailure("frames", .inputUnreadable, error.description)
+            }
+            while !Interrupt.isRequested {
                 let t0 = Self.now()
                 guard try reader.nextFrame(into: frame) != nil else { break }
                 let t1 = Self.now()
@@ -46,8 +61,9 @@ struct Frames: ParsableCommand {
             }
         }
         let n = Double(max(frames, 1))
-        print("frames \(frames) decode_ms \(decode / n * 1e3) gray_ms \(convert / n * 1e3) resize_ms \(resize / n * 1e3) "
-              + "total_ms \((decode + convert + resize) / n * 1e3)")
+        try Output.out("frames", "frames \(frames) decode_ms \(decode / n * 1e3) gray_ms \(convert / n * 1e3) resize_ms \(resize / n * 1e3) "
+                       + "total_ms \((decode + convert + resize) / n * 1e3)\n")
+        try Output.endIfSignalled()
     }
 
     static func now() -> Double {

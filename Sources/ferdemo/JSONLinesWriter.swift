@@ -1,39 +1,44 @@
 import FERCore
+import FERDemoSupport
 import Foundation
 
 /// Writes one JSON object per frame (JSON Lines) without allocating per frame: each line is
-/// formatted by hand into a reused byte buffer and handed to stdio, which buffers and flushes.
+/// formatted by hand into a reused byte buffer and handed to an ``OutputFile`` (written in
+/// place, so a reader can follow it; `-` is standard output). A regular file is buffered; a
+/// pipe, terminal or device gets each line as soon as it is complete. A stopped run, or a
+/// failed write (the file is cut back to its last whole line), leaves lines that all parse.
 ///
-/// A line: `{"frame":12,"timestamp":0.4,"faces":[{"id":1,"box":[x,y,w,h],
-/// "landmarks":[[x,y],…5]|null,"probabilities":{"angry":p,…},"label":"happy","confidence":p}],
-/// "timings_ms":{"tracking":…,"detection":…,"reconcile":…,"classification":…,"total":…}}`.
-/// A face not classified yet has `"probabilities":null,"label":null,"confidence":null`.
+/// A line: `{"frame":12,"timestamp":0.4,["source":"photos/a.jpg",]"faces":[{"id":1,"box":[x,y,w,h],
+/// "landmarks":[[x,y],…5]|null,"landmarks_age":n|null,"lost":false,"probabilities":{"angry":p,…},
+/// "label":"happy","confidence":p}],"timings_ms":{"tracking":…,"detection":…,"reconcile":…,
+/// "classification":…,"total":…}}`.
+/// `source` names the image file (folder input only); `landmarks_age` is the number of frames
+/// since the detector measured the landmarks (they follow the box in between); a face not
+/// classified yet has `"probabilities":null,"label":null,"confidence":null`.
 final class JSONLinesWriter {
     let path: String
-    private var file: UnsafeMutablePointer<FILE>?
+    private let file: OutputFile
     private var line: [UInt8] = []
     private(set) var linesWritten = 0
     private static let labelKeys: [[UInt8]] = EmotionLabel.allCases.map { Array("\"\($0.name)\":".utf8) }
     private static let labelNames: [[UInt8]] = EmotionLabel.allCases.map { Array("\"\($0.name)\"".utf8) }
 
-    /// Creates (truncates) the file.
-    init(path: String) throws {
+    /// Creates (truncates) the file, or takes standard output for `-`.
+    init(path: String) throws(OutputError) {
         self.path = path
-        guard let f = fopen(path, "w") else {
-            throw ValidationErrorMessage("cannot create the JSON Lines file '\(path)': \(String(cString: strerror(errno))); check the directory exists and is writable.")
-        }
-        file = f
+        file = try OutputFile(path: path, option: "--json", mode: .stream)
         line.reserveCapacity(4096)
     }
 
-    deinit { try? finish() }
-
-    /// Appends the line for `result`.
-    func write(_ result: FrameResult) throws {
-        guard let file else { return }
+    /// Appends the line for `result`; `source` is the image file it came from (folders).
+    func write(_ result: FrameResult, source: String? = nil) throws(OutputError) {
         line.removeAll(keepingCapacity: true)
         append("{\"frame\":"); appendInt(result.frameIndex)
         append(",\"timestamp\":"); appendFixed(result.timestamp, 4)
+        if let source {
+            append(",\"source\":")
+            appendString(source)
+        }
         append(",\"faces\":[")
         for (k, face) in result.faces.enumerated() {
             if k > 0 { append(",") }
@@ -50,6 +55,9 @@ final class JSONLinesWriter {
             } else {
                 append("null")
             }
+            append(",\"landmarks_age\":")
+            if face.landmarks != nil { appendInt(face.landmarksAge) } else { append("null") }
+            append(face.isLost ? ",\"lost\":true" : ",\"lost\":false")
             if let e = face.emotion {
                 append(",\"probabilities\":{")
                 for label in EmotionLabel.allCases {
@@ -72,24 +80,40 @@ final class JSONLinesWriter {
         append(",\"classification\":"); appendFixed(t.classification * 1e3, 3)
         append(",\"total\":"); appendFixed(t.total * 1e3, 3)
         append("}}\n")
-        let written = line.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
-        guard written == line.count else {
-            throw ValidationErrorMessage("writing '\(path)' failed: \(String(cString: strerror(errno))) (disk full?)")
-        }
+        try file.write(line)
+        if !file.isRegularFile { try file.flush() }
         linesWritten += 1
     }
 
-    /// Flushes and closes the file (idempotent).
-    func finish() throws {
-        guard let f = file else { return }
-        file = nil
-        if fclose(f) != 0 { throw ValidationErrorMessage("closing '\(path)' failed: \(String(cString: strerror(errno)))") }
+    /// Flushes and closes the file (idempotent; standard output is flushed, not closed).
+    func finish() throws(OutputError) {
+        try file.finish()
     }
 
     // MARK: Formatting without allocation
 
     @inline(__always) private func append(_ s: StaticString) {
         s.withUTF8Buffer { line.append(contentsOf: $0) }
+    }
+
+    /// `s` as a JSON string (quotes, backslashes and control characters escaped).
+    private func appendString(_ s: String) {
+        line.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                line.append(UInt8(ascii: "\\"))
+                line.append(b)
+            case 0..<0x20:
+                append("\\u00")
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                line.append(hex[Int(b >> 4)])
+                line.append(hex[Int(b & 15)])
+            default:
+                line.append(b)
+            }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 
     private func appendPoint(_ p: SIMD2<Float>) {
@@ -131,10 +155,4 @@ final class JSONLinesWriter {
             appendUnsigned(fraction, minimumDigits: decimals)
         }
     }
-}
-
-/// A plain error with a message (ArgumentParser prints it).
-struct ValidationErrorMessage: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -1,4 +1,5 @@
 import FERCore
+import FERDemoSupport
 import FERMedia
 import Foundation
 
@@ -35,13 +36,19 @@ enum LiveInputError: Error, CustomStringConvertible {
         }
     }
 
-    /// The process exit code: 3 missing input, 4 unreadable input, 5 camera unusable.
-    var exitCode: Int32 {
+    /// The exit status: 3 missing input, 4 unreadable input, 5 camera unusable.
+    var status: ExitStatus {
         switch self {
-        case .missingCamera, .missingFile, .noDefaultInput: return 3
-        case .unreadable, .emptyFolder: return 4
-        case .cameraUnusable: return 5
+        case .missingCamera, .missingFile, .noDefaultInput: return .inputMissing
+        case .unreadable, .emptyFolder: return .inputUnreadable
+        case .cameraUnusable: return .cameraUnusable
         }
+    }
+
+    /// The message without the "ferdemo live: " prefix (``CommandFailure`` adds the command).
+    var message: String {
+        let text = description
+        return text.hasPrefix("ferdemo live: ") ? String(text.dropFirst("ferdemo live: ".count)) : text
     }
 }
 
@@ -81,6 +88,16 @@ enum LiveInput {
 
     var isCamera: Bool { if case .camera = self { return true } else { return false } }
 
+    /// The files this input reads (the video, the camera node, every image of the folder), which
+    /// no output may overwrite.
+    var inputPaths: [String] {
+        switch self {
+        case let .camera(c): return [c.path]
+        case let .video(v): return [v.path]
+        case let .folder(f): return f.paths
+        }
+    }
+
     /// The next frame, or nil at the end of the stream.
     func next(into buffer: ImageBuffer) throws -> FrameInfo? {
         switch self {
@@ -99,16 +116,20 @@ enum LiveInput {
     }
 
     /// Opens `spec`: nil → /dev/video0 if present, else the sample clip; a number → /dev/videoN;
-    /// a /dev/video* path → that camera; a directory → its images; anything else → a video file.
-    static func open(_ spec: String?) throws -> LiveInput {
+    /// a /dev/video* path or any character device (e.g. /dev/v4l/by-id/…) → that camera; a
+    /// directory → its images; anything else → a video file.
+    static func open(_ spec: String?, camera options: V4L2Camera.Options = V4L2Camera.Options()) throws -> LiveInput {
         let fm = FileManager.default
         guard let spec else {
-            if fm.fileExists(atPath: "/dev/video0"), let camera = try? V4L2Camera(path: "/dev/video0") { return .camera(camera) }
+            if fm.fileExists(atPath: "/dev/video0"), let camera = try? V4L2Camera(path: "/dev/video0", options: options) { return .camera(camera) }
             guard let sample = sampleClipPath() else { throw LiveInputError.noDefaultInput }
             return try openFile(sample)
         }
-        if let index = Int(spec), index >= 0 { return try openCamera("/dev/video\(index)") }
-        if spec.hasPrefix("/dev/video") { return try openCamera(spec) }
+        switch InputSpec(spec) {
+        case let .cameraIndex(index): return try openCamera("/dev/video\(index)", options)
+        case let .camera(path): return try openCamera(path, options)
+        case .path: break
+        }
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: spec, isDirectory: &isDirectory) else { throw LiveInputError.missingFile(path: spec) }
         if isDirectory.boolValue {
@@ -127,8 +148,8 @@ enum LiveInput {
         }
     }
 
-    private static func openCamera(_ path: String) throws -> LiveInput {
-        do { return .camera(try V4L2Camera(path: path)) } catch {
+    private static func openCamera(_ path: String, _ options: V4L2Camera.Options) throws -> LiveInput {
+        do { return .camera(try V4L2Camera(path: path, options: options)) } catch {
             if case .noSuchDevice = error { throw LiveInputError.missingCamera(path: path, underlying: "\(error)") }
             throw LiveInputError.cameraUnusable(path: path, underlying: "\(error)")
         }

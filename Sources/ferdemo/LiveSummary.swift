@@ -56,7 +56,13 @@ struct LiveSummary {
         let pipelineFPS = frameLatency.total > 0 ? Double(frames) / frameLatency.total : 0
         lines.append(String(format: "Summary: %d frames in %.2f s — %.1f FPS end to end (read + pipeline + outputs), %.1f FPS pipeline only",
                             frames, wallSeconds, fps, pipelineFPS))
-        lines.append("  detection \(mode == .synchronous ? "synchronous" : "asynchronous (own thread)"), \(threads) thread(s)")
+        let modeText: String
+        switch mode {
+        case .synchronous: modeText = "synchronous (inline)"
+        case .deferred: modeText = "deferred (own thread, applied at fixed frames: the same output on every run)"
+        case .asynchronous: modeText = "asynchronous (own thread, applied when ready)"
+        }
+        lines.append("  detection \(modeText), \(threads) thread(s)")
         lines.append("  frame (pipeline)   " + ms(frameLatency))
         lines.append("  frame (whole loop) " + ms(loopLatency))
         lines.append("  tracking           " + ms(tracking))

@@ -12,11 +12,12 @@ enum Overlay {
         Color(r: 255, g: 160, b: 0), Color(r: 255, g: 255, b: 0), Color(r: 255, g: 64, b: 64),
     ]
 
-    /// Bar colours by emotion (angry, disgust, fear, happy, sad, surprise, neutral).
+    /// Bar colours by emotion (angry, disgust, fear, happy, sad, surprise, neutral). Neutral is a
+    /// mid grey: visible on the window's dark bar background and on the report's light panels.
     static let emotionColors: [Color] = [
         Color(r: 230, g: 40, b: 40), Color(r: 120, g: 170, b: 40), Color(r: 150, g: 80, b: 200),
         Color(r: 255, g: 210, b: 0), Color(r: 60, g: 110, b: 230), Color(r: 255, g: 140, b: 0),
-        Color(r: 200, g: 200, b: 200),
+        Color(r: 120, g: 120, b: 130),
     ]
 
     static func color(for id: Int) -> Color { palette[(max(id, 1) - 1) % palette.count] }

@@ -1,3 +1,4 @@
+import FERDemoSupport
 import Foundation
 
 /// A one-line progress display on stderr for headless runs: frames, FPS and, when
@@ -36,18 +37,14 @@ final class ProgressBar {
         } else {
             line = String(format: "%d frames  %.1f FPS  %@ elapsed", frames, fps, Self.clock(elapsed))
         }
-        if interactive {
-            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
-        } else {
-            FileHandle.standardError.write(Data((line + "\n").utf8))
-        }
+        Console.err(interactive ? "\r\u{1B}[K" + line : line + "\n")
     }
 
     /// Ends the in-place line.
     func finish(frames: Int) {
         guard enabled else { return }
         update(frames: frames, force: true)
-        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        if interactive { Console.err("\n") }
     }
 
     static func clock(_ seconds: Double) -> String {

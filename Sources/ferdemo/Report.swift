@@ -1,4 +1,6 @@
+import ArgumentParser
 import FERCore
+import FERDemoSupport
 import FERMedia
 import Foundation
 
@@ -24,18 +26,28 @@ struct Report {
         }
     }
 
-    /// Writes the report; the format follows the extension (.png or .svg).
+    /// Writes the report; the format follows the extension (.png or .svg). A regular file is
+    /// replaced only once the new report is whole (``OutputFile``'s rules: a device or FIFO is
+    /// written in place, a link's target is replaced and the link kept).
+    /// - Throws: ``OutputError``, or the PNG encoder's ``MediaError``.
     func write(to path: String) throws {
         switch (path as NSString).pathExtension.lowercased() {
-        case "svg": try svg().write(toFile: path, atomically: true, encoding: .utf8)
-        case "png": try png(path)
-        default: throw ValidationErrorMessage("--report '\(path)': use a .png or .svg file name.")
+        case "svg":
+            let file = try OutputFile(path: path, option: "--report", mode: .replace)
+            try file.write(svg())
+            try file.finish()
+        default:
+            let image = try png()
+            try OutputFile.writeWhole(path: path, option: "--report", suffix: ".png") { temporary in
+                try ImageWriter.write(image.view, to: temporary)
+            }
         }
     }
 
+    /// Refuses a report name that is neither .png nor .svg (a usage error).
     static func validate(path: String) throws {
         let ext = (path as NSString).pathExtension.lowercased()
-        guard ext == "png" || ext == "svg" else { throw ValidationErrorMessage("--report '\(path)': use a .png or .svg file name.") }
+        guard ext == "png" || ext == "svg" else { throw ValidationError("--report '\(path)': use a .png or .svg file name.") }
     }
 
     private var ids: [Int] { series.keys.sorted() }
@@ -49,7 +61,7 @@ struct Report {
 
     private func height() -> Int { Self.top + max(1, ids.count) * (Self.panel + Self.gap) + Self.legend }
 
-    private func png(_ path: String) throws {
+    private func png() throws -> ImageBuffer {
         let h = height(), w = Self.width
         let buffer = try ImageBuffer(width: w, height: h, format: .rgb8)
         let canvas = Canvas(buffer.mutableView)
@@ -77,10 +89,21 @@ struct Report {
                     acc += v
                 }
             }
-            canvas.drawText(String(format: "%.1f s", t0), x: Self.left, y: y0 + Self.panel + 4, color: .black)
-            let end = String(format: "%.1f s", t1)
-            canvas.drawText(end, x: Self.left + plotW - BitmapFont.size(of: end).width, y: y0 + Self.panel + 4, color: .black)
+            // Axes: time ticks below the panel, probability ticks (0, 0.5, 1) on its left.
+            for t in Self.ticks(from: t0, to: t1) {
+                let x = Self.left + Int(Double(plotW) * (t - t0) / (t1 - t0))
+                canvas.fillRect(x: x, y: y0 + Self.panel, width: 1, height: 5, color: .black)
+                let text = Self.tickLabel(t, from: t0, to: t1)
+                let tw = BitmapFont.size(of: text).width
+                canvas.drawText(text, x: min(max(Self.left, x - tw / 2), Self.left + plotW - tw), y: y0 + Self.panel + 7, color: .black)
+            }
+            for (v, text) in [(0.0, "0"), (0.5, "0.5"), (1.0, "1")] {
+                let y = y0 + Self.panel - Int(v * Double(Self.panel))
+                canvas.fillRect(x: Self.left - 5, y: min(y, y0 + Self.panel - 1), width: 5, height: 1, color: .black)
+                canvas.drawText(text, x: Self.left - 8 - BitmapFont.size(of: text).width, y: min(max(y0, y - 3), y0 + Self.panel - 7), color: .black)
+            }
         }
+        canvas.drawText("time (s)", x: Self.left + plotW - BitmapFont.size(of: "time (s)").width, y: h - Self.legend - 12, color: .black)
         var lx = Self.left
         let ly = h - Self.legend + 8
         for label in EmotionLabel.allCases {
@@ -88,7 +111,7 @@ struct Report {
             canvas.drawText(label.name, x: lx + 18, y: ly + 1, color: .black, scale: 2)
             lx += 18 + BitmapFont.size(of: label.name, scale: 2).width + 20
         }
-        try ImageWriter.write(buffer.view, to: path)
+        return buffer
     }
 
     private func svg() -> String {
@@ -112,10 +135,19 @@ struct Report {
                 }.joined(separator: " ")
                 out += "<polyline fill=\"none\" stroke=\"\(hex(Overlay.emotionColors[label.rawValue]))\" stroke-width=\"1.5\" points=\"\(points)\"><title>\(label.name)</title></polyline>\n"
             }
-            out += String(format: "<text x=\"%d\" y=\"%d\" font-size=\"11\">%.1f s</text>\n", Self.left, Int(y0 + panel + 14), t0)
-            out += String(format: "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"end\">%.1f s</text>\n",
-                          Self.left + Int(plotW), Int(y0 + panel + 14), t1)
+            for t in Self.ticks(from: t0, to: t1) {
+                let x = Double(Self.left) + plotW * (t - t0) / (t1 - t0)
+                out += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", x, y0 + panel, x, y0 + panel + 5)
+                out += String(format: "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%@</text>\n", x, Int(y0 + panel + 17),
+                              Self.tickLabel(t, from: t0, to: t1))
+            }
+            for (v, text) in [(0.0, "0"), (0.5, "0.5"), (1.0, "1")] {
+                let y = y0 + panel * (1 - v)
+                out += String(format: "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"black\"/>", Self.left - 5, y, Self.left, y)
+                out += String(format: "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%@</text>\n", Self.left - 8, y + 4, text)
+            }
         }
+        out += "<text x=\"\(w - Self.right)\" y=\"\(h - Self.legend - 4)\" font-size=\"11\" text-anchor=\"end\">time (s)</text>\n"
         var lx = Self.left
         for label in EmotionLabel.allCases {
             out += "<rect x=\"\(lx)\" y=\"\(h - Self.legend + 8)\" width=\"14\" height=\"14\" fill=\"\(hex(Overlay.emotionColors[label.rawValue]))\"/>"
@@ -124,6 +156,32 @@ struct Report {
         }
         out += "</svg>\n"
         return out
+    }
+}
+
+extension Report {
+    /// Tick positions for the time axis: multiples of a step of 1, 2 or 5 × 10ⁿ seconds chosen so
+    /// that between 3 and 10 ticks fall in `t0...t1`.
+    static func ticks(from t0: Double, to t1: Double) -> [Double] {
+        let span = t1 - t0
+        guard span.isFinite, span > 0 else { return [t0] }
+        let raw = span / 8
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { span / $0 <= 10 } ?? 10 * magnitude
+        var out: [Double] = []
+        var t = (t0 / step).rounded(.up) * step
+        while t <= t1 + step * 1e-9, out.count < 20 {
+            out.append(t)
+            t += step
+        }
+        return out
+    }
+
+    /// A tick's label with as many decimals as the tick step needs.
+    static func tickLabel(_ t: Double, from t0: Double, to t1: Double) -> String {
+        let span = t1 - t0
+        let decimals = span >= 8 ? 0 : (span >= 0.8 ? 1 : 2)
+        return String(format: "%.\(decimals)f", t)
     }
 }
 

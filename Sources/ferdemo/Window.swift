@@ -41,6 +41,8 @@ final class Window {
     }
 
     init(title: String, width: Int, height: Int) throws {
+        // ferdemo handles SIGINT and SIGTERM itself (Interrupt); SDL must not take them over.
+        SDL_SetHint("SDL_NO_SIGNAL_HANDLERS", "1")
         guard SDL_Init(fercore_sdl_init_video()) == 0 else {
             throw WindowError.noDisplay(String(cString: SDL_GetError()))
         }

@@ -71,7 +71,7 @@ struct LiveCommandTests {
         #expect(empty.stderr.contains("holds no"))
 
         let badOption = try Demo.run(["live", "--detect-every", "0", "--no-window"])
-        #expect(badOption.status != 0)
+        #expect(badOption.status == 2)
         #expect(badOption.stderr.contains("--detect-every"))
     }
 

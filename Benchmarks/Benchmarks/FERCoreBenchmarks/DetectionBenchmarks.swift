@@ -27,7 +27,6 @@ final class DetectionFixture {
     var faces: [FaceDetection] = []
 
     init(image: ImageBuffer, options: FaceDetectorOptions, pool: WorkerPool) throws {
-        Engine.setBLASThreads(1)
         detector = try FaceDetector(weightsDirectory: BenchWeights.directory, options: options, pool: pool)
         self.image = image
         faces.reserveCapacity(64)

@@ -13,7 +13,7 @@ import FERCore
 final class EmotionFixture {
     let classifier: EmotionClassifier
     let frame: ImageBuffer
-    let boxes: [FaceRect]
+    let boxes: [Box]
     let cropImage: ImageBuffer
     let crops: [ImageView]
     let inputs: UnsafeMutableBufferPointer<Float>
@@ -21,17 +21,15 @@ final class EmotionFixture {
     var results: [EmotionScores]
 
     init(batch: Int, pool: WorkerPool) throws {
-        Engine.setBLASThreads(1)
         classifier = try EmotionClassifier(weightsDirectory: BenchWeights.directory, pool: pool)
         frame = try SampleScene.frame(0)
         let face = try SampleScene.face(in: frame.view)
-        boxes = Array(repeating: FaceRect(face), count: batch)
+        boxes = Array(repeating: face, count: batch)
         // A 48×48 gray crop of the face, as FER-2013 stores faces.
         let gray = try ImageBuffer(width: frame.width, height: frame.height, format: .gray8)
         try ColorConversion.rgbToGray(frame.view, into: gray.mutableView)
-        let r = FaceRect(face)
         cropImage = try ImageBuffer(width: 48, height: 48, format: .gray8)
-        try Resizer().resize(try gray.view.cropped(x: r.x, y: r.y, width: r.width, height: r.height),
+        try Resizer().resize(try gray.view.cropped(x: Int(face.x), y: Int(face.y), width: Int(face.width), height: Int(face.height)),
                              into: cropImage.mutableView, interpolation: .area)
         crops = Array(repeating: cropImage.view, count: batch)
         let side = classifier.inputSize

@@ -1,7 +1,7 @@
 // Engine: SGEMM peak, per-layer times and whole forward passes.
 //
 // - `sgemm-1024-bN`: OpenBLAS on a big square SGEMM with N OpenBLAS threads
-//   (Engine.setBLASThreads(N), reset to 1 in teardown); custom metric GFLOPS×1000.
+//   (BLAS.setThreads(N), reset to 1 in teardown); custom metric GFLOPS×1000.
 //   b1 is the peak per-layer numbers compare with (each GEMM block runs on one thread).
 // - `layer-<net>-<size>-<layer>-tN`: one real layer shape as the engine runs it on a pool of
 //   N threads; at t1 also im2col alone and cblas_sgemm alone on the layer's exact M×N×K.
@@ -33,12 +33,12 @@ func registerEngineBenchmarks() {
                 benchmark.measurement(FERMetric.gemmMFLOPS, mflops(macs: fixture.macs, nanos: ns))
             },
             setup: {
-                Engine.setBLASThreads(blasThreads)
+                BLAS.setThreads(blasThreads)
                 peak.value = SGEMMFixture(m: 1024, n: 1024, k: 1024)
             },
             teardown: {
                 peak.value = nil
-                Engine.setBLASThreads(1)
+                BLAS.setThreads(1)
             }
         )
     }
@@ -70,7 +70,7 @@ func registerEngineBenchmarks() {
                     benchmark.measurement(FERMetric.layerMFLOPS, mflops(macs: layer.macs, nanos: whole))
                 },
                 setup: {
-                    Engine.setBLASThreads(1)
+                    BLAS.setThreads(1)
                     slot.value = LayerFixture(layer, pool: pool(threads))
                 },
                 teardown: { slot.value = nil }
@@ -94,7 +94,7 @@ func registerEngineBenchmarks() {
                     blackHole(fixture.workspace.output(0).buffer.first)
                 },
                 setup: {
-                    Engine.setBLASThreads(1)
+                    BLAS.setThreads(1)
                     slot.value = try forward.makeFixture(pool: pool(threads)) // plans and runs once
                     slot.value?.run()
                 },

@@ -4,10 +4,10 @@
 //
 // - `track-csrdcf-faceN`: CorrelationFilterTracker.update(frame:) with a face N ≈ 50, 100,
 //   200 px wide (initialised on frame 0, warmed up over two cycles in setup).
-// - `track-faces-N`: FaceTracker.update(frame:into:) with N = 1, 4, 16 tracks of ~40 px faces in
+// - `track-faces-N`: FaceTracker.update(frame:) with N = 1, 4, 16 tracks of ~40 px faces in
 //   a 4×4 grid of 160×120 cells (all 16 faces are in every frame; N of them are tracked).
 // Custom metric `lost`: tracks reported lost (or ended) by the measured update (0 expected).
-// 0-malloc gate on both (update(frame:) without `into:` returns a new array: 1 malloc per call).
+// 0-malloc gate on both.
 import Benchmark
 import FERBenchSupport
 import FERCore
@@ -38,19 +38,18 @@ final class SingleTrackFixture {
 final class MultiTrackFixture {
     let scene: TrackingScene
     let tracker: FaceTracker
-    var faces: [TrackedFace] = []
     var index = 0
 
     init(faces: Int) throws {
         scene = try TrackingScene(faceSize: 40, columns: 4, rows: 4)
         tracker = try FaceTracker()
-        try tracker.reconcile(detections: Array(scene.initialBoxes.prefix(faces)), frame: scene.frame(0))
+        for box in scene.initialBoxes.prefix(faces) { try tracker.startTrack(at: box, in: scene.frame(0)) }
         for _ in 0..<(2 * scene.frames.count) { try step() }
     }
 
     func step() throws {
         index += 1
-        try tracker.update(frame: scene.frame(index), into: &faces)
+        try tracker.update(frame: scene.frame(index))
     }
 }
 
@@ -95,7 +94,9 @@ func registerTrackingBenchmarks() {
                 do {
                     try f.step()
                     benchmark.stopMeasurement()
-                    benchmark.measurement(TrackingMetric.lost, faces - f.faces.count + f.faces.reduce(0) { $0 + ($1.isLost ? 1 : 0) })
+                    var lost = faces - f.tracker.count
+                    for i in 0..<f.tracker.count where f.tracker.track(at: i).isLost { lost += 1 }
+                    benchmark.measurement(TrackingMetric.lost, lost)
                 } catch { benchmark.error("\(error)") }
             },
             setup: { slot.value = try MultiTrackFixture(faces: faces) },

@@ -81,7 +81,7 @@ public func gflops(macs: Int, seconds: Double) -> Double { 2 * Double(macs) / se
 /// A pool of `threads` threads for FERCore's loops, with OpenBLAS single-threaded as the
 /// engine needs it (FERCore runs each GEMM block on one pool thread; see `Engine`).
 public func makePool(threads: Int) -> WorkerPool {
-    Engine.setBLASThreads(1)
+    BLAS.setThreads(1)
     return threads == 1 ? .serial : WorkerPool(threads: threads)
 }
 
@@ -113,7 +113,7 @@ public final class LayerFixture {
         output = .allocate(capacity: layer.output.count)
         if let g = layer.geometry, layer.op == .conv {
             // The whole im2col matrix (runIm2col) and the layer's per-thread blocks (runLayer).
-            scratchCount = Swift.max(Convolution.im2colCount(shape: layer.input, geometry: g),
+            scratchCount = Swift.max(Im2col.count(shape: layer.input, geometry: g),
                                      PackedConvolution.scratchCount(shape: layer.input, geometry: g, threads: pool.threads))
         } else {
             scratchCount = 0
@@ -181,7 +181,7 @@ public final class LayerFixture {
     /// im2col alone (no-op for pointwise convs, depthwise and dense layers).
     public func runIm2col() {
         guard layer.op == .conv, !layer.isPointwise, let g = layer.geometry else { return }
-        Convolution.im2col(input: input, shape: layer.input, geometry: g, into: scratch, pool: pool)
+        Im2col.im2col(input: input, shape: layer.input, geometry: g, into: scratch, pool: pool)
     }
 
     /// `cblas_sgemm` alone on this layer's exact GEMM shape (M × N × K); nil for depthwise.
@@ -192,7 +192,7 @@ public final class LayerFixture {
     }
 
     public func runGEMM() {
-        Convolution.gemm(m: layer.m, n: layer.n, k: layer.k, a: gemmA, b: kernel, c: output)
+        BLAS.gemm(m: layer.m, n: layer.n, k: layer.k, a: gemmA, b: kernel, c: output)
     }
 }
 
@@ -213,7 +213,7 @@ public final class SGEMMFixture {
 
     public var macs: Int { m * n * k }
 
-    public func run() { Convolution.gemm(m: m, n: n, k: k, a: a, b: b, c: c) }
+    public func run() { BLAS.gemm(m: m, n: n, k: k, a: a, b: b, c: c) }
 }
 
 /// One network, one workspace and one input, planned and warmed up.

@@ -73,7 +73,7 @@ public final class TrackingScene {
     /// The rendered frames (RGB8, `width × height`).
     public let frames: [ImageBuffer]
     /// The face boxes in frame 0, one per cell, row-major.
-    public let initialBoxes: [TrackBox]
+    public let initialBoxes: [Box]
     public let width: Int
     public let height: Int
 
@@ -95,7 +95,7 @@ public final class TrackingScene {
         let cellW = width / columns, cellH = height / rows
 
         var frames: [ImageBuffer] = []
-        var boxes: [TrackBox] = []
+        var boxes: [Box] = []
         for i in 0..<frameCount {
             let phase = i < frameCount / 2 ? i : frameCount - i
             let dx = 2 * phase, dy = phase
@@ -119,7 +119,7 @@ public final class TrackingScene {
                         }
                     }
                     if i == 0 {
-                        boxes.append(TrackBox(x: Double(cx * cellW) + Double(cellW) / 2 - faceW / 2 + (faceCX - faceCX.rounded()),
+                        boxes.append(Box(x: Double(cx * cellW) + Double(cellW) / 2 - faceW / 2 + (faceCX - faceCX.rounded()),
                                               y: Double(cy * cellH) + Double(cellH) / 2 - faceH / 2 + (faceCY - faceCY.rounded()),
                                               width: faceW, height: faceH))
                     }

@@ -77,7 +77,7 @@ let forwardCases = options.quick ? ForwardCase.all.filter { $0.model == .pnet ||
 print("# FERCore GEMM report\n")
 print("- date: \(ISO8601DateFormatter().string(from: Date()))")
 print("- CPU: \(cpu.model), \(ProcessInfo.processInfo.activeProcessorCount) cores; flags: \(cpu.flags)")
-print("- OpenBLAS core: \(Engine.blasCoreName)")
+print("- OpenBLAS core: \(BLAS.coreName)")
 print("- statistic: \(options.useMin ? "min" : "median") of \(options.samples) samples (each sample ≥ 2 ms of repeated calls)")
 print("- weights: \(BenchWeights.directory)")
 
@@ -99,8 +99,8 @@ var oneThreadLayer: [String: Double] = [:]
 
 /// The SGEMM 1024³ peak with `blasThreads` OpenBLAS threads (reset to 1 afterwards).
 func sgemmPeak(blasThreads: Int) -> Timing {
-    Engine.setBLASThreads(blasThreads)
-    defer { Engine.setBLASThreads(1) }
+    BLAS.setThreads(blasThreads)
+    defer { BLAS.setThreads(1) }
     let fixture = SGEMMFixture(m: 1024, n: 1024, k: 1024)
     // About half a second of SGEMM first: in a run on this machine the first 15 samples
     // right after the build gave 80 GFLOPS, the same measure at the end 91.

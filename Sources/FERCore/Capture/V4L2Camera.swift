@@ -26,7 +26,13 @@ public struct CameraMode: Sendable, Hashable, CustomStringConvertible {
 /// ``nextFrame(into:)`` waits with `poll` up to ``Options/timeoutMilliseconds``. If the
 /// camera delivers YUYV natively it is read as YUYV and converted by
 /// ``ColorConversion/yuyvToRGB(_:rowBytes:into:)`` (bit-exact with OpenCV), otherwise
-/// libv4l2 is asked for RGB24. Unplugging the camera ends the stream (`nil`), it does not throw.
+/// libv4l2 is asked for RGB24. Unplugging the camera ends the stream (`nil`, with
+/// ``endReason``), it does not throw. Damaged frames are dropped (``droppedFrames``); spurious
+/// wake-ups (`EAGAIN` after `poll`, e.g. a JPEG frame libv4l2 could not decode) are waited out
+/// within the timeout.
+///
+/// Tested without hardware by `Tests/Support/fake_v4l2` (an `LD_PRELOAD` fake device under
+/// libv4l2; Docs/Reliability.md, "Cameras").
 public final class V4L2Camera: FrameSource {
     /// Camera settings.
     public struct Options: Sendable {
@@ -45,6 +51,11 @@ public final class V4L2Camera: FrameSource {
         /// Read YUYV and convert with FERCore's SIMD converter when the camera offers it
         /// natively (default), instead of libv4l2's conversion to RGB24.
         public var preferNativeYUYV = true
+        /// Damaged frames (fewer bytes than the format needs) in a row before
+        /// ``V4L2Camera/nextFrame(into:)`` gives up with ``CameraError/streamingFailed(path:reason:)``
+        /// (30: a second at 30 fps). A damaged frame is dropped, never shown: USB cameras lose
+        /// one now and then, and its bytes would be half of this frame and half of an old one.
+        public var maximumDamagedFrames = 30
 
         /// Default settings.
         public init() {}
@@ -64,12 +75,16 @@ public final class V4L2Camera: FrameSource {
     public private(set) var card = ""
     /// Why the stream ended, if it ended on its own (e.g. the camera was unplugged).
     public private(set) var endReason: String?
+    /// Damaged frames dropped so far (fewer bytes than the format needs).
+    public private(set) var droppedFrames = 0
 
     private let options: Options
     private var fd: Int32 = -1
     private var buffers: [(pointer: UnsafeMutableRawPointer, length: Int)] = []
     private var pixelFormat: UInt32 = 0
     private var bytesPerLine = 0
+    /// Bytes a whole frame occupies in a driver buffer (the last row need not be padded).
+    private var frameBytes: Int { bytesPerLine * (height - 1) + width * (pixelFormat == fercore_pix_fmt_yuyv() ? 2 : 3) }
     private var streaming = false
     private var index = 0
     private var firstTimestamp: Double?
@@ -85,6 +100,7 @@ public final class V4L2Camera: FrameSource {
         self.path = path
         self.options = options
         // Every stored property has a value now: a throw below runs deinit, which closes.
+        fercore_v4l2_quiet_log()
         let f = fercore_v4l2_open(path)
         if f < 0 {
             let e = errno
@@ -184,7 +200,7 @@ public final class V4L2Camera: FrameSource {
         let yuyv = fercore_pix_fmt_yuyv(), rgb = fercore_pix_fmt_rgb24()
         let native = modes().contains { $0.fourCC == "YUYV" }
         let order = options.preferNativeYUYV && native ? [yuyv, rgb] : [rgb, yuyv]
-        var lastReason = "the driver lists no formats"
+        var reasons: [String] = []
         for want in order {
             var fmt = v4l2_format()
             fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
@@ -195,15 +211,21 @@ public final class V4L2Camera: FrameSource {
             if ioctl(fercore_vidioc_s_fmt(), &fmt) < 0 {
                 let e = errno
                 if e == EBUSY { throw .busy(path: path) }
-                lastReason = "VIDIOC_S_FMT \(Self.fourCCString(want)): \(String(cString: strerror(e)))"
+                reasons.append("VIDIOC_S_FMT \(Self.fourCCString(want)): \(String(cString: strerror(e)))")
                 continue
             }
             guard fmt.fmt.pix.pixelformat == want, fmt.fmt.pix.width > 0, fmt.fmt.pix.height > 0 else {
-                lastReason = "asked for \(Self.fourCCString(want)), got \(Self.fourCCString(fmt.fmt.pix.pixelformat))"
+                reasons.append("asked for \(Self.fourCCString(want)), got \(Self.fourCCString(fmt.fmt.pix.pixelformat)) "
+                               + "\(fmt.fmt.pix.width)x\(fmt.fmt.pix.height)")
                 continue
             }
             // Our YUYV converter handles even widths (4:2:2 pairs).
-            if want == yuyv && fmt.fmt.pix.width % 2 != 0 { lastReason = "odd YUYV width"; continue }
+            if want == yuyv && fmt.fmt.pix.width % 2 != 0 { reasons.append("odd YUYV width \(fmt.fmt.pix.width)"); continue }
+            let pixels = Int(fmt.fmt.pix.width).multipliedReportingOverflow(by: Int(fmt.fmt.pix.height))
+            guard !pixels.overflow, pixels.partialValue <= ImageLimits.maximumPixels else {
+                reasons.append("\(fmt.fmt.pix.width)x\(fmt.fmt.pix.height) exceeds FERCore's \(ImageLimits.maximumPixels / 1_000_000)-megapixel limit")
+                continue
+            }
             pixelFormat = want
             width = Int(fmt.fmt.pix.width)
             height = Int(fmt.fmt.pix.height)
@@ -211,7 +233,9 @@ public final class V4L2Camera: FrameSource {
             bytesPerLine = max(Int(fmt.fmt.pix.bytesperline), minimum)
             break
         }
-        guard pixelFormat != 0 else { throw .noUsableFormat(path: path, reason: lastReason) }
+        guard pixelFormat != 0 else {
+            throw .noUsableFormat(path: path, reason: reasons.isEmpty ? "the driver lists no formats" : reasons.joined(separator: "; "))
+        }
         var parm = v4l2_streamparm()
         parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
         parm.parm.capture.timeperframe = v4l2_fract(numerator: 1, denominator: UInt32(max(1, options.framesPerSecond)))
@@ -230,13 +254,20 @@ public final class V4L2Camera: FrameSource {
             let e = errno
             throw e == EBUSY ? .busy(path: path) : Self.systemError(path, "VIDIOC_REQBUFS", e)
         }
-        guard req.count >= 2 else { throw .noUsableFormat(path: path, reason: "the driver granted \(req.count) buffer(s)") }
+        guard req.count >= 2 else {
+            throw .streamingFailed(path: path, reason: "the driver granted \(req.count) buffer(s) of the \(max(2, options.bufferCount)) asked for; streaming needs at least 2")
+        }
         for i in 0..<req.count {
             var buf = v4l2_buffer()
             buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
             buf.memory = V4L2_MEMORY_MMAP.rawValue
             buf.index = i
             if ioctl(fercore_vidioc_querybuf(), &buf) < 0 { throw Self.systemError(path, "VIDIOC_QUERYBUF", errno) }
+            // A buffer smaller than a frame would be read past its end: refuse the driver's setup.
+            guard Int(buf.length) >= frameBytes else {
+                throw .streamingFailed(path: path, reason: "buffer \(i) holds \(buf.length) bytes, but a \(width)x\(height) "
+                                       + "\(Self.fourCCString(pixelFormat)) frame needs \(frameBytes)")
+            }
             let p = v4l2_mmap(nil, Int(buf.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, Int64(buf.m.offset))
             guard let mapped = p, mapped != fercore_map_failed() else { throw Self.systemError(path, "mmap", errno) }
             buffers.append((mapped, Int(buf.length)))
@@ -254,54 +285,89 @@ public final class V4L2Camera: FrameSource {
     /// - Returns: the frame's index and timestamp (driver time, seconds since the first frame),
     ///   or `nil` once the camera is gone (unplugged) or closed; see ``endReason``.
     /// - Throws: ``CameraError/timeout(path:milliseconds:)`` if no frame arrives in time
-    ///   (the stream stays open: the caller may retry), or a driver failure.
+    ///   (the stream stays open: the caller may retry), ``CameraError/streamingFailed(path:reason:)``
+    ///   for a buffer the driver should not have returned or too many damaged frames in a row,
+    ///   or a driver failure.
     public func nextFrame(into buffer: ImageBuffer) throws(CameraError) -> FrameInfo? {
         guard fd >= 0, streaming else { return nil }
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        var r: Int32
-        repeat { r = poll(&pfd, 1, Int32(options.timeoutMilliseconds)) } while r < 0 && errno == EINTR
-        if r < 0 { throw Self.systemError(path, "poll", errno) }
-        if r == 0 { throw .timeout(path: path, milliseconds: options.timeoutMilliseconds) }
-        if (Int32(pfd.revents) & (POLLERR | POLLHUP | POLLNVAL)) != 0 && (Int32(pfd.revents) & POLLIN) == 0 {
-            end("the device reported an error or hang-up (unplugged?)")
-            return nil
-        }
-        var buf = v4l2_buffer()
-        buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
-        buf.memory = V4L2_MEMORY_MMAP.rawValue
-        if ioctl(fercore_vidioc_dqbuf(), &buf) < 0 {
-            let e = errno
-            if e == ENODEV || e == EIO || e == EPIPE { end("VIDIOC_DQBUF: \(String(cString: strerror(e))) (unplugged?)"); return nil }
-            if e == EAGAIN { throw .timeout(path: path, milliseconds: options.timeoutMilliseconds) }
-            throw Self.systemError(path, "VIDIOC_DQBUF", e)
-        }
-        let slot = buffers[Int(buf.index)]
-        do {
-            try buffer.reshape(width: width, height: height, format: .rgb8)
-            let src = UnsafePointer(slot.pointer.assumingMemoryBound(to: UInt8.self))
-            let needed = bytesPerLine * (height - 1) + width * (pixelFormat == fercore_pix_fmt_yuyv() ? 2 : 3)
-            if Int(buf.bytesused) >= needed || buf.bytesused == 0 {
+        let deadline = Self.milliseconds() + options.timeoutMilliseconds
+        var damaged = 0
+        while true {
+            // Poll for what is left of the timeout: wake-ups without a frame (EAGAIN) and
+            // dropped frames must not stretch the wait beyond it.
+            let left = deadline - Self.milliseconds()
+            guard left > 0 else { throw .timeout(path: path, milliseconds: options.timeoutMilliseconds) }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            var r: Int32
+            repeat { r = poll(&pfd, 1, Int32(min(left, Int(Int32.max)))) } while r < 0 && errno == EINTR
+            if r < 0 { throw Self.systemError(path, "poll", errno) }
+            if r == 0 { throw .timeout(path: path, milliseconds: options.timeoutMilliseconds) }
+            if (Int32(pfd.revents) & (POLLERR | POLLHUP | POLLNVAL)) != 0 && (Int32(pfd.revents) & POLLIN) == 0 {
+                end("the device reported an error or hang-up (unplugged?)")
+                return nil
+            }
+            var buf = v4l2_buffer()
+            buf.type = V4L2_BUF_TYPE_VIDEO_CAPTURE.rawValue
+            buf.memory = V4L2_MEMORY_MMAP.rawValue
+            if ioctl(fercore_vidioc_dqbuf(), &buf) < 0 {
+                let e = errno
+                if e == ENODEV || e == EIO || e == EPIPE { end("VIDIOC_DQBUF: \(String(cString: strerror(e))) (unplugged?)"); return nil }
+                // Readable but no frame: a spurious wake-up, or a frame libv4l2 could not
+                // convert (it then re-queues it). Wait again within the timeout.
+                if e == EAGAIN { continue }
+                throw Self.systemError(path, "VIDIOC_DQBUF", e)
+            }
+            guard Int(buf.index) < buffers.count else {
+                // Nothing can be re-queued: the index names no buffer of ours.
+                throw .streamingFailed(path: path, reason: "the driver returned buffer \(buf.index), but only \(buffers.count) exist")
+            }
+            let needed = frameBytes
+            if buf.bytesused != 0 && Int(buf.bytesused) < needed {
+                // A damaged frame: drop it, give the buffer back, wait for the next one.
+                droppedFrames += 1
+                damaged += 1
+                if ioctl(fercore_vidioc_qbuf(), &buf) < 0 {
+                    let e = errno
+                    if e == ENODEV { end("VIDIOC_QBUF: device gone (unplugged?)"); return nil }
+                    throw Self.systemError(path, "VIDIOC_QBUF", e)
+                }
+                if damaged >= options.maximumDamagedFrames {
+                    throw .streamingFailed(path: path, reason: "\(damaged) frames in a row carried \(buf.bytesused) bytes where a "
+                                           + "\(width)x\(height) \(Self.fourCCString(pixelFormat)) frame needs \(needed)")
+                }
+                continue
+            }
+            let slot = buffers[Int(buf.index)]
+            do {
+                try buffer.reshape(width: width, height: height, format: .rgb8)
+                let src = UnsafePointer(slot.pointer.assumingMemoryBound(to: UInt8.self))
                 if pixelFormat == fercore_pix_fmt_yuyv() {
                     try ColorConversion.yuyvToRGB(src, rowBytes: bytesPerLine, into: buffer.mutableView)
                 } else {
                     let dst = buffer.mutableView
                     for y in 0..<height { dst.row(y).update(from: src + y * bytesPerLine, count: width * 3) }
                 }
+            } catch {
+                _ = ioctl(fercore_vidioc_qbuf(), &buf)
+                throw .noUsableFormat(path: path, reason: error.description)
             }
-            // A short (damaged) frame keeps the previous pixels: cameras drop such frames now and then.
-        } catch {
-            _ = ioctl(fercore_vidioc_qbuf(), &buf)
-            throw .noUsableFormat(path: path, reason: error.description)
+            if ioctl(fercore_vidioc_qbuf(), &buf) < 0 {
+                let e = errno
+                if e == ENODEV { end("VIDIOC_QBUF: device gone (unplugged?)") } else { throw Self.systemError(path, "VIDIOC_QBUF", e) }
+            }
+            let t = Double(buf.timestamp.tv_sec) + Double(buf.timestamp.tv_usec) / 1e6
+            if firstTimestamp == nil { firstTimestamp = t }
+            let info = FrameInfo(index: index, timestamp: t - (firstTimestamp ?? t))
+            index += 1
+            return info
         }
-        if ioctl(fercore_vidioc_qbuf(), &buf) < 0 {
-            let e = errno
-            if e == ENODEV { end("VIDIOC_QBUF: device gone (unplugged?)") } else { throw Self.systemError(path, "VIDIOC_QBUF", e) }
-        }
-        let t = Double(buf.timestamp.tv_sec) + Double(buf.timestamp.tv_usec) / 1e6
-        if firstTimestamp == nil { firstTimestamp = t }
-        let info = FrameInfo(index: index, timestamp: t - (firstTimestamp ?? t))
-        index += 1
-        return info
+    }
+
+    /// Milliseconds on the monotonic clock.
+    private static func milliseconds() -> Int {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
     }
 
     private func end(_ reason: String) {

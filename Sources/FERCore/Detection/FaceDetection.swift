@@ -1,36 +1,3 @@
-/// An axis-aligned rectangle in image pixels: top-left corner and size.
-///
-/// Coordinates are floating point because detectors refine boxes to sub-pixel
-/// precision; round them (e.g. `rounded()`) where whole pixels are needed.
-public struct Box: Sendable, Hashable, CustomStringConvertible {
-    /// Left edge, in pixels from the image's left side.
-    public var x: Float
-    /// Top edge, in pixels from the image's top.
-    public var y: Float
-    /// Width in pixels.
-    public var width: Float
-    /// Height in pixels.
-    public var height: Float
-
-    /// Creates a box from its top-left corner and size.
-    public init(x: Float, y: Float, width: Float, height: Float) {
-        self.x = x
-        self.y = y
-        self.width = width
-        self.height = height
-    }
-
-    /// The box's area (0 for boxes with a negative side).
-    public var area: Float { max(0, width) * max(0, height) }
-
-    /// Intersection over union with `other` (0 when either box is empty).
-    public func iou(_ other: Box) -> Float {
-        intersectionOverUnion(x, y, width, height, other.x, other.y, other.width, other.height)
-    }
-
-    public var description: String { "[x \(x), y \(y), w \(width), h \(height)]" }
-}
-
 /// The five facial landmarks MTCNN's output network predicts, in image pixels.
 ///
 /// "Left" and "right" follow the reference package (`mtcnn` 1.0.0): the left eye is
@@ -77,17 +44,4 @@ public struct FaceDetection: Sendable, Hashable {
         self.score = score
         self.landmarks = landmarks
     }
-}
-
-/// Intersection over union of two boxes given as (x, y, width, height); 0 when either is
-/// empty or they do not overlap. Shared by ``Box`` and ``TrackBox``.
-@inline(__always)
-func intersectionOverUnion<T: BinaryFloatingPoint>(_ ax: T, _ ay: T, _ aw: T, _ ah: T,
-                                                   _ bx: T, _ by: T, _ bw: T, _ bh: T) -> T {
-    let ix = min(ax + aw, bx + bw) - max(ax, bx)
-    let iy = min(ay + ah, by + bh) - max(ay, by)
-    guard ix > 0, iy > 0 else { return 0 }
-    let inter = ix * iy
-    let union = max(0, aw) * max(0, ah) + max(0, bw) * max(0, bh) - inter
-    return union > 0 ? inter / union : 0
 }

@@ -142,7 +142,7 @@ public final class FaceDetector {
             let y1 = min(max(c.y1, 0), maxY), y2 = min(max(c.y2, 0), maxY)
             let m = c.landmarks
             faces.append(FaceDetection(
-                box: Box(x: Float(x1), y: Float(y1), width: Float(x2 - x1), height: Float(y2 - y1)),
+                box: Box(x: x1, y: y1, width: x2 - x1, height: y2 - y1),
                 score: Float(c.score),
                 landmarks: FaceLandmarks(leftEye: SIMD2(m[0], m[5]), rightEye: SIMD2(m[1], m[6]), nose: SIMD2(m[2], m[7]),
                                          mouthLeft: SIMD2(m[3], m[8]), mouthRight: SIMD2(m[4], m[9]))))

@@ -9,7 +9,7 @@
 ///
 /// ```swift
 /// let classifier = try EmotionClassifier()
-/// let scores = try classifier.classify(frame, box: FaceRect(x: 182, y: 64, width: 83, height: 107))
+/// let scores = try classifier.classify(frame, box: Box(x: 182, y: 64, width: 83, height: 107))
 /// print(scores.label, scores.confidence)
 /// ```
 ///
@@ -76,8 +76,9 @@ public final class EmotionClassifier {
 
     // MARK: Single faces
 
-    /// Classifies the face `box` of `image` (RGB8 or Gray8), cropped as fer crops it.
-    public func classify(_ image: ImageView, box: FaceRect) throws(EmotionError) -> EmotionScores {
+    /// Classifies the face `box` of `image` (RGB8 or Gray8), cropped as fer crops it (corners
+    /// truncated to whole pixels, fer's margins and padding).
+    public func classify(_ image: ImageView, box: Box) throws(EmotionError) -> EmotionScores {
         var result = EmotionScores.zero
         try run(count: 1, into: &result) { (_, out, mirror) throws(EmotionError) in
             try preprocessor.prepare(image: image, box: box, into: out, mirrored: mirror)
@@ -99,7 +100,7 @@ public final class EmotionClassifier {
 
     /// Classifies the faces `boxes` of `image`, writing one result per box into `results`
     /// (which must hold `boxes.count` entries). Throws on the first unusable box.
-    public func classify(_ image: ImageView, boxes: [FaceRect], into results: inout [EmotionScores]) throws(EmotionError) {
+    public func classify(_ image: ImageView, boxes: [Box], into results: inout [EmotionScores]) throws(EmotionError) {
         guard results.count == boxes.count else { throw .resultCountMismatch(expected: boxes.count, actual: results.count) }
         try results.withUnsafeMutableBufferPointer { (r) throws(EmotionError) in
             try run(count: boxes.count, into: r) { (i, out, mirror) throws(EmotionError) in

@@ -3,10 +3,11 @@ public enum EmotionError: Error, Equatable, CustomStringConvertible {
     /// The network is not a 7-class classifier of 64×64×1 images (wrong weights file):
     /// its graph name, the file it was loaded from, and what does not fit.
     case wrongNetwork(name: String, path: String, reason: String)
-    /// The face box has zero or negative width or height.
-    case emptyBox(FaceRect)
+    /// The face box has zero or negative width or height (in whole pixels: fer's crop truncates
+    /// the corners).
+    case emptyBox(Box)
     /// The face box does not overlap the image at all.
-    case boxOutsideImage(FaceRect, imageWidth: Int, imageHeight: Int)
+    case boxOutsideImage(Box, imageWidth: Int, imageHeight: Int)
     /// The image (or crop) itself is unusable: empty, too large or of another pixel format.
     case image(ImageError)
     /// The network rejected its input (for example a batch too large for the memory limit).

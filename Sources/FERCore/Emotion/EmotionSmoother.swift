@@ -9,10 +9,8 @@
 /// default of classifying every few frames, a fraction of a second at 30 FPS, while one
 /// odd frame moves the result by only 30 %. alpha = 1 disables smoothing.
 ///
-/// Tracks are keyed by the tracker's integer ID; call ``remove(track:)`` when a track ends
-/// (or ``removeAll(except:)`` once per frame) so that the table stays small. Storage is a
-/// dictionary that keeps its capacity, so a stream with a steady number of faces allocates
-/// nothing after warm-up.
+/// The state lives in each face's ``FaceTrack`` (its ``FaceTrack/emotion``); the smoother
+/// only holds the options.
 public struct EmotionSmoother: Sendable {
     /// The tunables.
     public struct Options: Sendable, Equatable {
@@ -28,41 +26,17 @@ public struct EmotionSmoother: Sendable {
 
     /// The options.
     public var options: Options
-    private var state: [Int: SIMD8<Float>] = [:]
 
-    /// Creates an empty smoother.
+    /// Creates a smoother.
     public init(options: Options = Options()) {
         self.options = options
     }
 
-    /// Folds `scores` into track `track`'s average and returns the smoothed scores.
-    public mutating func update(track: Int, with scores: EmotionScores) -> EmotionScores {
+    /// `scores` folded into `previous` (a face's smoothed scores so far; nil for its first scores,
+    /// which are taken as they are).
+    public func smoothed(_ previous: EmotionScores?, with scores: EmotionScores) -> EmotionScores {
         let alpha = min(1, max(Float.leastNormalMagnitude, options.alpha.isNaN ? 1 : options.alpha))
-        let smoothed: SIMD8<Float>
-        if let previous = state[track] {
-            smoothed = alpha * scores.storage + (1 - alpha) * previous
-        } else {
-            smoothed = scores.storage
-        }
-        state[track] = smoothed
-        return EmotionScores(probabilities: smoothed, uncertaintyThreshold: options.uncertaintyThreshold)
+        let blended = previous.map { alpha * scores.storage + (1 - alpha) * $0.storage } ?? scores.storage
+        return EmotionScores(probabilities: blended, uncertaintyThreshold: options.uncertaintyThreshold)
     }
-
-    /// The current smoothed scores of `track`, or nil when it has none.
-    public func scores(track: Int) -> EmotionScores? {
-        state[track].map { EmotionScores(probabilities: $0, uncertaintyThreshold: options.uncertaintyThreshold) }
-    }
-
-    /// Forgets `track`.
-    public mutating func remove(track: Int) {
-        state.removeValue(forKey: track)
-    }
-
-    /// Forgets every track whose ID `isLive` rejects (call once per frame with the live IDs).
-    public mutating func removeAll(except isLive: (Int) -> Bool) {
-        for key in state.keys where !isLive(key) { state.removeValue(forKey: key) }
-    }
-
-    /// The number of tracks with state.
-    public var trackCount: Int { state.count }
 }

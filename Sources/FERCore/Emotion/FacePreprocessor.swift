@@ -86,16 +86,21 @@ public final class FacePreprocessor {
         do { return try ImageBuffer(width: 1, height: 1, format: .gray8) } catch { preconditionFailure("\(error)") }
     }
 
-    /// The region fer crops for `box` in an image of `imageWidth`×`imageHeight` (steps 3–5).
-    public func region(for box: FaceRect, imageWidth: Int, imageHeight: Int) throws(EmotionError) -> CropRegion {
-        guard box.width > 0, box.height > 0 else { throw .emptyBox(box) }
+    /// The region fer crops for `box` in an image of `imageWidth`×`imageHeight` (steps 3–5); the
+    /// box's corners are first truncated to whole pixels, as fer does with a detector's boxes.
+    public func region(for box: Box, imageWidth: Int, imageHeight: Int) throws(EmotionError) -> CropRegion {
+        try region(for: FaceRect(box), imageWidth: imageWidth, imageHeight: imageHeight)
+    }
+
+    func region(for box: FaceRect, imageWidth: Int, imageHeight: Int) throws(EmotionError) -> CropRegion {
+        guard box.width > 0, box.height > 0 else { throw .emptyBox(box.box) }
         // Coordinates beyond ±2^31 are clamped first (any image is far smaller), so that
         // the arithmetic below cannot overflow for absurd boxes or options.
         let limit = 1 << 31
         var (x, y) = (min(max(box.x, -limit), limit), min(max(box.y, -limit), limit))
         var (w, h) = (min(box.width, limit), min(box.height, limit))
         guard x < imageWidth, y < imageHeight, x + w > 0, y + h > 0 else {
-            throw .boxOutsideImage(box, imageWidth: imageWidth, imageHeight: imageHeight)
+            throw .boxOutsideImage(box.box, imageWidth: imageWidth, imageHeight: imageHeight)
         }
         if geometry.makesSquare {
             // fer tosquare: `diff // 2` with diff > 0, so plain integer division.
@@ -115,7 +120,7 @@ public final class FacePreprocessor {
         let x1 = max(0, x - marginX + pad), y1 = max(0, y - marginY + pad)
         let x2 = min(imageWidth + 2 * pad, x + w + marginX + pad)
         let y2 = min(imageHeight + 2 * pad, y + h + marginY + pad)
-        guard x2 > x1, y2 > y1 else { throw .boxOutsideImage(box, imageWidth: imageWidth, imageHeight: imageHeight) }
+        guard x2 > x1, y2 > y1 else { throw .boxOutsideImage(box.box, imageWidth: imageWidth, imageHeight: imageHeight) }
         return CropRegion(x: x1 - pad, y: y1 - pad, width: x2 - x1, height: y2 - y1)
     }
 
@@ -138,10 +143,10 @@ public final class FacePreprocessor {
 
     /// Writes the network input for the face `box` of `image` (RGB8 or Gray8) into
     /// `output` (`inputSize`² floats), and its mirror image into `mirrored` when given.
-    public func prepare(image: ImageView, box: FaceRect, into output: UnsafeMutablePointer<Float>,
+    public func prepare(image: ImageView, box: Box, into output: UnsafeMutablePointer<Float>,
                         mirrored: UnsafeMutablePointer<Float>? = nil) throws(EmotionError) {
         try checkImage(image)
-        let region = try region(for: box, imageWidth: image.width, imageHeight: image.height)
+        let region = try region(for: FaceRect(box), imageWidth: image.width, imageHeight: image.height)
         let inside = region.x >= 0 && region.y >= 0 && region.x + region.width <= image.width
             && region.y + region.height <= image.height
         let fill: UInt8 = inside ? 0 : try paddingValue(of: image)

@@ -56,7 +56,7 @@ public final class Network: @unchecked Sendable {
 
     /// Compiles the network described by an already-read safetensors file.
     public init(file: SafeTensorsFile) throws(WeightsError) {
-        Engine.configureBLAS()
+        DebugBuildWarning.emitOnce()
         var compiler = try GraphCompiler(file: file)
         try compiler.compile()
         name = compiler.graph.name

@@ -1,3 +1,5 @@
+import CFERKernels
+
 /// Depthwise 2-D convolution (one filter per channel, depth multiplier 1) in
 /// NHWC, as a direct loop vectorised over channels with `SIMD8<Float>`.
 public enum Depthwise {
@@ -10,10 +12,11 @@ public enum Depthwise {
     public static func conv2d(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
         kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation,
-        output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
+        output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial, isa: InstructionSet = .current
     ) {
         pool.parallelFor(shape.n * g.outH, minimumPerThread: 2,
-                         Rows(input: input, shape: shape, g: g, kernel: kernel, bias: bias, activation: activation, output: output))
+                         Rows(input: input, shape: shape, g: g, kernel: kernel, bias: bias, activation: activation, output: output,
+                              isa: isa))
     }
 
     /// Output rows (flattened over n, oy) of a depthwise convolution.
@@ -25,6 +28,8 @@ public enum Depthwise {
         let bias: UnsafePointer<Float>?
         let activation: Activation
         let output: UnsafeMutablePointer<Float>
+        /// The interior pixels run on the C kernels of this instruction set.
+        let isa: InstructionSet
 
         func run(_ range: Range<Int>) {
             for job in range { row(job, into: output + job * g.outW * shape.c) }
@@ -50,6 +55,10 @@ public enum Depthwise {
         /// the image instead: `fma(x, 0, acc) == acc` for finite `x`, so every output
         /// equals the clipped sum of ``pixel(n:oy:ox:)`` bit for bit (same tap order).
         private func row3x3(n: Int, oy: Int, out: UnsafeMutablePointer<Float>) {
+            if isa >= .avx2 {
+                rowC(n: n, oy: oy, out: out)
+                return
+            }
             let c = shape.c
             let rk = UnsafeRawPointer(kernel)
             let iy0 = oy * g.sh - g.padTop
@@ -112,9 +121,9 @@ public enum Depthwise {
                     let o0 = min(max(x0, 0), g.inW - 1) * c + j
                     let o1 = min(max(x0 + 1, 0), g.inW - 1) * c + j
                     let o2 = min(max(x0 + 2, 0), g.inW - 1) * c + j
-                    return sum(o0, o1, o2, k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero,
-                               k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
-                               k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero)
+                    let a = (k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero, k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
+                             k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero)
+                    return sum(o0, o1, o2, a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7, a.8)
                 }
                 let rightFirst = max(oxB, oxA)
                 if oxA == 1 && rightFirst == g.outW - 1 && g.outW > 1 {
@@ -136,6 +145,44 @@ public enum Depthwise {
                     }
                 }
                 j += 8
+            }
+        }
+
+        /// ``row3x3(n:oy:out:)`` on the C kernels: whole rows of 16-channel slices on AVX-512
+        /// (8 for a remainder), of 8-channel slices on AVX2, border columns included.
+        private func rowC(n: Int, oy: Int, out: UnsafeMutablePointer<Float>) {
+            let c = shape.c
+            let iy0 = oy * g.sh - g.padTop
+            let image = input + n * shape.sampleCount
+            @inline(__always) func clampY(_ y: Int) -> Int { min(max(y, 0), g.inH - 1) }
+            let row0 = image + clampY(iy0) * g.inW * c
+            let row1 = image + clampY(iy0 + 1) * g.inW * c
+            let row2 = image + clampY(iy0 + 2) * g.inW * c
+            var keep: (Int32, Int32, Int32) = (iy0 >= 0 && iy0 < g.inH ? 1 : 0, iy0 + 1 >= 0 && iy0 + 1 < g.inH ? 1 : 0,
+                                               iy0 + 2 >= 0 && iy0 + 2 < g.inH ? 1 : 0)
+            var alpha: UnsafePointer<Float>?
+            var relu: Int32 = 0
+            switch activation {
+            case .none: break
+            case .relu: relu = 1
+            case .prelu(let a): alpha = a
+            }
+            withUnsafePointer(to: &keep) { kp in
+                kp.withMemoryRebound(to: Int32.self, capacity: 3) { keep in
+                    var j = 0
+                    while j < c {
+                        var e = fer_epilogue(bias: nil, alpha: alpha.map { $0 + j }, relu: relu)
+                        if isa == .avx512 && j + 16 <= c {
+                            fer_avx512_depthwise3x3_row(row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
+                                                        kernel + j, bias.map { $0 + j }, &e, out + j)
+                            j += 16
+                        } else {
+                            fer_avx2_depthwise3x3_row(row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
+                                                      kernel + j, bias.map { $0 + j }, &e, out + j)
+                            j += 8
+                        }
+                    }
+                }
             }
         }
 

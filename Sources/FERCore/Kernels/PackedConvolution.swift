@@ -1,8 +1,12 @@
+import CFERKernels
+
 /// Standard 2-D convolution in NHWC with FERCore's own register-tiled kernel: the
-/// weights are packed once, at load time, into panels of 8 output channels, and
-/// each output tile of 6 positions × 16 channels is summed in 12 AVX registers.
+/// weights are packed once, at load time, into panels of 8 output channels (two panels
+/// interleaved), and each output tile is summed in registers: 6 positions × 16 channels in
+/// 12 AVX2 registers, or 12 × 32 in 24 AVX-512 registers, whichever the CPU has
+/// (``InstructionSet``; the tiles themselves are C, in CFERKernels).
 ///
-/// Why not im2col + `cblas_sgemm` (``Convolution``): the convolutions of MTCNN and
+/// Why not im2col + a BLAS `sgemm`: the convolutions of MTCNN and
 /// mini-Xception have few output channels (2–128) and short reductions (9–1152),
 /// where OpenBLAS spends much of each call packing its operands, and im2col copies
 /// the input up to nine times. Here a convolution without padding reads its input
@@ -11,12 +15,14 @@
 /// and activation are applied to the registers before the one store.
 ///
 /// Every output element is the sum over `(ky, kx, ci)` in that order, one FMA per
-/// term, whatever the tiling or the thread count: results are bit-identical for
-/// every `WorkerPool` size. They differ from the BLAS path only by summation
+/// term, whatever the tiling, the register width or the thread count: results are
+/// bit-identical for every `WorkerPool` size and between the AVX2 and AVX-512 paths. The
+/// generic path (CPUs without FMA) multiplies and adds separately, so its results differ from
+/// theirs by rounding. They differ from the BLAS path only by summation
 /// order (a few ulp); the network goldens check both against TensorFlow.
 ///
 /// Convolutions whose window reaches into padding (TF 'same' with a non-zero pad)
-/// are lowered by ``Convolution/im2col(input:shape:geometry:into:pool:)`` in blocks
+/// are lowered by ``Im2col/im2col(input:shape:geometry:into:pool:)`` in blocks
 /// that fit the L2 cache, then run through the same kernel as a plain matrix.
 public enum PackedConvolution {
     /// Output channels per packed weight panel.
@@ -29,22 +35,33 @@ public enum PackedConvolution {
     public static func paddedChannels(_ cout: Int) -> Int { (cout + panelWidth - 1) / panelWidth * panelWidth }
 
     /// Packs a row-major `[k, cout]` kernel (Keras' `[KH, KW, Cin, Cout]` viewed as a
-    /// matrix) into `ceil(cout / 8)` panels of `k × 8` floats, the missing channels
-    /// of the last panel zero.
+    /// matrix) into `ceil(cout / 8)` panels of 8 output channels, the missing channels of the
+    /// last panel zero. Two panels are interleaved, `[k][16]` per pair (one AVX-512 register,
+    /// or two AVX2 registers, per step of the reduction); a lone last panel is `[k][8]`.
+    /// Panel `p` starts at ``panelOffset(_:k:)``.
     public static func pack(_ kernel: [Float], k: Int, cout: Int) -> [Float] {
         precondition(kernel.count == k * cout, "pack: \(kernel.count) weights for a \(k)×\(cout) kernel")
         let panels = paddedChannels(cout) / panelWidth
         var packed = [Float](repeating: 0, count: panels * k * panelWidth)
-        for panel in 0..<panels {
+        var panel = 0
+        while panel < panels {
+            let width = panel + 1 < panels ? 2 * panelWidth : panelWidth
+            let base = panelOffset(panel, k: k)
             for row in 0..<k {
-                for lane in 0..<panelWidth {
+                for lane in 0..<width {
                     let col = panel * panelWidth + lane
-                    if col < cout { packed[(panel * k + row) * panelWidth + lane] = kernel[row * cout + col] }
+                    if col < cout { packed[base + row * width + lane] = kernel[row * cout + col] }
                 }
             }
+            panel += width / panelWidth
         }
         return packed
     }
+
+    /// Where panel `p` (even: the first of a pair, or a lone last panel) starts in a kernel
+    /// packed by ``pack(_:k:cout:)`` with reduction length `k`.
+    @inline(__always)
+    public static func panelOffset(_ p: Int, k: Int) -> Int { (p / 2) * k * 2 * panelWidth }
 
     /// A per-channel vector (bias or PReLU alpha) zero-padded to whole panels; nil becomes zeros.
     public static func padChannels(_ values: [Float]?, cout: Int) -> [Float] {
@@ -64,7 +81,7 @@ public enum PackedConvolution {
         if readsInPlace(g) { return 0 }
         let m = shape.n * g.outH * g.outW
         let k = g.kh * g.kw * shape.c
-        return min(m, Convolution.blockRows(k: k)) * k * max(1, threads)
+        return min(m, Im2col.blockRows(k: k)) * k * max(1, threads)
     }
 
     /// Convolves `input` with a kernel packed by ``pack(_:k:cout:)`` into `output`
@@ -79,7 +96,7 @@ public enum PackedConvolution {
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
         packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, cout: Int,
         activation: Activation, output: UnsafeMutablePointer<Float>,
-        scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool = .serial
+        scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool = .serial, isa: InstructionSet = .current
     ) {
         let m = shape.n * g.outH * g.outW
         let k = g.kh * g.kw * shape.c
@@ -89,17 +106,17 @@ public enum PackedConvolution {
             // About 64k multiply-adds is worth a thread's hand-over (~1 µs).
             let perRow = k * paddedChannels(cout)
             let body = InPlaceRows(input: input, shape: shape, g: g, packed: packed, k: k, cout: cout,
-                                   epilogue: epilogue, output: output)
+                                   epilogue: epilogue, output: output, isa: isa)
             pool.parallelFor(m, minimumPerThread: max(tileRows, 65_536 / max(perRow, 1)), body)
         } else {
             guard let scratch else { preconditionFailure("PackedConvolution needs im2col scratch for a padded \(g.kh)x\(g.kw) window") }
             // L2-sized blocks, but at least one per thread when there are tiles enough for it
             // (mini-Xception's last layer, 16 positions, is otherwise one thread's work).
             let perThread = (m + pool.threads - 1) / pool.threads
-            let blockRows = min(Convolution.blockRows(k: k), max(perThread, tileRows))
+            let blockRows = min(Im2col.blockRows(k: k), max(perThread, tileRows))
             let blocks = (m + blockRows - 1) / blockRows
             let body = LoweredBlocks(input: input, shape: shape, g: g, packed: packed, k: k, m: m, cout: cout,
-                                     blockRows: blockRows, epilogue: epilogue, output: output, scratch: scratch)
+                                     blockRows: blockRows, epilogue: epilogue, output: output, scratch: scratch, isa: isa)
             pool.parallelFor(blocks, body)
         }
     }
@@ -110,11 +127,12 @@ public enum PackedConvolution {
     /// Each row's result does not depend on how many rows there are.
     public static func dense(
         input: UnsafePointer<Float>, rows: Int, inputs: Int, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        cout: Int, activation: Activation, output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
+        cout: Int, activation: Activation, output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial,
+        isa: InstructionSet = .current
     ) {
         guard let g = WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: 1, inW: 1) else { return }
         conv2d(input: input, shape: TensorShape(n: rows, h: 1, w: 1, c: inputs), geometry: g, packed: packed, bias: bias,
-               cout: cout, activation: activation, output: output, scratch: nil, pool: pool)
+               cout: cout, activation: activation, output: output, scratch: nil, pool: pool, isa: isa)
     }
 
     /// Rows of depthwise output a thread computes into its scratch before the 1×1 tiles
@@ -141,14 +159,16 @@ public enum PackedConvolution {
     public static func separable(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry, depthwise: UnsafePointer<Float>,
         packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, cout: Int, activation: Activation,
-        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial,
+        isa: InstructionSet = .current
     ) {
         let rows = shape.n * g.outH
         guard rows > 0, g.outW > 0, cout > 0 else { return }
-        let dw = Depthwise.Rows(input: input, shape: shape, g: g, kernel: depthwise, bias: nil, activation: .none, output: scratch)
+        let dw = Depthwise.Rows(input: input, shape: shape, g: g, kernel: depthwise, bias: nil, activation: .none, output: scratch,
+                                isa: isa)
         let body = SeparableRows(dw: dw, width: g.outW, cin: shape.c, packed: packed, cout: cout,
                                  epilogue: Epilogue(bias: bias, activation: activation), output: output, scratch: scratch,
-                                 blockRows: min(rows, separableBlockRows(g)))
+                                 blockRows: min(rows, separableBlockRows(g)), isa: isa)
         let perRow = g.outW * shape.c * (g.kh * g.kw + paddedChannels(cout))
         pool.parallelFor(rows, minimumPerThread: max(1, 65_536 / max(perRow, 1)), body)
     }
@@ -163,6 +183,7 @@ public enum PackedConvolution {
         let output: UnsafeMutablePointer<Float>
         let scratch: UnsafeMutablePointer<Float>
         let blockRows: Int
+        let isa: InstructionSet
 
         func run(_ range: Range<Int>) { run(range, slot: 0) }
 
@@ -175,7 +196,7 @@ public enum PackedConvolution {
                 let end = min(range.upperBound, row + blockRows)
                 for r in row..<end { dw.row(r, into: region + (r - row) * rowFloats) }
                 tiles(row * width..<end * width, k: cin, cout: cout, packed: packed, epilogue: epilogue, output: output,
-                      source: source, rows: MatrixCursor(base: UnsafePointer(region), first: row * width, k: cin))
+                      source: source, rows: MatrixCursor(base: UnsafePointer(region), first: row * width, k: cin), isa: isa)
                 row = end
             }
         }
@@ -195,20 +216,22 @@ public enum PackedConvolution {
         pooled: UnsafePointer<Float>, pooledShape: TensorShape, poolGeometry: WindowGeometry,
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
         packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?, cout: Int, activation: Activation,
-        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool = .serial
+        output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?, pool: WorkerPool = .serial,
+        isa: InstructionSet = .current
     ) {
         precondition(cout % 8 == 0, "maxPoolAddingConvolution adds in place 8 channels at a time (cout \(cout))")
         let maxima = Pooling.MaxRows(input: pooled, shape: pooledShape, g: poolGeometry, output: output,
-                                     residual: UnsafePointer(output))
+                                     residual: UnsafePointer(output), isa: isa)
         let rows = pooledShape.n * poolGeometry.outH
         guard readsInPlace(g) else {
             conv2d(input: input, shape: shape, geometry: g, packed: packed, bias: bias, cout: cout, activation: activation,
-                   output: output, scratch: scratch, pool: pool)
+                   output: output, scratch: scratch, pool: pool, isa: isa)
             pool.parallelFor(rows, minimumPerThread: 4, maxima)
             return
         }
         let body = ResidualRows(conv: InPlaceRows(input: input, shape: shape, g: g, packed: packed, k: g.kh * g.kw * shape.c,
-                                                  cout: cout, epilogue: Epilogue(bias: bias, activation: activation), output: output),
+                                                  cout: cout, epilogue: Epilogue(bias: bias, activation: activation), output: output,
+                                                  isa: isa),
                                 maxima: maxima, width: g.outW)
         pool.parallelFor(rows, body)
     }
@@ -234,11 +257,12 @@ public enum PackedConvolution {
         let k: Int, cout: Int
         let epilogue: Epilogue
         let output: UnsafeMutablePointer<Float>
+        let isa: InstructionSet
 
         func run(_ range: Range<Int>) {
             let source = Operand(kh: g.kh, run: g.kw * shape.c, rowStride: g.inW * shape.c)
             tiles(range, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
-                  rows: WindowCursor(input: input, shape: shape, g: g))
+                  rows: WindowCursor(input: input, shape: shape, g: g), isa: isa)
         }
     }
 
@@ -252,6 +276,7 @@ public enum PackedConvolution {
         let epilogue: Epilogue
         let output: UnsafeMutablePointer<Float>
         let scratch: UnsafeMutablePointer<Float>
+        let isa: InstructionSet
 
         func run(_ range: Range<Int>) { run(range, slot: 0) }
 
@@ -261,9 +286,9 @@ public enum PackedConvolution {
             for block in range {
                 let lo = block * blockRows
                 let hi = min(m, lo + blockRows)
-                Convolution.Im2colRows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
+                Im2col.Rows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
                 tiles(lo..<hi, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
-                      rows: MatrixCursor(base: UnsafePointer(region), first: lo, k: k))
+                      rows: MatrixCursor(base: UnsafePointer(region), first: lo, k: k), isa: isa)
             }
         }
     }
@@ -365,6 +390,9 @@ public enum PackedConvolution {
     /// contiguous floats, `rowStride` apart, starting at the position's pointer.
     struct Operand {
         let kh: Int, run: Int, rowStride: Int
+
+        /// The same for the C tiles.
+        var c: fer_operand { fer_operand(kh: kh, run: run, row_stride: rowStride) }
     }
 
     /// Bias and activation, applied in registers before the store.
@@ -381,6 +409,9 @@ public enum PackedConvolution {
             case .prelu(let a): relu = false; alpha = a
             }
         }
+
+        /// The same for the C tiles.
+        var c: fer_epilogue { fer_epilogue(bias: bias, alpha: alpha, relu: relu ? 1 : 0) }
 
         /// The bias and alpha vectors of channels `channel ..< channel + 8`.
         @inline(__always)
@@ -409,18 +440,18 @@ public enum PackedConvolution {
         }
     }
 
-    /// Covers positions `range` with tiles of 6 positions (12 when the output has one
-    /// panel) and, per tile, all output channels, 16 at a time. The last tile is moved
-    /// back to end at the range's end, recomputing a few positions identically; a range
-    /// shorter than a tile repeats its last position in the unused slots.
+    /// Covers positions `range` with tiles and, per tile, all output channels: on AVX-512
+    /// tiles of 12 positions (32, 16 or 8 channels at a time); on AVX2 and the generic path
+    /// tiles of 6 positions × 16 channels (12 × 8 when the output has one panel). The last
+    /// tile is moved back to end at the range's end, recomputing a few positions identically;
+    /// a range shorter than a tile repeats its last position in the unused slots.
     @inline(__always)
     static func tiles<Cursor: TileCursor>(
         _ range: Range<Int>, k: Int, cout: Int, packed: UnsafePointer<Float>, epilogue: Epilogue,
-        output: UnsafeMutablePointer<Float>, source: Operand, rows: Cursor
+        output: UnsafeMutablePointer<Float>, source: Operand, rows: Cursor, isa: InstructionSet
     ) {
         let panels = paddedChannels(cout) / panelWidth
-        let panelStride = k * panelWidth
-        let tile = panels == 1 ? 2 * tileRows : tileRows
+        let tile = isa == .avx512 || panels == 1 ? 2 * tileRows : tileRows
         var cursor = rows
         var p = range.lowerBound
         var cursorAt = -1
@@ -430,7 +461,7 @@ public enum PackedConvolution {
                 let full = min(available, range.upperBound - p) / tile
                 if full > 0 {
                     strips(base, step: step, count: full, tile: tile, panels: panels, k: k, cout: cout, packed: packed,
-                           epilogue: epilogue, out: output + p * cout, source: source)
+                           epilogue: epilogue, out: output + p * cout, source: source, isa: isa)
                     p += full * tile
                     continue
                 }
@@ -441,61 +472,142 @@ public enum PackedConvolution {
             let count = min(tile, range.upperBound - start)
             if start != cursorAt { cursor.seek(start) }
             cursorAt = start + count
-            let r0 = cursor.next()
-            let r1 = count > 1 ? cursor.next() : r0
-            let r2 = count > 2 ? cursor.next() : r1
-            let r3 = count > 3 ? cursor.next() : r2
-            let r4 = count > 4 ? cursor.next() : r3
-            let r5 = count > 5 ? cursor.next() : r4
-            let out = output + start * cout
+            var a: Row12
+            a.0 = cursor.next()
+            a.1 = count > 1 ? cursor.next() : a.0
+            a.2 = count > 2 ? cursor.next() : a.1
+            a.3 = count > 3 ? cursor.next() : a.2
+            a.4 = count > 4 ? cursor.next() : a.3
+            a.5 = count > 5 ? cursor.next() : a.4
+            a.6 = count > 6 ? cursor.next() : a.5
+            a.7 = count > 7 ? cursor.next() : a.6
+            a.8 = count > 8 ? cursor.next() : a.7
+            a.9 = count > 9 ? cursor.next() : a.8
+            a.10 = count > 10 ? cursor.next() : a.9
+            a.11 = count > 11 ? cursor.next() : a.10
+            runTile(a, rows: count, panels: panels, k: k, cout: cout, packed: packed, epilogue: epilogue,
+                 out: output + start * cout, source: source, isa: isa)
+            p = start + count
+        }
+    }
+
+    /// One tile of up to 12 (AVX-512, or one panel) or 6 positions, every output channel.
+    @inline(__always)
+    static func runTile(
+        _ rows: Row12, rows count: Int, panels: Int, k: Int, cout: Int, packed: UnsafePointer<Float>, epilogue: Epilogue,
+        out: UnsafeMutablePointer<Float>, source: Operand, isa: InstructionSet
+    ) {
+        switch isa {
+        case .avx512, .avx2:
+            var a = rows
+            var op = source.c
+            var e = epilogue.c
+            withUnsafePointer(to: &a) { tuple in
+                tuple.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: 12) { a in
+                    if isa == .avx512 {
+                        let pairStride = k * 2 * panelWidth
+                        var panel = 0
+                        while panel + 3 < panels {
+                            fer_avx512_tile12x32(a, &op, packed + panelOffset(panel, k: k), pairStride, &e, panel * panelWidth, out, cout, count)
+                            panel += 4
+                        }
+                        if panel + 1 < panels {
+                            fer_avx512_tile12x16(a, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth, out, cout, count)
+                            panel += 2
+                        }
+                        if panel < panels {
+                            fer_avx512_tile12x8(a, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth, out, cout, count)
+                        }
+                    } else if panels == 1 {
+                        fer_avx2_tile12x8(a, &op, packed, &e, out, cout, count)
+                    } else {
+                        var panel = 0
+                        while panel + 1 < panels {
+                            fer_avx2_tile6x16(a, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth, out, cout, count)
+                            panel += 2
+                        }
+                        if panel < panels {
+                            fer_avx2_tile6x8(a, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth, out, cout, count)
+                        }
+                    }
+                }
+            }
+        case .generic:
             if panels == 1 {
-                let r6 = count > 6 ? cursor.next() : r5
-                let r7 = count > 7 ? cursor.next() : r6
-                let r8 = count > 8 ? cursor.next() : r7
-                let r9 = count > 9 ? cursor.next() : r8
-                let r10 = count > 10 ? cursor.next() : r9
-                let r11 = count > 11 ? cursor.next() : r10
-                tile12x8((r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11), source: source, b: packed,
-                         epilogue: epilogue, out: out, cout: cout, rows: count)
+                tile12x8(rows, source: source, b: packed, epilogue: epilogue, out: out, cout: cout, rows: count)
             } else {
                 var panel = 0
                 while panel + 1 < panels {
-                    tile6x16(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride, panelStride: panelStride,
+                    tile6x16(rows.0, rows.1, rows.2, rows.3, rows.4, rows.5, source: source, b: packed + panelOffset(panel, k: k),
                              epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
                     panel += 2
                 }
                 if panel < panels {
-                    tile6x8(r0, r1, r2, r3, r4, r5, source: source, b: packed + panel * panelStride,
+                    tile6x8(rows.0, rows.1, rows.2, rows.3, rows.4, rows.5, source: source, b: packed + panelOffset(panel, k: k),
                             epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
                 }
             }
-            p = start + count
         }
     }
 
     /// `count` whole tiles whose positions are evenly spaced (`step` floats) from `base`.
     static func strips(
         _ base: UnsafePointer<Float>, step: Int, count: Int, tile: Int, panels: Int, k: Int, cout: Int,
-        packed: UnsafePointer<Float>, epilogue: Epilogue, out: UnsafeMutablePointer<Float>, source: Operand
+        packed: UnsafePointer<Float>, epilogue: Epilogue, out: UnsafeMutablePointer<Float>, source: Operand, isa: InstructionSet
     ) {
-        let panelStride = k * panelWidth
-        if panels == 1 {
-            strip12x8(base, step: step, count: count, source: source, b: packed, epilogue: epilogue, out: out, cout: cout)
-            return
-        }
-        var panel = 0
-        while panel + 1 < panels {
-            strip6x16(base, step: step, count: count, source: source, b: packed + panel * panelStride,
-                      panelStride: panelStride, epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout)
-            panel += 2
-        }
-        if panel < panels {
-            // A lone last panel: its 6 × 8 tiles, one call each.
+        switch isa {
+        case .avx512:
             for t in 0..<count {
-                let a = base + t * tileRows * step
-                tile6x8(a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step,
-                        source: source, b: packed + panel * panelStride, epilogue: epilogue,
-                        channel: panel * panelWidth, out: out + t * tileRows * cout, cout: cout, rows: tileRows)
+                let a = base + t * tile * step
+                let rows: Row12 = (a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step, a + 6 * step,
+                                   a + 7 * step, a + 8 * step, a + 9 * step, a + 10 * step, a + 11 * step)
+                runTile(rows, rows: tile, panels: panels, k: k, cout: cout, packed: packed, epilogue: epilogue,
+                          out: out + t * tile * cout, source: source, isa: isa)
+            }
+        case .avx2:
+            var op = source.c
+            var e = epilogue.c
+            if panels == 1 {
+                fer_avx2_strip12x8(base, step, count, &op, packed, &e, out, cout)
+                return
+            }
+            var panel = 0
+            while panel + 1 < panels {
+                fer_avx2_strip6x16(base, step, count, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth, out, cout)
+                panel += 2
+            }
+            if panel < panels {
+                // A lone last panel: its 6 × 8 tiles, one call each.
+                for t in 0..<count {
+                    let a = base + t * tileRows * step
+                    var rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                               UnsafePointer<Float>, UnsafePointer<Float>) = (a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step)
+                    withUnsafePointer(to: &rows) { tuple in
+                        tuple.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: 6) { r in
+                            fer_avx2_tile6x8(r, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth,
+                                             out + t * tileRows * cout, cout, tileRows)
+                        }
+                    }
+                }
+            }
+        case .generic:
+            if panels == 1 {
+                strip12x8(base, step: step, count: count, source: source, b: packed, epilogue: epilogue, out: out, cout: cout)
+                return
+            }
+            var panel = 0
+            while panel + 1 < panels {
+                strip6x16(base, step: step, count: count, source: source, b: packed + panelOffset(panel, k: k),
+                          epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout)
+                panel += 2
+            }
+            if panel < panels {
+                for t in 0..<count {
+                    let a = base + t * tileRows * step
+                    tile6x8(a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step,
+                            source: source, b: packed + panelOffset(panel, k: k), epilogue: epilogue,
+                            channel: panel * panelWidth, out: out + t * tileRows * cout, cout: cout, rows: tileRows)
+                }
             }
         }
     }
@@ -521,10 +633,10 @@ public enum PackedConvolution {
     static func tile6x16(
         _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
         _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
-        source: Operand, b: UnsafePointer<Float>, panelStride: Int,
+        source: Operand, b: UnsafePointer<Float>,
         epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
     ) {
-        body6x16(a0, a1, a2, a3, a4, a5, source: source, b: b, panelStride: panelStride,
+        body6x16(a0, a1, a2, a3, a4, a5, source: source, b: b,
                  epilogue: epilogue, channel: channel, out: out, cout: cout, rows: rows)
     }
 
@@ -533,13 +645,13 @@ public enum PackedConvolution {
     /// channels) a call per tile costs about as much as the tile's arithmetic.
     @inline(never)
     static func strip6x16(
-        _ a: UnsafePointer<Float>, step: Int, count: Int, source: Operand, b: UnsafePointer<Float>, panelStride: Int,
+        _ a: UnsafePointer<Float>, step: Int, count: Int, source: Operand, b: UnsafePointer<Float>,
         epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int
     ) {
         var p = a, o = out
         for _ in 0..<count {
             body6x16(p, p + step, p + 2 * step, p + 3 * step, p + 4 * step, p + 5 * step, source: source, b: b,
-                     panelStride: panelStride, epilogue: epilogue, channel: channel, out: o, cout: cout, rows: tileRows)
+                     epilogue: epilogue, channel: channel, out: o, cout: cout, rows: tileRows)
             p += tileRows * step
             o += tileRows * cout
         }
@@ -551,7 +663,7 @@ public enum PackedConvolution {
     static func body6x16(
         _ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
         _ a3: UnsafePointer<Float>, _ a4: UnsafePointer<Float>, _ a5: UnsafePointer<Float>,
-        source: Operand, b: UnsafePointer<Float>, panelStride: Int,
+        source: Operand, b: UnsafePointer<Float>,
         epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
     ) {
         var c00 = SIMD8<Float>(), c01 = SIMD8<Float>(), c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
@@ -563,20 +675,20 @@ public enum PackedConvolution {
             let off = ky &* source.rowStride
             let x0 = a0 + off, x1 = a1 + off, x2 = a2 + off, x3 = a3 + off, x4 = a4 + off, x5 = a5 + off
             for j in 0..<run {
-                let b0 = load(bp), b1 = load(bp + panelStride)
+                let b0 = load(bp), b1 = load(bp + 8)
                 var x = SIMD8<Float>(repeating: x0[j])
-                c00 = c00.addingProduct(x, b0); c01 = c01.addingProduct(x, b1)
+                c00 = c00 + x * b0; c01 = c01 + x * b1
                 x = SIMD8<Float>(repeating: x1[j])
-                c10 = c10.addingProduct(x, b0); c11 = c11.addingProduct(x, b1)
+                c10 = c10 + x * b0; c11 = c11 + x * b1
                 x = SIMD8<Float>(repeating: x2[j])
-                c20 = c20.addingProduct(x, b0); c21 = c21.addingProduct(x, b1)
+                c20 = c20 + x * b0; c21 = c21 + x * b1
                 x = SIMD8<Float>(repeating: x3[j])
-                c30 = c30.addingProduct(x, b0); c31 = c31.addingProduct(x, b1)
+                c30 = c30 + x * b0; c31 = c31 + x * b1
                 x = SIMD8<Float>(repeating: x4[j])
-                c40 = c40.addingProduct(x, b0); c41 = c41.addingProduct(x, b1)
+                c40 = c40 + x * b0; c41 = c41 + x * b1
                 x = SIMD8<Float>(repeating: x5[j])
-                c50 = c50.addingProduct(x, b0); c51 = c51.addingProduct(x, b1)
-                bp += 8
+                c50 = c50 + x * b0; c51 = c51 + x * b1
+                bp += 16
             }
         }
         let ch1 = channel + 8
@@ -625,12 +737,12 @@ public enum PackedConvolution {
             let x0 = a0 + off, x1 = a1 + off, x2 = a2 + off, x3 = a3 + off, x4 = a4 + off, x5 = a5 + off
             for j in 0..<run {
                 let w = load(bp)
-                c0 = c0.addingProduct(SIMD8<Float>(repeating: x0[j]), w)
-                c1 = c1.addingProduct(SIMD8<Float>(repeating: x1[j]), w)
-                c2 = c2.addingProduct(SIMD8<Float>(repeating: x2[j]), w)
-                c3 = c3.addingProduct(SIMD8<Float>(repeating: x3[j]), w)
-                c4 = c4.addingProduct(SIMD8<Float>(repeating: x4[j]), w)
-                c5 = c5.addingProduct(SIMD8<Float>(repeating: x5[j]), w)
+                c0 = c0 + SIMD8<Float>(repeating: x0[j]) * w
+                c1 = c1 + SIMD8<Float>(repeating: x1[j]) * w
+                c2 = c2 + SIMD8<Float>(repeating: x2[j]) * w
+                c3 = c3 + SIMD8<Float>(repeating: x3[j]) * w
+                c4 = c4 + SIMD8<Float>(repeating: x4[j]) * w
+                c5 = c5 + SIMD8<Float>(repeating: x5[j]) * w
                 bp += 8
             }
         }
@@ -689,18 +801,18 @@ public enum PackedConvolution {
             let x6 = a.6 + off, x7 = a.7 + off, x8 = a.8 + off, x9 = a.9 + off, x10 = a.10 + off, x11 = a.11 + off
             for j in 0..<run {
                 let w = load(bp)
-                c0 = c0.addingProduct(SIMD8<Float>(repeating: x0[j]), w)
-                c1 = c1.addingProduct(SIMD8<Float>(repeating: x1[j]), w)
-                c2 = c2.addingProduct(SIMD8<Float>(repeating: x2[j]), w)
-                c3 = c3.addingProduct(SIMD8<Float>(repeating: x3[j]), w)
-                c4 = c4.addingProduct(SIMD8<Float>(repeating: x4[j]), w)
-                c5 = c5.addingProduct(SIMD8<Float>(repeating: x5[j]), w)
-                c6 = c6.addingProduct(SIMD8<Float>(repeating: x6[j]), w)
-                c7 = c7.addingProduct(SIMD8<Float>(repeating: x7[j]), w)
-                c8 = c8.addingProduct(SIMD8<Float>(repeating: x8[j]), w)
-                c9 = c9.addingProduct(SIMD8<Float>(repeating: x9[j]), w)
-                c10 = c10.addingProduct(SIMD8<Float>(repeating: x10[j]), w)
-                c11 = c11.addingProduct(SIMD8<Float>(repeating: x11[j]), w)
+                c0 = c0 + SIMD8<Float>(repeating: x0[j]) * w
+                c1 = c1 + SIMD8<Float>(repeating: x1[j]) * w
+                c2 = c2 + SIMD8<Float>(repeating: x2[j]) * w
+                c3 = c3 + SIMD8<Float>(repeating: x3[j]) * w
+                c4 = c4 + SIMD8<Float>(repeating: x4[j]) * w
+                c5 = c5 + SIMD8<Float>(repeating: x5[j]) * w
+                c6 = c6 + SIMD8<Float>(repeating: x6[j]) * w
+                c7 = c7 + SIMD8<Float>(repeating: x7[j]) * w
+                c8 = c8 + SIMD8<Float>(repeating: x8[j]) * w
+                c9 = c9 + SIMD8<Float>(repeating: x9[j]) * w
+                c10 = c10 + SIMD8<Float>(repeating: x10[j]) * w
+                c11 = c11 + SIMD8<Float>(repeating: x11[j]) * w
                 bp += 8
             }
         }

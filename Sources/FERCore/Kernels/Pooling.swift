@@ -1,3 +1,5 @@
+import CFERKernels
+
 /// Max pooling and global average pooling in NHWC.
 public enum Pooling {
     /// Max over each window; positions outside the input (TF 'same' padding,
@@ -9,10 +11,11 @@ public enum Pooling {
     ///   is then read before it is overwritten); it must not otherwise overlap `output`.
     public static func maxPool(
         input: UnsafePointer<Float>, shape: TensorShape, geometry g: WindowGeometry,
-        output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil, pool: WorkerPool = .serial
+        output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil, pool: WorkerPool = .serial,
+        isa: InstructionSet = .current
     ) {
         pool.parallelFor(shape.n * g.outH, minimumPerThread: 4,
-                         MaxRows(input: input, shape: shape, g: g, output: output, residual: residual))
+                         MaxRows(input: input, shape: shape, g: g, output: output, residual: residual, isa: isa))
     }
 
     /// Output rows (flattened over n, oy) of a max pool.
@@ -22,12 +25,40 @@ public enum Pooling {
         let g: WindowGeometry
         let output: UnsafeMutablePointer<Float>
         let residual: UnsafePointer<Float>?
+        /// Rows run on the C kernels of this instruction set when there are at least 8 channels.
+        let isa: InstructionSet
 
         func run(_ range: Range<Int>) {
+            if isa >= .avx2 && shape.c >= 8 {
+                rowsC(range)
+                return
+            }
             if let residual {
                 rows(range, residual: residual)
             } else {
                 rows(range, residual: nil)
+            }
+        }
+
+        /// The rows on the C kernels: 16-channel slices on AVX-512 (when a residual aliasing the
+        /// output cannot be added twice by overlapping slices: c a multiple of 16, or no
+        /// residual), else 8.
+        private func rowsC(_ range: Range<Int>) {
+            let c = shape.c
+            let wide = isa == .avx512 && c >= 16 && (residual == nil || c % 16 == 0)
+            for job in range {
+                let n = job / g.outH
+                let oy = job % g.outH
+                let iy0 = oy * g.sh - g.padTop
+                let kyLo = max(0, -iy0), kyHi = min(g.kh, g.inH - iy0)
+                let image = input + n * shape.sampleCount
+                let offset = (n * g.outH + oy) * g.outW * c
+                let res = residual.map { $0 + offset }
+                if wide {
+                    fer_avx512_maxpool_row(image, g.inW, c, iy0 + kyLo, kyHi - kyLo, g.kw, g.sw, g.padLeft, g.outW, res, output + offset)
+                } else {
+                    fer_avx2_maxpool_row(image, g.inW, c, iy0 + kyLo, kyHi - kyLo, g.kw, g.sw, g.padLeft, g.outW, res, output + offset)
+                }
             }
         }
 

@@ -1,35 +1,3 @@
-/// One face in a ``FrameResult``.
-public struct FaceResult: Sendable, Equatable {
-    /// The track's ID: stable while the face is tracked, never reused in a pipeline's lifetime.
-    public var id: Int
-    /// The face box in frame pixels (the tracker's box this frame).
-    public var box: Box
-    /// The five landmarks of the last detection matched to this track (nil until one matched).
-    /// They are where the detector saw them, on the frame it ran on, not moved with the track.
-    public var landmarks: FaceLandmarks?
-    /// The smoothed emotion scores: seven probabilities, label, confidence (nil until the face
-    /// was first classified, e.g. when its box lay outside the frame).
-    public var emotion: EmotionScores?
-    /// Whether the face was classified on this frame (otherwise ``emotion`` is carried over).
-    public var classifiedThisFrame: Bool
-    /// The tracker's peak-to-sidelobe ratio this frame (infinite on the frame a track starts).
-    public var trackingConfidence: Float
-    /// Whether the tracker reported the face lost this frame (it ends after a few such frames).
-    public var isLost: Bool
-
-    /// Creates a face result.
-    public init(id: Int, box: Box, landmarks: FaceLandmarks? = nil, emotion: EmotionScores? = nil,
-                classifiedThisFrame: Bool = false, trackingConfidence: Float = 0, isLost: Bool = false) {
-        self.id = id
-        self.box = box
-        self.landmarks = landmarks
-        self.emotion = emotion
-        self.classifiedThisFrame = classifiedThisFrame
-        self.trackingConfidence = trackingConfidence
-        self.isLost = isLost
-    }
-}
-
 /// Seconds spent in each stage of one ``EmotionPipeline/process(_:info:into:)`` call, measured
 /// on the frame path (what a frame waits for).
 public struct StageTimings: Sendable, Equatable {
@@ -61,8 +29,9 @@ public struct FrameResult: Sendable, Equatable {
     public var frameIndex: Int = 0
     /// The frame's timestamp in seconds (from its ``FrameSource``).
     public var timestamp: Double = 0
-    /// The tracked faces, in ID order.
-    public var faces: [FaceResult] = []
+    /// The faces on this frame, in ID order: each face's ``FaceTrack`` as it stands after this
+    /// frame (box, landmarks and their age, smoothed emotion, tracking state).
+    public var faces: [FaceTrack] = []
     /// Per-stage timings of this frame.
     public var timings = StageTimings()
     /// Whether a detection was started this frame (run inline in synchronous mode, handed to the
@@ -70,9 +39,12 @@ public struct FrameResult: Sendable, Equatable {
     public var detectionStarted = false
     /// Whether detection results were reconciled with the tracks this frame.
     public var detectionApplied = false
-    /// Whether the frame path waited for the detection thread this frame, because the pending
-    /// detection was ``PipelineConfig/maximumDetectionLag`` frames old (asynchronous mode).
+    /// Whether the frame path waited for the detection thread this frame (deferred mode: the
+    /// detection due now had not finished; or the first frame of a stream or shot).
     public var detectionWaited = false
+    /// Whether this frame starts a new shot (a cut, or an unrelated photo): see
+    /// ``PipelineConfig/shotChangeThreshold``.
+    public var isShotChange = false
     /// The index of the frame the applied detection ran on (−1 when none was applied). In
     /// asynchronous mode it is earlier than ``frameIndex``: the detection's latency in frames.
     public var detectionFrameIndex = -1
@@ -89,6 +61,7 @@ public struct FrameResult: Sendable, Equatable {
         detectionStarted = false
         detectionApplied = false
         detectionWaited = false
+        isShotChange = false
         detectionFrameIndex = -1
     }
 }

@@ -1,12 +1,17 @@
 /// How ``EmotionPipeline`` runs detection relative to the frame path.
 public enum DetectionMode: Sendable, Hashable {
-    /// Detection runs on a thread of its own on a copy of the frame; the frame path never waits
-    /// for it, and its faces are reconciled with the tracks on the first frame after they arrive.
-    /// Results then depend on thread timing (which frame a detection lands on).
+    /// Detection runs on a thread of its own, on a copy of the frame, and its faces are applied
+    /// exactly ``PipelineConfig/detectionLatency`` frames after the frame they were found in (the
+    /// frame path waits for them if they are late). The output depends only on the input: the
+    /// same file gives the same result on every run, whatever the machine's load. For files,
+    /// folders and tests.
+    case deferred
+    /// Detection runs on a thread of its own, on a copy of the frame; its faces are applied on
+    /// the first frame after they arrive, and the frame path never waits. The lowest latency,
+    /// for cameras; which frame a detection lands on depends on timing.
     case asynchronous
-    /// Detection runs inline on the frame it was requested for, before the tracks are
-    /// reconciled: a frame with detection takes longer, but results are deterministic for a
-    /// given thread count (tests, offline processing).
+    /// Detection runs inline on the frame it is due for: a frame with detection takes longer,
+    /// results are as ``deferred`` with a latency of 0.
     case synchronous
 }
 
@@ -32,16 +37,22 @@ public struct PipelineConfig: Sendable, Equatable {
     /// never contend for one pool; with 1 the two threads share one core.
     /// Default 2: the cores of the project's reference machine.
     public var threads: Int = 2
-    /// Asynchronous (the default: the frame path never waits for a detection) or synchronous
-    /// (deterministic, for tests).
-    public var detectionMode: DetectionMode = .asynchronous
-    /// Asynchronous mode: the frame path waits for a pending detection once it is this many
-    /// frames old (0: never wait). Default 15, half a second at 30 FPS: a live camera never
-    /// gets there (a ~70 ms detection is 2–3 frames late), but a file read faster than real time
-    /// would otherwise run far ahead of its detections, and a face seen that many frames ago
-    /// has moved too far for its new track to find it (CSR-DCF searches about two face widths
-    /// around the old position).
-    public var maximumDetectionLag: Int = 15
+    /// How detection runs beside the frame path. Default ``DetectionMode/deferred``: detection on
+    /// its own thread, results applied at a fixed point, the same output on every run. Use
+    /// ``DetectionMode/asynchronous`` for a live camera.
+    public var detectionMode: DetectionMode = .deferred
+    /// Deferred mode: a detection started on frame t is applied on frame t + this (0 = at once).
+    /// Default 4: the detection (≈ 15–30 ms for 640×480 on one core) overlaps four frames of
+    /// tracking and classification, and its faces are four frames old when applied (carried to the
+    /// present by the motion of the tracks they overlap; a new face's track starts on the frame it
+    /// was found in and catches up in one update, within the tracker's search area at ordinary
+    /// speeds). On the first frame of a stream or shot the latency is 0: a face visible in frame 0
+    /// is reported in frame 0.
+    public var detectionLatency: Int = 4
+    /// A frame whose change from the previous one scores at least this starts a new shot (see
+    /// ``ShotChangeDetector``): the old tracks that no detection of the new frame matches end at
+    /// once and detection runs immediately. Default 0.42 (measured on real footage); 0 disables.
+    public var shotChangeThreshold: Double = 0.42
     /// The detector's options. Default: `FaceDetectorOptions()` (the `mtcnn` 1.0.0 defaults,
     /// minimum face 20 px) except ``FaceDetectorOptions/maximumFaces``, which the pipeline sets
     /// from ``maximumFaces``.
@@ -53,9 +64,6 @@ public struct PipelineConfig: Sendable, Equatable {
     public var smoother = EmotionSmoother.Options()
     /// The multi-face tracker. Default: `FaceTrackerParams()` (IoU gate 0.3, CSR-DCF defaults).
     public var tracker = FaceTrackerParams()
-    /// A face keeps the landmarks of its last matched detection when the detection's box and the
-    /// track's box overlap at least this much (IoU). Default 0.3, the tracker's own match gate.
-    public var landmarkMatchIoU: Double = 0.3
     /// The directory holding the four `*.safetensors` networks; nil means
     /// ``ModelFile/defaultDirectory()``.
     public var weightsDirectory: String?
@@ -69,14 +77,15 @@ public struct PipelineConfig: Sendable, Equatable {
         func check(_ ok: Bool, _ field: String, _ value: Int, _ reason: String) throws(PipelineError) {
             if !ok { throw .invalidConfiguration(field: field, value: String(value), reason: reason) }
         }
-        try check(detectEvery >= 1, "detectEvery", detectEvery, "must be ≥ 1 (1 = detect on every frame)")
-        try check(classifyEvery >= 1, "classifyEvery", classifyEvery, "must be ≥ 1 (1 = classify every frame)")
+        try check(detectEvery >= 1 && detectEvery <= 1_000_000, "detectEvery", detectEvery, "must be in 1...1000000 (1 = detect on every frame)")
+        try check(classifyEvery >= 1 && classifyEvery <= 1_000_000, "classifyEvery", classifyEvery, "must be in 1...1000000 (1 = classify every frame)")
         try check(maximumFaces >= 1 && maximumFaces <= 256, "maximumFaces", maximumFaces, "must be in 1...256")
-        try check(maximumDetectionLag >= 0, "maximumDetectionLag", maximumDetectionLag, "must be ≥ 0 (0 = never wait)")
+        try check(detectionLatency >= 0 && detectionLatency <= 1000, "detectionLatency", detectionLatency, "must be in 0...1000 (0 = apply at once)")
         try check(threads >= 1 && threads <= 256, "threads", threads, "must be in 1...256")
-        guard landmarkMatchIoU > 0, landmarkMatchIoU <= 1 else {
-            throw .invalidConfiguration(field: "landmarkMatchIoU", value: String(landmarkMatchIoU), reason: "must be in (0, 1]")
+        guard shotChangeThreshold.isFinite else {
+            throw .invalidConfiguration(field: "shotChangeThreshold", value: String(shotChangeThreshold), reason: "must be finite (0 disables)")
         }
+        do { try tracker.validate() } catch { throw .tracking(error) }
         var d = detector
         d.maximumFaces = maximumFaces
         do { try d.validate() } catch { throw .detection(error) }

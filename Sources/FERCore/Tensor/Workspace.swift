@@ -34,6 +34,9 @@ public final class Workspace {
     public let network: Network
     /// The threads used by FERCore's own loops (im2col, depthwise, pooling).
     public let pool: WorkerPool
+    /// The instruction set of the kernels this workspace runs (default: the best this CPU has,
+    /// ``InstructionSet/current``). AVX2 and AVX-512 give bit-identical results.
+    public let instructionSet: InstructionSet
     /// The largest arena, in bytes, a single input may need (default 2 GiB).
     public var memoryLimit = 2 << 30
 
@@ -61,9 +64,13 @@ public final class Workspace {
     ///   - keepsIntermediateValues: give every layer output its own memory so
     ///     that all of them can be inspected after a run (tests, debugging);
     ///     costs memory, not time.
-    public init(network: Network, pool: WorkerPool = .serial, keepsIntermediateValues: Bool = false) {
+    ///   - instructionSet: the kernels' instruction set, at most ``InstructionSet/supported``
+    ///     (a higher one is lowered to it).
+    public init(network: Network, pool: WorkerPool = .serial, keepsIntermediateValues: Bool = false,
+                instructionSet: InstructionSet = .current) {
         self.network = network
         self.pool = pool
+        self.instructionSet = min(instructionSet, .supported)
         self.keepsIntermediateValues = keepsIntermediateValues
         arena = .allocate(capacity: 16)
         arenaCount = 16
@@ -216,16 +223,17 @@ public final class Workspace {
                 if let d = p.depthwise {
                     PackedConvolution.separable(input: x, shape: xs, geometry: g, depthwise: params + d.kernel, packed: params + p.kernel,
                                                 bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
-                                                output: y, scratch: scratch, pool: pool)
+                                                output: y, scratch: scratch, pool: pool, isa: instructionSet)
                     continue
                 }
                 PackedConvolution.conv2d(input: x, shape: xs, geometry: g, packed: params + p.kernel,
                                          bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
-                                         output: y, scratch: scratch, pool: pool)
+                                         output: y, scratch: scratch, pool: pool, isa: instructionSet)
             case let .depthwise(p):
                 guard let g = plan.windows[i] else { continue }
                 Depthwise.conv2d(input: x, shape: xs, geometry: g, kernel: params + p.kernel,
-                                 bias: p.bias.map { params + $0 }, activation: activation(p.activation), output: y, pool: pool)
+                                 bias: p.bias.map { params + $0 }, activation: activation(p.activation), output: y, pool: pool,
+                                 isa: instructionSet)
             case let .maxPool(_, _, _, _, _, residual):
                 guard let g = plan.windows[i] else { continue }
                 if let c = residual {
@@ -234,18 +242,19 @@ public final class Workspace {
                     PackedConvolution.maxPoolAddingConvolution(
                         pooled: x, pooledShape: xs, poolGeometry: g, input: base + plan.offsets[step.input1], shape: rs, geometry: gc,
                         packed: params + c.kernel, bias: c.bias.map { params + $0 }, cout: c.cout, activation: activation(c.activation),
-                        output: y, scratch: scratch, pool: pool)
+                        output: y, scratch: scratch, pool: pool, isa: instructionSet)
                     continue
                 }
                 Pooling.maxPool(input: x, shape: xs, geometry: g, output: y,
-                                residual: step.input1 >= 0 ? UnsafePointer(base + plan.offsets[step.input1]) : nil, pool: pool)
+                                residual: step.input1 >= 0 ? UnsafePointer(base + plan.offsets[step.input1]) : nil, pool: pool,
+                                isa: instructionSet)
             case .globalAvgPool:
                 Pooling.globalAveragePool(input: x, shape: xs, output: y)
             case let .flatten(order):
                 Elementwise.flatten(input: x, shape: xs, order: order, output: y)
             case let .dense(kernel, bias, inputs, units, act):
                 PackedConvolution.dense(input: x, rows: xs.rows, inputs: inputs, packed: params + kernel, bias: bias.map { params + $0 },
-                                        cout: units, activation: activation(act), output: y, pool: pool)
+                                        cout: units, activation: activation(act), output: y, pool: pool, isa: instructionSet)
             case let .affine(scale, shift):
                 Elementwise.affine(input: x, rows: xs.rows, channels: xs.c, scale: params + scale, shift: params + shift, output: y)
             case let .activation(a):

@@ -155,7 +155,7 @@ extension CorrelationFilterTracker {
 
     /// Updates the colour model and mask at `box`, solves a filter at the current centre and
     /// blends it in with `rate` and the channel weights with `weightsRate` (1 = replace).
-    func learn(_ frame: ImageView, box: TrackBox, scale: Double, rate: Float, weightsRate: Float, histogramRate: Double) {
+    func learn(_ frame: ImageView, box: Box, scale: Double, rate: Float, weightsRate: Float, histogramRate: Double) {
         let s = storage
         extractFeatures(frame, scale: scale)
         var useDefault = true

@@ -3,7 +3,7 @@ import Foundation
 /// What the tracker reports for one frame.
 public struct TrackingResult: Sendable, Equatable {
     /// The target's box in frame pixels.
-    public var box: TrackBox
+    public var box: Box
     /// Peak-to-sidelobe ratio of the correlation response (Bolme et al., CVPR 2010): how
     /// clearly the target stands out; high (10–30) when tracking well, low (< 5) when lost.
     public var psr: Float
@@ -77,12 +77,12 @@ public final class CorrelationFilterTracker {
     deinit { valid.deallocate() }
 
     /// The current box (nil before initialisation).
-    public var box: TrackBox? { lastResult?.box }
+    public var box: Box? { lastResult?.box }
 
     /// Starts tracking `box` in `frame`, replacing any previous target. Allocates the buffers.
     /// - Throws: ``TrackingError/emptyBox(x:y:width:height:)``, ``TrackingError/boxOutsideFrame(x:y:width:height:frameWidth:frameHeight:)``,
     ///   ``TrackingError/emptyFrame(width:height:)``.
-    public func initialize(frame: ImageView, box: TrackBox) throws(TrackingError) {
+    public func initialize(frame: ImageView, box: Box) throws(TrackingError) {
         guard frame.width > 0, frame.height > 0 else { throw .emptyFrame(width: frame.width, height: frame.height) }
         guard box.x.isFinite, box.y.isFinite, box.width.isFinite, box.height.isFinite, box.width >= 1, box.height >= 1 else {
             throw .emptyBox(x: box.x, y: box.y, width: box.width, height: box.height)
@@ -210,7 +210,7 @@ public final class CorrelationFilterTracker {
     /// initial box (geometric mean of both sides, clamped to the scale filter's range). Allocates
     /// nothing; the aspect ratio stays the initial one.
     /// - Throws: as ``update(frame:)``, plus ``TrackingError/emptyBox(x:y:width:height:)``.
-    public func correct(frame: ImageView, box: TrackBox, rate: Float = 0.2) throws(TrackingError) {
+    public func correct(frame: ImageView, box: Box, rate: Float = 0.2) throws(TrackingError) {
         guard let scaleFilter, lastResult != nil else { throw .notInitialized }
         guard frame.width == frameWidth, frame.height == frameHeight else {
             throw .frameSizeChanged(expectedWidth: frameWidth, expectedHeight: frameHeight, width: frame.width, height: frame.height)
@@ -240,8 +240,8 @@ public final class CorrelationFilterTracker {
     /// Area of the box the tracker was initialised with (scale 1).
     public var initialArea: Double { targetWidth * targetHeight }
 
-    func currentBox(scale: Double) -> TrackBox {
+    func currentBox(scale: Double) -> Box {
         let w = targetWidth * scale, h = targetHeight * scale
-        return TrackBox(x: centerX - w / 2, y: centerY - h / 2, width: w, height: h)
+        return Box(x: centerX - w / 2, y: centerY - h / 2, width: w, height: h)
     }
 }

@@ -88,7 +88,7 @@ final class SpatialReliability {
 
     /// Foreground (Epanechnikov-weighted box) and background (ring of `size/backgroundRatio`)
     /// histograms of `box`; `learningRate` 1 replaces the model, smaller values blend it in.
-    func updateHistograms(_ image: ImageView, box: TrackBox, backgroundRatio: Int, learningRate: Double) {
+    func updateHistograms(_ image: ImageView, box: Box, backgroundRatio: Int, learningRate: Double) {
         let w = image.width, h = image.height
         let x1 = min(max(0, Int(box.x)), w - 1), y1 = min(max(0, Int(box.y)), h - 1)
         let x2 = min(max(0, Int(box.x + box.width)), w - 1), y2 = min(max(0, Int(box.y + box.height)), h - 1)

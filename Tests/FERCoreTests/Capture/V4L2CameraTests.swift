@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import FERCore
 
-/// Every camera error reachable without a camera. (Streaming itself needs hardware and is
-/// exercised by `ferdemo live`; no test here pretends otherwise.)
+/// Every camera error reachable without any device. Streaming, format negotiation and the
+/// faults of a real driver are exercised through libv4l2 by the fake camera of
+/// Tests/Support/fake_v4l2, in ferdemoTests/CameraTests (it needs its own process: LD_PRELOAD).
 @Suite struct V4L2CameraTests {
     @Test func missingDevice() {
         #expect(throws: CameraError.noSuchDevice(path: "/dev/video-fercore-missing")) {

@@ -40,7 +40,7 @@ enum DetectionFixtures {
         try #require(shape.count == 2 && shape[1] == 15)
         return (0..<shape[0]).map { i in
             let r = Array(v[i * 15..<(i + 1) * 15])
-            return ReferenceFace(box: Box(x: r[0], y: r[1], width: r[2], height: r[3]), score: r[4],
+            return ReferenceFace(box: Box(x: Double(r[0]), y: Double(r[1]), width: Double(r[2]), height: Double(r[3])), score: r[4],
                                  landmarks: (0..<5).map { SIMD2(r[5 + 2 * $0], r[6 + 2 * $0]) })
         }
     }

@@ -36,8 +36,8 @@ struct FaceDetectorEdgeCaseTests {
         #expect(faces.count == 1)
         let face = try #require(faces.first)
         var shifted = expected.box
-        shifted.x += Float(ox)
-        shifted.y += Float(oy)
+        shifted.x += Double(ox)
+        shifted.y += Double(oy)
         // Pyramid levels of the big image sample the face on another grid (level sizes are
         // truncated from 4000·s, not 320·s), so the cascade sees slightly different pixels.
         #expect(face.box.iou(shifted) >= 0.85, "\(face.box) vs \(shifted)")

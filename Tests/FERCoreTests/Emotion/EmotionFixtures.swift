@@ -49,7 +49,7 @@ struct EmotionFixtures {
         return out
     }
 
-    func rect(_ b: Box) -> FaceRect { FaceRect(x: b.box[0], y: b.box[1], width: b.box[2], height: b.box[3]) }
+    func rect(_ b: Box) -> FERCore.Box { FERCore.Box(x: Double(b.box[0]), y: Double(b.box[1]), width: Double(b.box[2]), height: Double(b.box[3])) }
 
     func bytes(_ name: String) throws -> [UInt8] { try file.uint8s(name).values }
     func floats(_ name: String) throws -> [Float] { try file.floats(name).values }

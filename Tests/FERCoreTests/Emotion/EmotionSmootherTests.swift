@@ -9,37 +9,32 @@ struct EmotionSmootherTests {
         return EmotionScores(probabilities: v)
     }
 
-    @Test("EMA per track: first value as is, then alpha·new + (1-alpha)·old; tracks independent")
+    @Test("EMA: first value as is, then alpha·new + (1-alpha)·old")
     func ema() {
         var options = EmotionSmoother.Options()
         options.alpha = 0.25
-        var sm = EmotionSmoother(options: options)
+        let sm = EmotionSmoother(options: options)
         let happy = scores([0, 0, 0, 1, 0, 0, 0]), sad = scores([0, 0, 0, 0, 1, 0, 0])
-        #expect(sm.update(track: 1, with: happy) == happy)
-        let second = sm.update(track: 1, with: sad)
+        let first = sm.smoothed(nil, with: happy)
+        #expect(first == happy)
+        let second = sm.smoothed(first, with: sad)
         #expect(second[.happy] == 0.75 && second[.sad] == 0.25 && second.label == .happy)
-        let third = sm.update(track: 1, with: sad)
+        let third = sm.smoothed(second, with: sad)
         #expect(third[.happy] == 0.5625 && third[.sad] == 0.4375)
-        // Another track starts fresh.
-        #expect(sm.update(track: 2, with: sad) == sad)
-        #expect(sm.trackCount == 2)
-        sm.remove(track: 1)
-        #expect(sm.scores(track: 1) == nil && sm.scores(track: 2) == sad)
-        sm.removeAll { $0 != 2 }
-        #expect(sm.trackCount == 0)
     }
 
     @Test("alpha 1 disables smoothing; the smoothed label follows a persistent change")
     func alphaExtremes() {
         var options = EmotionSmoother.Options()
         options.alpha = 1
-        var sm = EmotionSmoother(options: options)
-        _ = sm.update(track: 0, with: scores([1, 0, 0, 0, 0, 0, 0]))
-        #expect(sm.update(track: 0, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .neutral)
-        var slow = EmotionSmoother()   // default alpha 0.3
-        _ = slow.update(track: 0, with: scores([1, 0, 0, 0, 0, 0, 0]))
-        #expect(slow.update(track: 0, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .angry)
-        #expect(slow.update(track: 0, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .neutral)   // 0.51 after two
+        let sm = EmotionSmoother(options: options)
+        let angry = sm.smoothed(nil, with: scores([1, 0, 0, 0, 0, 0, 0]))
+        #expect(sm.smoothed(angry, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .neutral)
+        let slow = EmotionSmoother()   // default alpha 0.3
+        let a = slow.smoothed(nil, with: scores([1, 0, 0, 0, 0, 0, 0]))
+        let b = slow.smoothed(a, with: scores([0, 0, 0, 0, 0, 0, 1]))
+        #expect(b.label == .angry)
+        #expect(slow.smoothed(b, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .neutral)   // 0.51 after two
     }
 
     @Test("scores: argmax takes the first of ties, uncertainty threshold, names")

@@ -98,13 +98,13 @@ struct FacePreprocessorTests {
             FaceRect(x: -5000, y: -5000, width: 10, height: 10), FaceRect(x: Int.max / 4, y: 0, width: 5, height: 5),
         ]
         for box in outside {
-            #expect(throws: EmotionError.boxOutsideImage(box, imageWidth: 100, imageHeight: 80)) {
+            #expect(throws: EmotionError.boxOutsideImage(box.box, imageWidth: 100, imageHeight: 80)) {
                 _ = try pre.region(for: box, imageWidth: 100, imageHeight: 80)
             }
         }
         for box in [FaceRect(x: 10, y: 10, width: 0, height: 20), FaceRect(x: 10, y: 10, width: 20, height: -1),
                     FaceRect(x: 0, y: 0, width: 0, height: 0)] {
-            #expect(throws: EmotionError.emptyBox(box)) { _ = try pre.region(for: box, imageWidth: 100, imageHeight: 80) }
+            #expect(throws: EmotionError.emptyBox(box.box)) { _ = try pre.region(for: box, imageWidth: 100, imageHeight: 80) }
         }
         // A 1-pixel face is valid: 21×21 crop. A box covering more than the image is cut at the padding.
         let one = try pre.region(for: FaceRect(x: 50, y: 40, width: 1, height: 1), imageWidth: 100, imageHeight: 80)
@@ -117,7 +117,7 @@ struct FacePreprocessorTests {
         try tiny.withView { (v) throws(EmotionError) in
             try input.withUnsafeMutableBufferPointer { (p) throws(EmotionError) in
                 guard let base = p.baseAddress else { return }
-                try pre.prepare(image: v, box: FaceRect(x: 0, y: 0, width: 1, height: 1), into: base)
+                try pre.prepare(image: v, box: Box(x: 0, y: 0, width: 1, height: 1), into: base)
             }
         }
         #expect(input.allSatisfy { $0 == (Float(200) / 255 - 0.5) * 2 })

@@ -63,25 +63,6 @@ struct KernelTests {
         return (s, x, kernel, bias, alpha, os, expected, g)
     }
 
-    @Test("conv2d (im2col + sgemm) with bias and activations", arguments: convCases)
-    func conv2d(_ t: ConvCase) throws {
-        let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin))
-        let tolerance = max(1e-5, 2e-5 * Float(t.kh * t.kw * t.cin))
-        for pool in Self.pools {
-            for (name, act, ref) in [("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
-                                     ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))] {
-                var y = [Float](repeating: .nan, count: os.count)
-                var scratch = [Float](repeating: .nan, count: max(1, Convolution.scratchCount(shape: s, geometry: g, threads: pool.threads)))
-                alpha.withUnsafeBufferPointer { a in
-                    let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
-                    Convolution.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: bias, cout: t.cout,
-                                       activation: activation, output: &y, scratch: &scratch, pool: pool)
-                }
-                #expect(maxAbsDiff(y, ref) <= tolerance, "\(name), \(pool.threads) thread(s)")
-            }
-        }
-    }
-
     /// The packed kernel's own shapes on top of the shared cases: many 6-row tiles with
     /// a moved-back last tile, tiles that span output rows and images, channel counts
     /// with every panel combination (16-wide pairs, a lone 8-wide panel, partial panels).
@@ -93,33 +74,39 @@ struct KernelTests {
         ConvCase(n: 1, h: 2, w: 2, cin: 6, cout: 1, kh: 1, kw: 1, stride: 1, padding: .valid),     // fewer positions than a tile
     ]
 
-    @Test("packed conv2d (register-tiled, packed weights) with bias and activations; bit-identical on 1 and 2 threads",
+    @Test("packed conv2d (register-tiled, packed weights) with bias and activations, on every instruction set; bit-identical on 1 and 2 threads and between AVX2 and AVX-512",
           arguments: packedCases)
     func packedConv2d(_ t: ConvCase) throws {
         let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
         let packed = PackedConvolution.pack(kernel, k: t.kh * t.kw * t.cin, cout: t.cout)
         let paddedBias = PackedConvolution.padChannels(bias, cout: t.cout)
         let paddedAlpha = PackedConvolution.padChannels(alpha, cout: t.cout)
+        // Float32 sums of k terms against the Double reference: 2e-5 per term of the reduction.
         let tolerance = max(1e-5, 2e-5 * Float(t.kh * t.kw * t.cin))
         for (name, act, ref) in [("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
                                  ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))] {
-            var results: [[Float]] = []
-            for pool in Self.pools {
-                // Output with a guard band of NaN after it: nothing may be written past the end.
-                var y = [Float](repeating: .nan, count: os.count + 8)
-                var scratch = [Float](repeating: .nan, count: max(1, PackedConvolution.scratchCount(shape: s, geometry: g, threads: pool.threads)))
-                paddedAlpha.withUnsafeBufferPointer { a in
-                    let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
-                    PackedConvolution.conv2d(input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
-                                             activation: activation, output: &y, scratch: &scratch, pool: pool)
+            var byISA: [InstructionSet: [Float]] = [:]
+            for isa in InstructionSet.available {
+                var results: [[Float]] = []
+                for pool in Self.pools {
+                    // Output with a guard band of NaN after it: nothing may be written past the end.
+                    var y = [Float](repeating: .nan, count: os.count + 8)
+                    var scratch = [Float](repeating: .nan, count: max(1, PackedConvolution.scratchCount(shape: s, geometry: g, threads: pool.threads)))
+                    paddedAlpha.withUnsafeBufferPointer { a in
+                        let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
+                        PackedConvolution.conv2d(input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
+                                                 activation: activation, output: &y, scratch: &scratch, pool: pool, isa: isa)
+                    }
+                    let guardBand = y[os.count...]
+                    #expect(guardBand.allSatisfy { $0.isNaN }, "\(name), \(isa), \(pool.threads) thread(s): wrote past the output")
+                    y.removeLast(8)
+                    #expect(maxAbsDiff(y, ref) <= tolerance, "\(name), \(isa), \(pool.threads) thread(s)")
+                    results.append(y)
                 }
-                let guardBand = y[os.count...]
-                #expect(guardBand.allSatisfy { $0.isNaN }, "\(name), \(pool.threads) thread(s): wrote past the output")
-                y.removeLast(8)
-                #expect(maxAbsDiff(y, ref) <= tolerance, "\(name), \(pool.threads) thread(s)")
-                results.append(y)
+                #expect(results[0] == results[1], "\(name), \(isa): 1 and 2 threads differ")
+                byISA[isa] = results[0]
             }
-            #expect(results[0] == results[1], "\(name): 1 and 2 threads differ")
+            if let a = byISA[.avx2], let b = byISA[.avx512] { #expect(a == b, "\(name): AVX2 and AVX-512 differ") }
         }
     }
 
@@ -221,21 +208,29 @@ struct KernelTests {
         let (os, expected) = try #require(ReferenceKernels.depthwise(x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: bias,
                                                                      stride: (t.stride, t.stride), padding: t.padding))
         let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
-        for pool in Self.pools {
-            var y = [Float](repeating: .nan, count: os.count)
-            Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: bias, activation: .relu, output: &y, pool: pool)
-            #expect(maxAbsDiff(y, ReferenceKernels.relu(expected)) <= 1e-5 * Float(t.kh * t.kw), "\(pool.threads) thread(s)")
-            Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: nil, activation: .none, output: &y, pool: pool)
-            let noBias = try #require(ReferenceKernels.depthwise(x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: nil,
-                                                                 stride: (t.stride, t.stride), padding: t.padding)).1
-            #expect(maxAbsDiff(y, noBias) <= 1e-5 * Float(t.kh * t.kw))
+        let noBias = try #require(ReferenceKernels.depthwise(x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: nil,
+                                                             stride: (t.stride, t.stride), padding: t.padding)).1
+        var byISA: [InstructionSet: [Float]] = [:]
+        for isa in InstructionSet.available {
+            for pool in Self.pools {
+                var y = [Float](repeating: .nan, count: os.count)
+                Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: bias, activation: .relu, output: &y, pool: pool, isa: isa)
+                // Float32 sums of kh·kw terms against the Double reference.
+                #expect(maxAbsDiff(y, ReferenceKernels.relu(expected)) <= 1e-5 * Float(t.kh * t.kw), "\(isa), \(pool.threads) thread(s)")
+                if pool.threads == 1 { byISA[isa] = y }
+                Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: kernel, bias: nil, activation: .none, output: &y, pool: pool, isa: isa)
+                #expect(maxAbsDiff(y, noBias) <= 1e-5 * Float(t.kh * t.kw), "\(isa)")
+            }
         }
+        // Every path sums bias then taps in the same order with FMAs: all three agree to the bit.
+        let results = Array(byISA.values)
+        #expect(results.allSatisfy { $0 == results[0] }, "instruction sets differ")
     }
 
     @Test("max pool: valid, TF same and Caffe ceil", arguments: Padding.allCases)
     func maxPool(_ padding: Padding) throws {
         var rng = SeededRandom(seed: 11)
-        for (h, w, c, k, st) in [(10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)] {
+        for (h, w, c, k, st) in [(10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (8, 9, 24, 3, 2), (7, 6, 40, 2, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)] {
             let s = TensorShape(n: 2, h: h, w: w, c: c)
             let x = rng.floats(s.count)
             guard let (os, expected) = ReferenceKernels.maxPool(x, s, pool: (k, k), stride: (st, st), padding: padding),
@@ -246,13 +241,24 @@ struct KernelTests {
             // With a residual added as each maximum is stored: exactly maximum + residual.
             let residual = rng.floats(os.count)
             let summed = zip(expected, residual).map { $0 + $1 }
-            for pool in Self.pools {
-                var y = [Float](repeating: .nan, count: os.count)
-                Pooling.maxPool(input: x, shape: s, geometry: g, output: &y, pool: pool)
-                #expect(maxAbsDiff(y, expected) == 0, "\(h)x\(w)x\(c) k\(k) s\(st)")
-                var z = [Float](repeating: .nan, count: os.count)
-                Pooling.maxPool(input: x, shape: s, geometry: g, output: &z, residual: residual, pool: pool)
-                #expect(z == summed, "\(h)x\(w)x\(c) k\(k) s\(st) + residual")
+            for isa in InstructionSet.available {
+                for pool in Self.pools {
+                    var y = [Float](repeating: .nan, count: os.count)
+                    Pooling.maxPool(input: x, shape: s, geometry: g, output: &y, pool: pool, isa: isa)
+                    #expect(maxAbsDiff(y, expected) == 0, "\(isa) \(h)x\(w)x\(c) k\(k) s\(st)")
+                    var z = [Float](repeating: .nan, count: os.count)
+                    Pooling.maxPool(input: x, shape: s, geometry: g, output: &z, residual: residual, pool: pool, isa: isa)
+                    #expect(z == summed, "\(isa) \(h)x\(w)x\(c) k\(k) s\(st) + residual")
+                    if c % 8 == 0 {
+                        // The residual in place (the output holds it): exactly maximum + residual too.
+                        var inPlace = residual
+                        inPlace.withUnsafeMutableBufferPointer { out in
+                            Pooling.maxPool(input: x, shape: s, geometry: g, output: out.baseAddress!, residual: UnsafePointer(out.baseAddress!),
+                                            pool: pool, isa: isa)
+                        }
+                        #expect(inPlace == summed, "\(isa) \(h)x\(w)x\(c) k\(k) s\(st) + residual in place")
+                    }
+                }
             }
         }
     }
@@ -283,9 +289,11 @@ struct KernelTests {
 
         let kernel = rng.floats(s.sampleCount * 9), bias = rng.floats(9), alpha = rng.floats(9, in: 0...0.3)
         var y = [Float](repeating: .nan, count: s.n * 9)
-        alpha.withUnsafeBufferPointer { a in
-            Dense.forward(input: x, batch: s.n, inputs: s.sampleCount, kernel: kernel, bias: bias, units: 9,
-                          activation: .prelu(a.baseAddress!), output: &y)
+        let packedDense = PackedConvolution.pack(kernel, k: s.sampleCount, cout: 9)
+        let paddedBias = PackedConvolution.padChannels(bias, cout: 9), paddedAlpha = PackedConvolution.padChannels(alpha, cout: 9)
+        paddedAlpha.withUnsafeBufferPointer { a in
+            PackedConvolution.dense(input: x, rows: s.n, inputs: s.sampleCount, packed: packedDense, bias: paddedBias, cout: 9,
+                                    activation: .prelu(a.baseAddress!), output: &y)
         }
         let ref = ReferenceKernels.prelu(ReferenceKernels.dense(x, rows: s.n, inputs: s.sampleCount, kernel: kernel, units: 9, bias: bias),
                                          alpha: alpha)

@@ -98,15 +98,46 @@ struct EmotionPipelineTests {
         #expect(PipelineError.invalidConfiguration(field: "detectEvery", value: "0", reason: "must be ≥ 1").description.contains("detectEvery"))
     }
 
-    @Test("asynchronous mode finds and keeps the face")
+    @Test("asynchronous mode finds the face on frame 0 and keeps it")
     func asynchronous() throws {
         var config = Self.syncConfig()
         config.detectionMode = .asynchronous
-        config.maximumDetectionLag = 1   // wait for every detection: keeps the test short and sure
         let results = try Self.run(config, try Self.frames(4))
-        #expect(results.contains { $0.detectionApplied })
+        #expect(results.first?.faces.count == 1, "the first frame is detected before it is reported")
         let ids = Set(results.flatMap { $0.faces.map(\.id) })
         #expect(ids == [1], "IDs seen: \(ids)")
         #expect(results.last?.faces.count == 1)
+    }
+
+    @Test("deferred mode: the same output on every run, a face on frame 0, detections applied at fixed frames")
+    func deferred() throws {
+        var config = Self.syncConfig()
+        config.detectionMode = .deferred
+        config.detectionLatency = 2
+        config.threads = 2
+        let frames = try Self.frames(6)
+        let a = try Self.run(config, frames)
+        #expect(a.first?.faces.count == 1)
+        // Frame 0 is detected at once; the next detection starts on frame 2 and lands on frame 4.
+        #expect(a.map(\.detectionApplied) == [true, false, false, false, true, false])
+        for _ in 0..<2 {
+            let b = try Self.run(config, frames)
+            #expect(a == b, "deferred mode must give the same results on every run")
+        }
+    }
+
+    @Test("unrelated pictures are separate shots: each is detected at once, tracks do not carry over")
+    func shotChanges() throws {
+        let file = try DetectionFixtures.file()
+        let astronaut = try DetectionFixtures.image("astronaut", in: file)
+        // The same size, nothing in common: a mid-grey picture with no face.
+        let blank = try Image(width: astronaut.width, height: astronaut.height, format: .rgb8, repeating: 128)
+        var config = Self.syncConfig()
+        config.detectionMode = .deferred
+        config.detectEvery = 100
+        let results = try Self.run(config, [astronaut, blank, astronaut])
+        #expect(results.map(\.isShotChange) == [false, true, true])
+        #expect(results.map(\.faces.count) == [1, 0, 1])
+        #expect(results[2].faces.first?.id == 2, "a new shot starts a new track")
     }
 }

@@ -9,7 +9,7 @@ struct CorrelationFilterTrackerTests {
     @Test("follows a translating and scaling target")
     func followsTranslationAndScale() throws {
         var scene = SyntheticScene(width: 200, height: 160, seed: 7)
-        let start = TrackBox(x: 40, y: 30, width: 60, height: 60)
+        let start = Box(x: 40, y: 30, width: 60, height: 60)
         scene.objects = [(SyntheticScene.Texture(seed: 8, frequency: 0.2...0.6), start)]
         let tracker = try CorrelationFilterTracker()
         let first = scene.render()
@@ -18,7 +18,7 @@ struct CorrelationFilterTrackerTests {
         var lastPSR: Float = 0
         for t in 1...20 {
             let s = pow(1.01, Double(t))
-            let truth = TrackBox(x: 40 + 3 * Double(t) - (s - 1) * 30, y: 30 + 2 * Double(t) - (s - 1) * 30, width: 60 * s, height: 60 * s)
+            let truth = Box(x: 40 + 3 * Double(t) - (s - 1) * 30, y: 30 + 2 * Double(t) - (s - 1) * 30, width: 60 * s, height: 60 * s)
             scene.objects[0].box = truth
             let frame = scene.render()
             let r = try frame.withView { (v) throws(TrackingError) in try tracker.update(frame: v) }
@@ -39,13 +39,13 @@ struct CorrelationFilterTrackerTests {
         try img.withView { (v) throws(TrackingError) in
             #expect(throws: TrackingError.notInitialized) { try tracker.update(frame: v) }
             #expect(throws: TrackingError.emptyBox(x: 1, y: 1, width: 0, height: 10)) {
-                try tracker.initialize(frame: v, box: TrackBox(x: 1, y: 1, width: 0, height: 10))
+                try tracker.initialize(frame: v, box: Box(x: 1, y: 1, width: 0, height: 10))
             }
-            #expect(throws: TrackingError.self) { try tracker.initialize(frame: v, box: TrackBox(x: .nan, y: 1, width: 5, height: 10)) }
+            #expect(throws: TrackingError.self) { try tracker.initialize(frame: v, box: Box(x: .nan, y: 1, width: 5, height: 10)) }
             #expect(throws: TrackingError.boxOutsideFrame(x: 70, y: 1, width: 10, height: 10, frameWidth: 64, frameHeight: 48)) {
-                try tracker.initialize(frame: v, box: TrackBox(x: 70, y: 1, width: 10, height: 10))
+                try tracker.initialize(frame: v, box: Box(x: 70, y: 1, width: 10, height: 10))
             }
-            try tracker.initialize(frame: v, box: TrackBox(x: 10, y: 10, width: 20, height: 20))
+            try tracker.initialize(frame: v, box: Box(x: 10, y: 10, width: 20, height: 20))
         }
         _ = try other.withView { (v) throws(TrackingError) in
             #expect(throws: TrackingError.frameSizeChanged(expectedWidth: 64, expectedHeight: 48, width: 65, height: 48)) {
@@ -65,8 +65,8 @@ struct CorrelationFilterTrackerTests {
             let constant = try Image(width: 96, height: 72, format: format, repeating: 128)
             let black = try Image(width: 96, height: 72, format: format, repeating: 0)
             let noise = try Image(width: 96, height: 72, format: format, pixels: (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) })
-            for box in [TrackBox(x: 30, y: 20, width: 30, height: 30), TrackBox(x: -10, y: -10, width: 25, height: 20),
-                        TrackBox(x: 90, y: 70, width: 40, height: 40)] {
+            for box in [Box(x: 30, y: 20, width: 30, height: 30), Box(x: -10, y: -10, width: 25, height: 20),
+                        Box(x: 90, y: 70, width: 40, height: 40)] {
                 let tracker = try CorrelationFilterTracker()
                 try constant.withView { (v) throws(TrackingError) in try tracker.initialize(frame: v, box: box) }
                 for frame in [constant, noise, black, noise, constant] {

@@ -9,7 +9,7 @@ struct ScaleFilterTests {
     @Test("reusing the estimate's samples trains the same model as recomputing them")
     func reuseMatchesRecompute() throws {
         var scene = SyntheticScene(width: 160, height: 120, seed: 11)
-        let start = TrackBox(x: 50, y: 35, width: 50, height: 50)
+        let start = Box(x: 50, y: 35, width: 50, height: 50)
         scene.objects = [(SyntheticScene.Texture(seed: 12, frequency: 0.2...0.6), start)]
         let params = CorrelationFilterParams()
         func make() -> ScaleFilter {
@@ -25,7 +25,7 @@ struct ScaleFilterTests {
         for t in 1...6 {
             // Growing 3 %/frame so the chosen scale shifts and only part of the samples are reused.
             let s = pow(1.03, Double(t))
-            scene.objects[0].box = TrackBox(x: 75 - 25 * s, y: 60 - 25 * s, width: 50 * s, height: 50 * s)
+            scene.objects[0].box = Box(x: 75 - 25 * s, y: 60 - 25 * s, width: 50 * s, height: 50 * s)
             let frame = scene.render()
             frame.withView { v in
                 let a = reusing.estimate(v, cx: 75, cy: 60)

@@ -25,7 +25,7 @@ struct SyntheticScene {
     let width: Int
     let height: Int
     let background: Texture
-    var objects: [(texture: Texture, box: TrackBox)] = []
+    var objects: [(texture: Texture, box: Box)] = []
 
     init(width: Int, height: Int, seed: UInt64) {
         self.width = width

@@ -1,0 +1,103 @@
+#ifndef FER_KERNELS_H
+#define FER_KERNELS_H
+// FERCore's innermost loops, written for each x86 instruction-set level and chosen at run time.
+//
+// Why C: Swift cannot compile one function for a target the module was not built for (there is
+// no per-function target attribute), and a package that depends on FERCore builds it for
+// baseline x86-64 (SSE2), where Swift's SIMD8<Float>.addingProduct becomes a call to fmaf per
+// lane. C functions marked __attribute__((target("..."))) are compiled for AVX2+FMA and for
+// AVX-512 in any build, without flags, and fer_cpu_level() picks the best the CPU has (as ONNX
+// Runtime's MLAS and XNNPACK do). Only the register-tiled loops are here; shapes, threading and
+// the choice of tiles stay in Swift.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set levels, in increasing order.
+enum {
+    FER_LEVEL_GENERIC = 0,   ///< baseline x86-64 (or another architecture): FERCore's portable Swift loops
+    FER_LEVEL_AVX2 = 1,      ///< AVX2 + FMA (x86-64-v3)
+    FER_LEVEL_AVX512 = 2,    ///< AVX-512 F, BW, DQ, VL (x86-64-v4)
+};
+
+/// The best level this CPU (and the operating system's saved register state) supports.
+int fer_cpu_level(void);
+
+/// Bias and activation applied to a tile's registers before the store.
+typedef struct {
+    const float *bias;   ///< one value per output channel, padded to whole panels of 8; or NULL
+    const float *alpha;  ///< PReLU slopes, padded likewise; or NULL
+    int relu;            ///< 1: ReLU (ignored when alpha is set)
+} fer_epilogue;
+
+/// How a tile's reduction walks one output position's inputs: kh runs of `run` contiguous
+/// floats, `row_stride` floats apart, from the position's pointer.
+typedef struct {
+    long kh;
+    long run;
+    long row_stride;
+} fer_operand;
+
+// Convolution tiles over weights packed in panels of 8 output channels, two panels interleaved
+// ([k][16] per pair; a lone last panel [k][8]). Output rows are `cout` floats apart; a tile writes
+// channels `channel ..< min(channel + width, cout)` of `rows` positions. Every output is the sum
+// over the reduction in order, one FMA per term, starting from zero; then bias, then activation.
+
+/// AVX2: 6 positions × 16 channels (one panel pair) at arbitrary position pointers.
+void fer_avx2_tile6x16(const float *const *a, const fer_operand *op, const float *b,
+                       const fer_epilogue *e, long channel, float *out, long cout, long rows);
+/// AVX2: `count` full 6 × 16 tiles whose positions are evenly spaced (`step` floats).
+void fer_avx2_strip6x16(const float *a, long step, long count, const fer_operand *op, const float *b,
+                        const fer_epilogue *e, long channel, float *out, long cout);
+/// AVX2: 6 positions × 8 channels (a lone last panel).
+void fer_avx2_tile6x8(const float *const *a, const fer_operand *op, const float *b,
+                      const fer_epilogue *e, long channel, float *out, long cout, long rows);
+/// AVX2: 12 positions × 8 channels (outputs of one panel).
+void fer_avx2_tile12x8(const float *const *a, const fer_operand *op, const float *b,
+                       const fer_epilogue *e, float *out, long cout, long rows);
+/// AVX2: `count` full 12 × 8 tiles of evenly spaced positions.
+void fer_avx2_strip12x8(const float *a, long step, long count, const fer_operand *op, const float *b,
+                        const fer_epilogue *e, float *out, long cout);
+
+/// AVX-512: 12 positions × 32 channels (two panel pairs, `pair_stride` floats apart).
+void fer_avx512_tile12x32(const float *const *a, const fer_operand *op, const float *b, long pair_stride,
+                          const fer_epilogue *e, long channel, float *out, long cout, long rows);
+/// AVX-512: 12 positions × 16 channels (one panel pair).
+void fer_avx512_tile12x16(const float *const *a, const fer_operand *op, const float *b,
+                          const fer_epilogue *e, long channel, float *out, long cout, long rows);
+/// AVX-512 (256-bit registers, 32 of them): 12 positions × 8 channels.
+void fer_avx512_tile12x8(const float *const *a, const fer_operand *op, const float *b,
+                         const fer_epilogue *e, long channel, float *out, long cout, long rows);
+
+// Depthwise 3×3 (NHWC, channels in multiples of 8), one output row of a channel slice at a time.
+
+/// AVX2: a whole output row of an 8-channel slice: border columns (masked taps) and interior,
+/// with the epilogue's ReLU or PReLU (alpha at the slice; bias here is the slice's, or NULL).
+/// `keep[3]`: whether each window row lies inside the image (rows outside get zero weights).
+void fer_avx2_depthwise3x3_row(const float *row0, const float *row1, const float *row2, const int *keep,
+                               long in_w, long c, long pad_left, long sw, long out_w,
+                               const float *k, const float *bias, const fer_epilogue *e, float *out);
+/// AVX-512: the same for a 16-channel slice.
+void fer_avx512_depthwise3x3_row(const float *row0, const float *row1, const float *row2, const int *keep,
+                                 long in_w, long c, long pad_left, long sw, long out_w,
+                                 const float *k, const float *bias, const fer_epilogue *e, float *out);
+
+
+// Max pooling (NHWC), one output row: window rows first_row ..< first_row + rows of `image`
+// (clipped by the caller), window columns clipped to the image; `residual` (or NULL) is added to
+// each maximum as it is stored and may alias `out`. c must be at least the slice width.
+
+/// AVX2: 8-channel slices (c ≥ 8).
+void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
+                          long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
+/// AVX-512: 16-channel slices (c ≥ 16).
+void fer_avx512_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
+                            long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
