@@ -49,7 +49,7 @@ goldens:
 	$(PY) Tools/check_graph.py
 
 # libFuzzer + AddressSanitizer on one target of Fuzz/ (its own package; `make test` never
-# builds it). TARGET: safetensors, manifest, jpeg, image, video, detect. SECONDS: run time.
+# builds it). TARGET: safetensors, manifest, jpeg, image, video, detect, usertext. SECONDS: run time.
 # The committed seeds (Fuzz/Corpus/TARGET) are read, not written; the growing corpus and any
 # crash inputs go to Fuzz/.work/. Runs at nice 10: the build machine has 2 shared cores.
 TARGET ?= safetensors

@@ -3,7 +3,7 @@
 // `make fuzz` (swift build --sanitize=fuzzer --sanitize=address), never by `make test`.
 import PackageDescription
 
-let targets = ["safetensors", "manifest", "jpeg", "image", "video", "detect"]
+let targets = ["safetensors", "manifest", "jpeg", "image", "video", "detect", "usertext"]
 
 let package = Package(
     name: "FERCoreFuzz",
@@ -21,6 +21,7 @@ let package = Package(
                 "FuzzSupport",
                 .product(name: "FERCore", package: "FERCore"),
                 .product(name: "FERMedia", package: "FERCore"),
+                .product(name: "FERDemoSupport", package: "FERCore"),
             ],
             path: "Sources/\(name)",
             // libFuzzer supplies main(): the sources are a library's (no top-level code).
