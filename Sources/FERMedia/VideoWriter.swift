@@ -232,8 +232,10 @@ public final class VideoWriter {
         lastPTS = f.pointee.pts
         r = avcodec_send_frame(c, f)
         if r < 0 { throw stop(fail("avcodec_send_frame", r)) }
-        framesWritten += 1
+        // Counted once the encoder's packets so far are in the file: a frame whose write
+        // failed is not counted (the error says how many went before it).
         try drain()
+        framesWritten += 1
     }
 
     /// The pts of the next frame, in ticks: strictly after the previous one.

@@ -90,7 +90,8 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
                 + "its training diverged. \(Self.regenerate)"
         case let .checksumMismatch(path, expected, actual, manifest):
             return "Weights file \(path) has sha256 \(actual) but \(manifest) lists \(expected): the file is damaged "
-                + "or was replaced. Restore it (`git checkout -- \(path)` or `make weights`); if it is your own network, "
+                + "or was replaced. Restore the shipped file (`make weights` rebuilds it; `git checkout Weights/` in a source "
+                + "checkout); if it is your own network, "
                 + "update or remove its line in \(manifest), or load it with `verification: .unverified`."
         case let .invalidManifest(path, line, detail):
             return "Checksum manifest \(path)\(line > 0 ? ", line \(line)" : ""): \(detail). Each line must be "
