@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "FERCore", targets: ["FERCore"]),
         .library(name: "FERMedia", targets: ["FERMedia"]),
+        // ferdemo's parsers and output rules, a product only so that Fuzz/ can reach them.
+        .library(name: "FERDemoSupport", targets: ["FERDemoSupport"]),
         .executable(name: "ferdemo", targets: ["ferdemo"]),
     ],
     dependencies: [

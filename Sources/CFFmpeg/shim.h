@@ -10,6 +10,8 @@
 #include <libavutil/imgutils.h>
 #include <libavutil/opt.h>
 #include <libavutil/log.h>
+#include <libavutil/display.h>
+#include <math.h>
 
 // Function-like and casting macros Swift cannot import.
 static inline int fercore_averror_eagain(void) { return AVERROR(EAGAIN); }
@@ -28,5 +30,25 @@ static inline void fercore_av_strerror(int err, char *buf, size_t size) {
 // av_opt_set is not variadic, but taking `void *` keeps the Swift side free of casts.
 static inline int fercore_av_opt_set(void *obj, const char *name, const char *value) {
     return av_opt_set(obj, name, value, AV_OPT_SEARCH_CHILDREN);
+}
+// The rotation a player applies to a stream, in degrees clockwise in [0, 360), from its
+// display matrix side data (what phones write into MP4/MOV `tkhd`), computed as ffmpeg's
+// own autorotation does (fftools/cmdutils.c get_rotation); NAN when the stream has none.
+static inline double fercore_stream_display_rotation(const AVStream *st) {
+    const int32_t *matrix = NULL;
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+    const AVPacketSideData *sd = av_packet_side_data_get(st->codecpar->coded_side_data,
+                                                         st->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
+    if (sd && sd->size >= 9 * sizeof(int32_t)) matrix = (const int32_t *)sd->data;
+#else
+    size_t size = 0;
+    const uint8_t *data = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, &size);
+    if (data && size >= 9 * sizeof(int32_t)) matrix = (const int32_t *)data;
+#endif
+    if (!matrix) return NAN;
+    double theta = -round(av_display_rotation_get(matrix));
+    if (isnan(theta)) return NAN;
+    theta -= 360 * floor(theta / 360 + 0.9 / 360);
+    return theta;
 }
 #endif
