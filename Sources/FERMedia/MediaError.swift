@@ -37,6 +37,9 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
     case notFinalized(path: String, framesWritten: Int, reason: String)
     /// Any other FFmpeg failure: which call, and FFmpeg's own message.
     case ffmpeg(path: String, operation: String, message: String)
+    /// FFmpeg's shared libraries (opened on first use, not linked) could not be loaded: the
+    /// reason names the library and the Debian packages that provide it.
+    case librariesUnavailable(reason: String)
 
     public var description: String {
         switch self {
@@ -66,6 +69,7 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
             return "'\(p)' could not be finalised (\(r)): its \(n) frame\(n == 1 ? "" : "s") were written but the file has no "
                 + "index and may not play; free disk space (or choose another path) and run again."
         case let .ffmpeg(p, op, m): return "'\(p)': FFmpeg \(op) failed: \(m)."
+        case let .librariesUnavailable(reason): return "Videos and images other than JPEG need FFmpeg, which is unavailable: \(reason)."
         }
     }
 }

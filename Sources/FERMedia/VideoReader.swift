@@ -99,7 +99,7 @@ public final class VideoReader: FrameSource {
     /// Opens a video or image file.
     /// - Throws: ``MediaError`` saying what is wrong with the file.
     public init(path: String, options: Options = Options()) throws(MediaError) {
-        _ = FFmpeg.quiet
+        try FFmpeg.load()
         // Missing, empty, or not a regular file (a FIFO would block avformat_open_input).
         _ = try MediaFile.checkRegular(path)
         self.path = path

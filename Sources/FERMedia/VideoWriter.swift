@@ -82,7 +82,7 @@ public final class VideoWriter {
     ///   ``MediaError/unsupportedCodec(path:codec:)``, ``MediaError/badImageSize(path:error:)``,
     ///   or ``MediaError/ffmpeg(path:operation:message:)`` (e.g. the directory is not writable).
     public init(path: String, width: Int, height: Int, options: Options = Options()) throws(MediaError) {
-        _ = FFmpeg.quiet
+        try FFmpeg.load()
         self.path = path
         self.width = width
         self.height = height

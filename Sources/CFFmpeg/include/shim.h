@@ -1,6 +1,12 @@
 #ifndef FERCORE_CFFMPEG_SHIM_H
 #define FERCORE_CFFMPEG_SHIM_H
-// FFmpeg 5.1 (Debian 12: libavformat 59, libavcodec 59, libswscale 6, libavutil 57).
+// FFmpeg 5.1 (Debian 12: libavformat 59, libavcodec 59, libswscale 6, libavutil 57) and later.
+//
+// FERMedia does not link FFmpeg: ffmpeg_loader.c opens libavformat, libavcodec, libswscale and
+// libavutil with dlopen on first use (fercore_ffmpeg_load) and defines the FFmpeg functions
+// FERMedia calls, under their own names, as hidden forwarders to the loaded ones. A program that
+// never reads or writes a video (ferdemo detect on a JPEG, a server classifying faces) so never
+// maps FFmpeg's ~140 libraries, whose loading and relocation took most of a short run's start-up.
 #include <errno.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
@@ -12,6 +18,13 @@
 #include <libavutil/log.h>
 #include <libavutil/display.h>
 #include <math.h>
+#include <stddef.h>
+
+/// Loads FFmpeg's libraries (the major versions these headers declare) and resolves every
+/// function FERMedia uses. Returns 1 when they are ready (at once after the first success),
+/// 0 with a message in `message` (what failed and the package to install) otherwise.
+/// Thread-safe; call it before any other FFmpeg function.
+int fercore_ffmpeg_load(char *message, size_t size);
 
 // Function-like and casting macros Swift cannot import.
 static inline int fercore_averror_eagain(void) { return AVERROR(EAGAIN); }
