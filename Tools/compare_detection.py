@@ -17,7 +17,8 @@ Agreement: FERCore against `mtcnn` on every image of Tests/Fixtures/detection (m
 Frames: compositions of the public-domain NASA astronaut photo (skimage.data.astronaut()).
 
 Usage: .venv-tools/bin/python Tools/compare_detection.py [--ferdemo PATH] [--runs N]
-Build ferdemo first: swift build -c release -Xswiftc -target-cpu -Xswiftc x86-64-v3
+Build ferdemo first: swift build -c release --product ferdemo (no CPU flags: FERCore picks its
+kernels at run time; FERCORE_ISA=avx2 or avx512 in the environment compares paths)
 """
 
 import argparse

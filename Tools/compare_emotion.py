@@ -147,7 +147,7 @@ def main():
             onnx_r.append(o)
         med = lambda xs: sorted(xs)[len(xs) // 2]
         ours = {"batch1_ms": med([r["batch1_ms"] for r in ours_r]), "batch1_ms_min": min(r["batch1_ms_min"] for r in ours_r),
-                "batch8_ms": med([r["batch8_ms"] for r in ours_r]), "blas_core": ours_r[0].get("blas_core")}
+                "batch8_ms": med([r["batch8_ms"] for r in ours_r]), "instruction_set": ours_r[0].get("instruction_set")}
         onnx = {"b1": {"median": med([r["b1"]["median"] for r in onnx_r]), "min": min(r["b1"]["min"] for r in onnx_r)},
                 "b8": {"median": med([r["b8"]["median"] for r in onnx_r])}}
         paired[n] = [(a["batch1_ms"], b["b1"]["median"]) for a, b in zip(ours_r, onnx_r)]
@@ -166,7 +166,7 @@ def main():
     print(f"mini-Xception (fer 25.10.3), input 64x64x1; {cpu}; ~{args.seconds:g} s per cell "
           f"(FERCore and ONNX Runtime: {rounds} alternating rounds, median of round medians); "
           f"ONNX vs Keras max abs prob diff {parity:.2g}")
-    print(f"FERCore OpenBLAS core: {rows[0][1].get('blas_core')}; python {platform.python_version()}\n")
+    print(f"FERCore kernels: {rows[0][1].get('instruction_set')} (FERCORE_ISA to choose); python {platform.python_version()}\n")
     print("| threads | runtime | batch 1: ms/face median (min) | batch 8: ms/face | batch 8: faces/s |")
     print("|---:|---|---:|---:|---:|")
     for n, ours, keras, onnx in rows:

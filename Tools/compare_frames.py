@@ -3,7 +3,7 @@
 
 OpenCV: cv2.VideoCapture.read() (decode + conversion to BGR) + cv2.cvtColor(BGR2GRAY) +
 cv2.resize(frame, (400, 300), INTER_LINEAR). FERCore: `ferdemo frames` (VideoReader to RGB8,
-ColorConversion.rgbToGray, Resizer .linear to 400x300) built in release for haswell (AVX2 + FMA; swiftc here rejects the name x86-64-v3).
+ColorConversion.rgbToGray, Resizer .linear to 400x300) from the plain release build (no CPU flags).
 Both run single-threaded (cv2.setNumThreads(1); FFmpeg decoder threads 1), first pass
 excluded as warm-up, and report mean ms per frame; the script prints the ratio.
 
@@ -48,7 +48,7 @@ def opencv(path, passes, size):
 
 def ours(root, path, passes):
     bin_path = subprocess.check_output(
-        ["swift", "build", "-c", "release", "-Xswiftc", "-target-cpu", "-Xswiftc", "haswell", "--show-bin-path"],
+        ["swift", "build", "-c", "release", "--show-bin-path"],
         cwd=root, text=True).strip()
     out = subprocess.check_output([os.path.join(bin_path, "ferdemo"), "frames", path, "--passes", str(passes)],
                                   cwd=root, text=True)

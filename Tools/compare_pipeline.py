@@ -9,7 +9,7 @@
     TensorFlow intra-op threads and cv2.setNumThreads = the thread count (inter-op 1); each
     thread count runs in its own process (TensorFlow fixes its pools at start-up).
   * FERCore: `ferdemo live --input VIDEO --no-window --quiet --json F --detect-every N
-    --threads T` (release build for x86-64-v3), asynchronous detection (its default), the
+    --threads T` (plain release build, no CPU flags), asynchronous detection (its default), the
     per-frame `timings_ms.total` of the JSON Lines.
 Both: per-frame latency of the pipeline (decoding excluded), FPS = frames / sum of latencies,
 p50/p99 latency. The Python loop is the seed's: detection frames stall the stream.

@@ -1,6 +1,7 @@
 // FERCore benchmarks on ordo-one/package-benchmark.
 //
-//   cd Benchmarks && swift package -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 benchmark --no-progress
+//   cd Benchmarks && swift package benchmark --no-progress            # no CPU flags: FERCore
+//                                                                      # picks its kernels at run time
 //   swift package … benchmark --filter 'forward.*'                   # one group (regex, whole name)
 //   swift package … benchmark thresholds check --no-progress         # fails when a gated path mallocs
 //
@@ -13,8 +14,10 @@
 // To add an area (e.g. the pipeline of issue 7): a new file with a `registerXBenchmarks()`
 // function, called below, and its malloc thresholds in Thresholds/.
 //
-// Threads: FERCore's thread count is its WorkerPool's (OpenBLAS runs single-threaded, each GEMM
-// block on one pool thread). `-tN` benchmarks use the pool of N threads made once below.
+// Threads: FERCore's thread count is its WorkerPool's (FERCore does not link OpenBLAS; the
+// benchmarks' own OpenBLAS, for the SGEMM comparison, is kept single-threaded outside
+// `sgemm-1024-bN`). `-tN` benchmarks use the pool of N threads made once below.
+// Kernels: InstructionSet.current (FERCORE_ISA=generic|avx2|avx512 to compare paths).
 import Benchmark
 import FERBenchSupport
 import FERCore

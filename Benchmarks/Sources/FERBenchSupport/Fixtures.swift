@@ -78,8 +78,8 @@ public struct Timing: Sendable {
 /// `2·MACs / seconds` in GFLOPS.
 public func gflops(macs: Int, seconds: Double) -> Double { 2 * Double(macs) / seconds / 1e9 }
 
-/// A pool of `threads` threads for FERCore's loops, with OpenBLAS single-threaded as the
-/// engine needs it (FERCore runs each GEMM block on one pool thread; see `Engine`).
+/// A pool of `threads` threads for FERCore's loops, with the benchmarks' OpenBLAS kept
+/// single-threaded (its SGEMM is compared with one pool thread's packed kernel).
 public func makePool(threads: Int) -> WorkerPool {
     BLAS.setThreads(1)
     return threads == 1 ? .serial : WorkerPool(threads: threads)

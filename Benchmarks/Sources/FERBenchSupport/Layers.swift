@@ -2,11 +2,13 @@ import FERCore
 
 /// The kind of compute layer a benchmark times.
 public enum LayerOp: String, Sendable {
-    /// im2col (skipped for 1×1 stride 1) + `cblas_sgemm` + bias/activation.
+    /// FERCore's packed convolution (padded windows through `Im2col` first); compared with
+    /// `Im2col` alone and one `cblas_sgemm` of the same M×N×K (OpenBLAS, benchmarks only).
     case conv
-    /// Direct SIMD depthwise loop.
+    /// FERCore's depthwise kernel.
     case depthwise
-    /// One `cblas_sgemm` over the batch + bias/activation.
+    /// FERCore's packed kernel, a 1×1 convolution of the batch's rows (`PackedConvolution.dense`);
+    /// compared with one `cblas_sgemm` over the batch.
     case dense
 }
 

@@ -2,13 +2,15 @@
 // GFLOPS of every compute layer of FERCore's networks (im2col, GEMM alone, whole
 // layer), plus whole forward passes, at 1 and 2 threads, printed as Markdown.
 //
-//   swift run -c release -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 fercore-gemm-report [--samples N] [--threads 1,2] [--quick]
+//   swift run -c release fercore-gemm-report [--samples N] [--threads 1,2] [--quick]
+//   (no CPU flags: FERCore picks its kernels at run time; FERCORE_ISA=avx2 or avx512 to compare)
 //
 // Medians (or minima) of N samples; each sample repeats a call until it lasts >= 2 ms.
-// The engine runs OpenBLAS single-threaded and splits each conv into blocks of output
-// rows over its WorkerPool, so per-layer "% of peak" is relative to the 1-thread SGEMM
-// peak; at 2 threads the table gives the speedup over 1 thread and the fraction of
-// 2 × the 1-thread peak. OpenBLAS' own 2-thread peak is printed for reference only.
+// The engine splits each conv into blocks of output rows over its WorkerPool (FERCore does
+// not link OpenBLAS; the report's own OpenBLAS runs single-threaded outside the 2-thread
+// peak), so per-layer "% of peak" is relative to the 1-thread SGEMM peak; at 2 threads the
+// table gives the speedup over 1 thread and the fraction of 2 × the 1-thread peak.
+// OpenBLAS' own 2-thread peak is printed for reference only.
 import FERBenchSupport
 import FERCore
 import Foundation
@@ -77,7 +79,8 @@ let forwardCases = options.quick ? ForwardCase.all.filter { $0.model == .pnet ||
 print("# FERCore GEMM report\n")
 print("- date: \(ISO8601DateFormatter().string(from: Date()))")
 print("- CPU: \(cpu.model), \(ProcessInfo.processInfo.activeProcessorCount) cores; flags: \(cpu.flags)")
-print("- OpenBLAS core: \(BLAS.coreName)")
+print("- FERCore \(FERCoreVersion.string) kernels: \(InstructionSet.current) (CPU supports \(InstructionSet.supported); FERCORE_ISA overrides)\(FERCoreVersion.isDebugBuild ? ", DEBUG BUILD" : "")")
+print("- OpenBLAS core (comparison only): \(BLAS.coreName)")
 print("- statistic: \(options.useMin ? "min" : "median") of \(options.samples) samples (each sample ≥ 2 ms of repeated calls)")
 print("- weights: \(BenchWeights.directory)")
 
@@ -119,7 +122,7 @@ print("|---:|---:|---:|---:|")
 for (t, timing) in [(1, peak1Timing), (2, peak2Timing)] {
     print("| \(t) | **\(fmt(gflops(macs: peakMACs, seconds: timing.chosen)))** | \(fmt(gflops(macs: peakMACs, seconds: timing.min))) | \(fmt(gflops(macs: peakMACs, seconds: timing.median))) |")
 }
-print("\nPer-layer fractions use the 1-thread peak, \(fmt(peak1)) GFLOPS (FERCore calls OpenBLAS single-threaded, one block per pool thread).")
+print("\nPer-layer fractions use the 1-thread peak, \(fmt(peak1)) GFLOPS (one OpenBLAS thread against one pool thread of the packed kernel).")
 
 for threads in options.threads {
     let pool = makePool(threads: threads) // OpenBLAS at 1 thread, FERCore's pool at `threads`
