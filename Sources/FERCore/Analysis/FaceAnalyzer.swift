@@ -32,8 +32,10 @@ import Synchronization
 /// With ``Options/threads`` above 1, one call at a time also uses the analyzer's threads.
 /// Results never depend on which set or thread a call got.
 ///
-/// After the first call on an image of a given size (and number of faces) a call allocates
-/// only the array it returns.
+/// A set of buffers, once it has worked on an image of a given size with a given number of
+/// faces, allocates nothing more for the next such image: a call then allocates only the array
+/// it returns. (For frame after frame without even that, use ``FaceDetector/detect(_:into:)``
+/// and ``EmotionClassifier/classify(_:boxes:into:)``, or ``EmotionPipeline``.)
 public final class FaceAnalyzer: Sendable {
     /// The options the analyzer was created with.
     public let options: Options
