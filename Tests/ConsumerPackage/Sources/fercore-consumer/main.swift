@@ -1,4 +1,5 @@
-// A user's program: the emotion network, the face detector and the whole pipeline, timed.
+// A user's program: the emotion network, the face detector and the whole pipeline, timed; and
+// the README's FaceAnalyzer example (ReadmeExample.swift) on the sample clip's first frame.
 //
 //   fercore-consumer --info                 instruction set and build kind
 //   fercore-consumer --bench ROOT [SECONDS] per-stage timings as JSON (ROOT: the FERCore checkout)
@@ -22,6 +23,19 @@ func measure(_ seconds: Double, _ body: () throws -> Void) rethrows -> (min: Dou
     return (times[0], times[times.count / 2])
 }
 
+/// Runs `body` with standard output sent to standard error.
+func withStandardOutputOnStandardError(_ body: () throws -> Void) rethrows {
+    fflush(nil)
+    let saved = dup(1)
+    dup2(2, 1)
+    defer {
+        fflush(nil)
+        dup2(saved, 1)
+        close(saved)
+    }
+    try body()
+}
+
 let arguments = CommandLine.arguments
 if arguments.contains("--info") {
     print("instruction_set \(InstructionSet.current) supported \(InstructionSet.supported) debug \(FERCoreVersion.isDebugBuild)")
@@ -40,6 +54,18 @@ let sample = root + "/Samples/astronaut_pan.mp4"
 let frame = try ImageBuffer(width: 640, height: 480, format: .rgb8)
 let reader = try VideoReader(path: sample)
 _ = try reader.nextFrame(into: frame)
+
+// The README's example on that frame as a JPEG file. Its lines go to standard error: standard
+// output carries only the JSON below. The same call checked here: one face, happy.
+let photo = FileManager.default.temporaryDirectory.appendingPathComponent("fercore-consumer-\(getpid()).jpg").path
+try ImageWriter.write(frame.view, to: photo)
+try withStandardOutputOnStandardError { try printEmotions(inPhotoAt: photo) }
+let analyzed = try FaceAnalyzer().analyze(ImageReader.read(path: photo))
+try FileManager.default.removeItem(atPath: photo)
+guard analyzed.count == 1, analyzed[0].emotion.label == .happy else {
+    FileHandle.standardError.write(Data("fercore-consumer: FaceAnalyzer found \(analyzed), not one happy face\n".utf8))
+    exit(1)
+}
 
 // mini-Xception, one face, one thread.
 let classifier = try EmotionClassifier(weightsDirectory: weights)
