@@ -60,6 +60,9 @@ _ = try reader.nextFrame(into: frame)
 let photo = FileManager.default.temporaryDirectory.appendingPathComponent("fercore-consumer-\(getpid()).jpg").path
 try ImageWriter.write(frame.view, to: photo)
 try withStandardOutputOnStandardError { try printEmotions(inPhotoAt: photo) }
+// The README's other two examples: the pipeline over the sample clip, the parts on its first frame.
+try withStandardOutputOnStandardError { try printEmotions(inVideoAt: sample) }
+try withStandardOutputOnStandardError { try detectAndClassify(checkout: root) }
 let analyzed = try FaceAnalyzer().analyze(ImageReader.read(path: photo))
 try FileManager.default.removeItem(atPath: photo)
 guard analyzed.count == 1, analyzed[0].emotion.label == .happy else {
