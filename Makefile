@@ -42,7 +42,7 @@ weights:
 
 # FERCore's own emotion model: trains on FER-2013 Training (../shared/data/fer2013-train),
 # chooses the epoch on PublicTest, writes Weights/emotion_fernet.safetensors and its provenance
-# in Weights/README.md (Tools/train_emotion.py; about 80 min on 2 cores).
+# in Weights/README.md (Tools/train_emotion.py; 22 epochs, about 45-100 min on 2 cores depending on other load).
 train:
 	bash Tools/setup_venv.sh
 	nice -n 10 $(PY) Tools/train_emotion.py
