@@ -32,6 +32,8 @@ struct Classify: ParsableCommand {
     @Flag(help: "Take every image as a face crop (no detection, no margin), as FER-2013's faces.")
     var cropped = false
 
+    @OptionGroup var modelOption: EmotionModelOption
+
     @Flag(help: "Average the probabilities of each face and its mirror image.")
     var flip = false
 
@@ -84,7 +86,7 @@ struct Classify: ParsableCommand {
         options.maximumBatch = batch
         let classifier: EmotionClassifier
         do {
-            classifier = try EmotionClassifier(weightsDirectory: weights, options: options, pool: pool)
+            classifier = try EmotionClassifier(model: modelOption.model, weightsDirectory: weights, options: options, pool: pool)
         } catch { throw ModelLoadFailure.failure("classify", "the classifier", error) }
         if benchmark {
             try EmotionBenchmark(classifier: classifier, threads: threads, seconds: benchmarkSeconds).run()

@@ -78,6 +78,8 @@ struct Live: ParsableCommand {
     @Flag(help: "Run detection inline on the frame path (frames with detection take longer).")
     var syncDetection = false
 
+    @OptionGroup var modelOption: EmotionModelOption
+
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
     var weights: String?
 
@@ -148,6 +150,7 @@ struct Live: ParsableCommand {
         default: photos = false
         }
         config.weightsDirectory = weights
+        config.emotionModel = modelOption.model
         let pipeline: EmotionPipeline
         do { pipeline = try EmotionPipeline(config: config) } catch {
             throw ModelLoadFailure.failure("live", "the networks", error)
