@@ -74,3 +74,46 @@ def torch_model(arch):
             mods.append(nn.MaxPool2d(2))
     mods += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(drop), nn.Linear(cin, 7)]
     return nn.Sequential(*mods)
+
+
+def read_file(path):
+    """(graph dict, {tensor name: float32 array}, metadata) of a FERCore weights file."""
+    import json
+    from safetensors import safe_open
+    tensors = {}
+    with safe_open(path, framework="numpy") as f:
+        meta = f.metadata() or {}
+        for k in f.keys():
+            tensors[k] = f.get_tensor(k)
+    return json.loads(meta["fercore.graph"]), tensors, meta
+
+
+def keras_from_file(path):
+    """The Keras inference model (no dropout) of a weights file written by train_emotion.py,
+    with the file's weights: the architecture is recovered from the graph's layer shapes."""
+    graph, tensors, _ = read_file(path)
+    convs = [layer for layer in graph["layers"] if layer["op"] == "conv2d"]
+    widths, reps, sizes = [], [], []
+    for layer in convs:
+        s = layer["shape"][0]
+        if sizes and sizes[-1] == s:
+            reps[-1] += 1
+        else:
+            sizes.append(s)
+            widths.append(layer["shape"][2])
+            reps.append(1)
+    side = graph["input"]["shape"][0]
+    match = [a for a, (sd, w, r, _) in ARCHS.items() if sd == side and tuple(w) == tuple(widths) and tuple(r) == tuple(reps)]
+    if not match:
+        raise SystemExit(f"{path}: no architecture in Tools/emotion_model.py has widths {widths} and depths {reps}")
+    model = keras_model(match[0], name=graph["name"], dropout=False)
+    for layer in model.layers:
+        params = [layer_spec for layer_spec in graph["layers"] if layer_spec["name"] == layer.name]
+        if not params or not params[0]["params"]:
+            continue
+        p = params[0]["params"]
+        if "gamma" in p:
+            layer.set_weights([tensors[p[r]] for r in ("gamma", "beta", "mean", "variance")])
+        else:
+            layer.set_weights([tensors[p[r]] for r in ("kernel", "bias") if r in p])
+    return model
