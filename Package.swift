@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .library(name: "FERCore", targets: ["FERCore"]),
         .library(name: "FERMedia", targets: ["FERMedia"]),
+        // ferdemo's parsers and output rules, a product only so that Fuzz/ can reach them.
+        .library(name: "FERDemoSupport", targets: ["FERDemoSupport"]),
         .executable(name: "ferdemo", targets: ["ferdemo"]),
     ],
     dependencies: [
@@ -25,11 +27,12 @@ let package = Package(
             path: "Sources/CSDL2",
             linkerSettings: [.linkedLibrary("dl")]
         ),
-        .systemLibrary(
+        // FFmpeg's headers (libavformat-dev, libavcodec-dev, libswscale-dev, libavutil-dev); the
+        // libraries are opened with dlopen on first use, not linked (start-up time: Sources/CFFmpeg).
+        .target(
             name: "CFFmpeg",
             path: "Sources/CFFmpeg",
-            pkgConfig: "libavformat",
-            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswscale-dev", "libavutil-dev"])]
+            linkerSettings: [.linkedLibrary("dl"), .linkedLibrary("pthread")]
         ),
         // The innermost loops for AVX2+FMA and AVX-512, chosen at run time (no build flags needed).
         .target(

@@ -56,6 +56,13 @@ def main():
         print(f"  layers {len(graph['layers'])}  tensors {len(params)}  "
               f"params {sum(int(v.size) for v in params.values())}  outputs {graph['outputs']}")
 
+    # The manifest FERCore checks every shipped file against at load (`sha256sum -c`
+    # format). Weights/README.md's table lists the same hashes; a test checks they agree.
+    with open(os.path.join(args.out, "SHA256SUMS"), "w") as f:
+        for fname in sorted(OUTPUT_FILES.values()):
+            f.write(f"{fg.sha256_file(os.path.join(args.out, fname))}  {fname}\n")
+    print("SHA256SUMS written; update the 'result sha256' column of Weights/README.md if a hash changed.")
+
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <setjmp.h>
 #include <jpeglib.h>
+#include <jerror.h>
 
 struct fercore_jpeg_error {
     struct jpeg_error_mgr base;
@@ -25,12 +26,29 @@ static inline void fercore_jpeg_error_exit(j_common_ptr cinfo) {
 
 static inline void fercore_jpeg_silence(j_common_ptr cinfo) { (void)cinfo; }
 
+// libjpeg reports damaged data as warnings (level -1) and carries on, filling what it could
+// not decode with grey: a JPEG cut in half "decodes". Warnings that mean pixels are missing
+// or wrong abort the decode like an error; the few about metadata only are ignored.
+static inline void fercore_jpeg_emit(j_common_ptr cinfo, int level) {
+    if (level >= 0) return;  // trace messages
+    struct fercore_jpeg_error *err = (struct fercore_jpeg_error *)cinfo->err;
+    int code = cinfo->err->msg_code;
+    // Metadata only: an unknown JFIF revision, Adobe transform code or a bad ICC profile
+    // (FERCore reads no ICC profiles); every pixel is still decoded.
+    if (code == JWRN_JFIF_MAJOR || code == JWRN_ADOBE_XFORM || code == JWRN_BOGUS_ICC) return;
+    // Junk bytes just before the end-of-image marker: the scan was complete (cameras write this).
+    if (code == JWRN_EXTRANEOUS_DATA && cinfo->err->msg_parm.i[1] == 0xD9) return;
+    (*cinfo->err->format_message)(cinfo, err->message);
+    longjmp(err->jump, 1);
+}
+
 // Shared set-up of both entry points (the setjmp itself must stay in their frames).
 static inline void fercore_jpeg_prepare(struct jpeg_decompress_struct *cinfo, struct fercore_jpeg_error *err) {
     memset(cinfo, 0, sizeof *cinfo);
     cinfo->err = jpeg_std_error(&err->base);
     err->base.error_exit = fercore_jpeg_error_exit;
     err->base.output_message = fercore_jpeg_silence;
+    err->base.emit_message = fercore_jpeg_emit;
     err->message[0] = 0;
 }
 

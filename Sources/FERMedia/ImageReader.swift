@@ -1,17 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FERCore
-import Foundation
 
 /// Reads still images as RGB8: JPEG through libjpeg-turbo (the decoder cv2.imread uses,
 /// so pixels equal OpenCV's), PNG, BMP, PPM and whatever else FFmpeg's image decoders read.
 public enum ImageReader {
     /// Decodes the image at `path` into `buffer` (reshaped to the image's size).
-    /// - Throws: ``MediaError`` (missing, empty, unreadable, corrupt, or too large).
+    ///
+    /// Decoding is strict: a JPEG that libjpeg-turbo can only finish by filling in grey
+    /// (premature end of file, corrupt entropy-coded data) and a picture FFmpeg flags as
+    /// damaged are errors, not images. Rotation metadata (EXIF orientation) is not applied.
+    /// - Throws: ``MediaError`` (missing, not a regular file, empty, unreadable, corrupt,
+    ///   truncated, or too large).
     public static func read(path: String, into buffer: ImageBuffer) throws(MediaError) {
         if let jpeg = try jpegBytes(path) {
             try JPEGDecoder.decode(jpeg, path: path, into: buffer)
             return
         }
-        let reader = try VideoReader(path: path)
+        let reader = try VideoReader(path: path, options: stillImageOptions)
         defer { reader.close() }
         guard try reader.nextFrame(into: buffer) != nil else {
             throw .corrupt(path: path, reason: "the decoder produced no picture")
@@ -19,35 +26,42 @@ public enum ImageReader {
     }
 
     /// Decodes the image at `path` into a new ``Image``.
-    /// - Throws: ``MediaError`` (missing, empty, unreadable, corrupt, or too large).
+    /// - Throws: ``MediaError`` (missing, not a regular file, empty, unreadable, corrupt,
+    ///   truncated, or too large).
     public static func read(path: String) throws(MediaError) -> Image {
-        if let jpeg = try jpegBytes(path) {
-            let buffer: ImageBuffer
-            do { buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8) } catch {
-                throw .badImageSize(path: path, error: error)
-            }
-            try JPEGDecoder.decode(jpeg, path: path, into: buffer)
-            return Image(buffer.view)
-        }
-        let reader = try VideoReader(path: path)
-        defer { reader.close() }
+        if let jpeg = try jpegBytes(path) { return try JPEGDecoder.decode(jpeg, path: path) }
         let buffer: ImageBuffer
-        do { buffer = try ImageBuffer(width: reader.width, height: reader.height, format: .rgb8) } catch {
+        do { buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8) } catch {
             throw .badImageSize(path: path, error: error)
         }
+        let reader = try VideoReader(path: path, options: stillImageOptions)
+        defer { reader.close() }
         guard try reader.nextFrame(into: buffer) != nil else {
             throw .corrupt(path: path, reason: "the decoder produced no picture")
         }
         return Image(buffer.view)
     }
 
-    /// The file's bytes when it is a JPEG (by content, not by name), else nil; missing or
-    /// unreadable files are left to FFmpeg's path, which reports them.
+    /// Still images are decoded strictly: one damaged picture is the whole image.
+    static var stillImageOptions: VideoReader.Options {
+        var options = VideoReader.Options()
+        options.strict = true
+        return options
+    }
+
+    /// The file's bytes when it is a JPEG (by content, not by name), else nil. The path is
+    /// checked first (missing, not a regular file, empty: typed errors, and no open of a FIFO).
     private static func jpegBytes(_ path: String) throws(MediaError) -> [UInt8]? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        guard let head = try? handle.read(upToCount: 3), JPEGDecoder.looksLikeJPEG([UInt8](head)) else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return [UInt8](data)
+        _ = try MediaFile.checkRegular(path)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }   // the FFmpeg path reports why
+        var head: [UInt8] = [0, 0, 0]
+        let n = head.withUnsafeMutableBytes { buffer -> Int in
+            guard let base = buffer.baseAddress else { return 0 }
+            return Glibc.read(fd, base, 3)
+        }
+        close(fd)
+        guard n == 3, JPEGDecoder.looksLikeJPEG(head) else { return nil }
+        return try MediaFile.read(path)
     }
 }

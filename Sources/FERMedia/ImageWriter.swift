@@ -11,7 +11,7 @@ public enum ImageWriter {
     /// - Throws: ``MediaError/unsupportedContainer(path:fileExtension:)`` for another extension,
     ///   ``MediaError/permissionDenied(path:)`` when the file cannot be created, or an FFmpeg failure.
     public static func write(_ image: ImageView, to path: String, quality: Int = 2) throws(MediaError) {
-        _ = FFmpeg.quiet
+        try FFmpeg.load()
         let ext = path.split(separator: ".").last.map { $0.lowercased() } ?? ""
         let jpeg: Bool
         switch ext {

@@ -12,18 +12,41 @@ enum JPEGDecoder {
         bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF
     }
 
-    /// Decodes `bytes` (a whole JPEG file) into `buffer` as RGB8 (gray JPEGs give R = G = B).
-    static func decode(_ bytes: [UInt8], path: String, into buffer: ImageBuffer) throws(MediaError) {
+    /// The JPEG's width and height (from its header).
+    static func size(_ bytes: [UInt8], path: String) throws(MediaError) -> (width: Int, height: Int) {
         var message = [CChar](repeating: 0, count: 256)
         var width: Int32 = 0, height: Int32 = 0, components: Int32 = 0
         let sized = bytes.withUnsafeBufferPointer { data in
             fercore_jpeg_size(data.baseAddress, data.count, &width, &height, &components, &message, message.count)
         }
         guard sized == 0 else { throw .corrupt(path: path, reason: "JPEG header: \(Self.text(message))") }
-        do { try buffer.reshape(width: Int(width), height: Int(height), format: .rgb8) } catch {
+        return (Int(width), Int(height))
+    }
+
+    /// Decodes `bytes` (a whole JPEG file) into `buffer` as RGB8 (gray JPEGs give R = G = B).
+    static func decode(_ bytes: [UInt8], path: String, into buffer: ImageBuffer) throws(MediaError) {
+        let (width, height) = try size(bytes, path: path)
+        do { try buffer.reshape(width: width, height: height, format: .rgb8) } catch {
             throw .badImageSize(path: path, error: error)
         }
-        let base = buffer.mutableView.base
+        try decode(bytes, path: path, into: buffer.mutableView.base)
+    }
+
+    /// Decodes `bytes` into a new ``Image`` (no intermediate buffer: a 100-megapixel photo
+    /// costs its 300 MB once, not twice).
+    static func decode(_ bytes: [UInt8], path: String) throws(MediaError) -> Image {
+        let (width, height) = try size(bytes, path: path)
+        var image: Image
+        do { image = try Image(width: width, height: height, format: .rgb8) } catch {
+            throw .badImageSize(path: path, error: error)
+        }
+        try image.withMutableView { (view) throws(MediaError) in try decode(bytes, path: path, into: view.base) }
+        return image
+    }
+
+    /// Decodes `bytes` into packed RGB8 rows at `base` (width·height·3 bytes, sized by the header).
+    private static func decode(_ bytes: [UInt8], path: String, into base: UnsafeMutablePointer<UInt8>) throws(MediaError) {
+        var message = [CChar](repeating: 0, count: 256)
         let decoded = bytes.withUnsafeBufferPointer { data in
             fercore_jpeg_decode(data.baseAddress, data.count, base, 3, &message, message.count)
         }

@@ -14,6 +14,19 @@ import FERCore
 /// Damaged packets are skipped as FFmpeg's own tools do; a truncated file ends early and
 /// cleanly; a file that keeps failing to decode throws ``MediaError/corrupt(path:reason:)``.
 /// After warm-up a frame costs no allocation on our side (FFmpeg recycles its own frame pool).
+///
+/// Every frame is delivered upright and at one size, ``width`` × ``height``:
+/// - **Rotation.** A stream whose display matrix (or legacy `rotate` tag) says to turn it
+///   by 90°, 180° or 270° (phones record sideways) is turned as a player would, and
+///   ``width``/``height`` are the upright size (``Options/autorotate`` switches this off).
+/// - **Size changes.** When the coded size changes mid-stream, each frame is scaled to fit
+///   the first size with its aspect ratio kept (black bars fill the rest) and counted in
+///   ``resizedFrameCount``, so buffers, detectors and writers downstream see one size.
+/// - **Timing.** ``FrameInfo/timestamp`` is each frame's own presentation time, so a
+///   variable-frame-rate clip keeps its timing (pass it to ``VideoWriter/write(_:timestamp:)``).
+/// - **Inputs.** The path must be a regular file: a FIFO, directory or device is refused
+///   with ``MediaError/notARegularFile(path:kind:)`` before FFmpeg opens it (a FIFO would
+///   block the open until a writer appears).
 public final class VideoReader: FrameSource {
     /// Reader settings.
     public struct Options: Sendable {
@@ -23,6 +36,16 @@ public final class VideoReader: FrameSource {
         /// Consecutive packets that fail to decode before the file is declared corrupt
         /// (a few bad packets are normal in damaged-but-playable files; 25 ≈ one second at 25 fps).
         public var maximumConsecutiveErrors: Int = 25
+        /// Turn frames upright as the stream's rotation metadata says (default true, as the
+        /// `ffmpeg` tool's `-autorotate` and every player do).
+        public var autorotate = true
+        /// Refuse damage instead of skipping it: any decode error, or a frame the decoder
+        /// flags as damaged (`AV_FRAME_FLAG_CORRUPT`, `decode_error_flags`), throws
+        /// ``MediaError/corrupt(path:reason:)``, and decoders abort on minor errors
+        /// (`AV_EF_EXPLODE`, CRC checks). Default false for video, where concealed frames
+        /// are delivered and counted in ``VideoReader/corruptFrameCount``;
+        /// ``ImageReader`` reads still images strictly.
+        public var strict = false
 
         /// Default settings.
         public init() {}
@@ -30,10 +53,20 @@ public final class VideoReader: FrameSource {
 
     /// The file being read.
     public let path: String
-    /// Width of the video in pixels (from the stream header).
+    /// Width of the delivered frames in pixels: the stream header's, upright (swapped with
+    /// the height for a 90° or 270° rotation).
     public let width: Int
-    /// Height of the video in pixels.
+    /// Height of the delivered frames in pixels, upright.
     public let height: Int
+    /// The clockwise rotation applied to every frame: 0, 90, 180 or 270 (0 when the
+    /// stream has no rotation metadata or ``Options/autorotate`` is off).
+    public let rotation: Int
+    /// Frames delivered so far that the decoder flagged as damaged (concealed errors);
+    /// always 0 with ``Options/strict``, which throws instead.
+    public private(set) var corruptFrameCount = 0
+    /// Frames delivered so far whose coded size differed from the stream's first size and
+    /// were scaled to fit ``width`` × ``height``.
+    public private(set) var resizedFrameCount = 0
     /// Frames per second FFmpeg reports for the stream (0 if unknown).
     public let frameRate: Double
     /// The number of frames the container declares, if it does (an estimate; the decoder
@@ -48,6 +81,11 @@ public final class VideoReader: FrameSource {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
+    /// The frame before rotation (coded size), made on the first rotated frame.
+    private var unrotated: ImageBuffer?
+    /// The stream's first coded size: every frame is scaled to it before rotation.
+    private let codedWidth: Int
+    private let codedHeight: Int
     private let streamIndex: Int32
     private let timeBase: Double
     private let startTime: Int64
@@ -61,7 +99,9 @@ public final class VideoReader: FrameSource {
     /// Opens a video or image file.
     /// - Throws: ``MediaError`` saying what is wrong with the file.
     public init(path: String, options: Options = Options()) throws(MediaError) {
-        _ = FFmpeg.quiet
+        try FFmpeg.load()
+        // Missing, empty, or not a regular file (a FIFO would block avformat_open_input).
+        _ = try MediaFile.checkRegular(path)
         self.path = path
         self.options = options
         destinationData = .allocate(capacity: 4)
@@ -71,16 +111,6 @@ public final class VideoReader: FrameSource {
         // Deallocation of the two arrays above and the FFmpeg objects is done by deinit,
         // which also runs when this initialiser throws after all stored properties are set;
         // until then, failures release what they made themselves.
-        var st = stat()
-        if stat(path, &st) != 0 {
-            let e = errno
-            destinationData.deallocate(); destinationStride.deallocate()
-            throw e == EACCES ? .permissionDenied(path: path) : .fileNotFound(path: path)
-        }
-        if (st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0 {
-            destinationData.deallocate(); destinationStride.deallocate()
-            throw .emptyFile(path: path)
-        }
         var ctx: UnsafeMutablePointer<AVFormatContext>?
         var r = avformat_open_input(&ctx, path, nil, nil)
         guard r >= 0, let fmt = ctx else {
@@ -92,7 +122,7 @@ public final class VideoReader: FrameSource {
         var failure: MediaError?
         var codecContext: UnsafeMutablePointer<AVCodecContext>?
         var index: Int32 = -1
-        var w = 0, h = 0, rate = 0.0, count: Int?, name = "", tb = 0.0, start: Int64 = 0
+        var w = 0, h = 0, rate = 0.0, count: Int?, name = "", tb = 0.0, start: Int64 = 0, turn = 0
         setup: do {
             r = Self.findStreamInfo(fmt)
             if r < 0 { failure = .corrupt(path: path, reason: "no stream information: \(FFmpeg.message(r))"); break setup }
@@ -118,6 +148,9 @@ public final class VideoReader: FrameSource {
             if r < 0 { failure = .ffmpeg(path: path, operation: "avcodec_parameters_to_context", message: FFmpeg.message(r)); break setup }
             cc.pointee.max_pixels = Int64(ImageLimits.maximumPixels)
             cc.pointee.thread_count = Int32(max(1, options.decoderThreads))
+            if options.strict {
+                cc.pointee.err_recognition |= AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_BUFFER | AV_EF_EXPLODE
+            }
             r = avcodec_open2(cc, decoder, nil)
             if r < 0 { failure = .unsupportedCodec(path: path, codec: "\(name) (\(FFmpeg.message(r)))"); break setup }
             let guess = av_guess_frame_rate(fmt, stream, nil)
@@ -125,16 +158,35 @@ public final class VideoReader: FrameSource {
             count = stream.pointee.nb_frames > 0 ? Int(stream.pointee.nb_frames) : nil
             tb = stream.pointee.time_base.den > 0 ? Double(stream.pointee.time_base.num) / Double(stream.pointee.time_base.den) : 0
             start = stream.pointee.start_time == FFmpeg.noPTS ? 0 : stream.pointee.start_time
+            if options.autorotate { turn = Self.rotation(of: stream) }
         }
         format = fmt
         codec = codecContext
         streamIndex = index
-        width = w; height = h; frameRate = rate; declaredFrameCount = count; codecName = name
+        codedWidth = w; codedHeight = h; rotation = turn
+        width = turn % 180 == 0 ? w : h
+        height = turn % 180 == 0 ? h : w
+        frameRate = rate; declaredFrameCount = count; codecName = name
         timeBase = tb; startTime = start
         if let failure { throw failure }
         frame = av_frame_alloc()
         packet = av_packet_alloc()
         if frame == nil || packet == nil { throw .ffmpeg(path: path, operation: "av_frame_alloc", message: "out of memory") }
+    }
+
+    /// The clockwise rotation a player applies: the display matrix (as ffmpeg computes it),
+    /// else the legacy `rotate` tag; rounded to a multiple of 90° when within 1° of one,
+    /// other angles (and mirroring) ignored.
+    private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
+        var degrees = fercore_stream_display_rotation(stream)
+        if degrees.isNaN, let tag = av_dict_get(stream.pointee.metadata, "rotate", nil, 0),
+           let value = tag.pointee.value, let parsed = Double(String(cString: value)) {
+            degrees = parsed - 360 * (parsed / 360).rounded(.down)
+        }
+        guard degrees.isFinite else { return 0 }
+        let quarter = (degrees / 90).rounded()
+        guard abs(degrees - 90 * quarter) < 1 else { return 0 }
+        return (Int(quarter) % 4 + 4) % 4 * 90
     }
 
     /// avformat_find_stream_info decodes a first picture of each stream; passing `max_pixels`
@@ -178,6 +230,14 @@ public final class VideoReader: FrameSource {
             let r = avcodec_receive_frame(cc, frm)
             if r == 0 {
                 consecutiveErrors = 0
+                if (frm.pointee.flags & AV_FRAME_FLAG_CORRUPT) != 0 || frm.pointee.decode_error_flags != 0 {
+                    if options.strict {
+                        av_frame_unref(frm)
+                        finished = true
+                        throw .corrupt(path: path, reason: "the decoder reported damaged data in frame \(index)")
+                    }
+                    corruptFrameCount += 1
+                }
                 let info = FrameInfo(index: index, timestamp: timestamp(frm))
                 index += 1
                 try convert(frm, into: buffer)
@@ -207,6 +267,10 @@ public final class VideoReader: FrameSource {
 
     private func countError(_ code: Int32) throws(MediaError) {
         consecutiveErrors += 1
+        if options.strict {
+            finished = true
+            throw .corrupt(path: path, reason: "decoding failed at frame \(index): \(FFmpeg.message(code))")
+        }
         if consecutiveErrors > options.maximumConsecutiveErrors {
             finished = true
             throw .corrupt(path: path, reason: "\(consecutiveErrors) packets in a row failed to decode after frame \(index): \(FFmpeg.message(code))")
@@ -221,18 +285,48 @@ public final class VideoReader: FrameSource {
 
     private func convert(_ frm: UnsafeMutablePointer<AVFrame>, into buffer: ImageBuffer) throws(MediaError) {
         let w = Int(frm.pointee.width), h = Int(frm.pointee.height)
-        do { try buffer.reshape(width: w, height: h, format: .rgb8) } catch {
+        do {
+            try buffer.reshape(width: width, height: height, format: .rgb8)
+            if rotation != 0, unrotated == nil {
+                unrotated = try ImageBuffer(width: codedWidth, height: codedHeight, format: .rgb8)
+            }
+        } catch {
             finished = true
             throw .badImageSize(path: path, error: error)
         }
+        // The coded-size picture goes straight into the caller's buffer, or first into
+        // `unrotated` when it must be turned.
+        let target = rotation != 0 ? (unrotated ?? buffer) : buffer
+        if w == codedWidth && h == codedHeight {
+            try scale(frm, into: target.mutableView)
+        } else {
+            // A mid-stream size change: fit the picture into the first size, aspect kept.
+            resizedFrameCount += 1
+            let view = target.mutableView
+            let factor = min(Double(codedWidth) / Double(max(1, w)), Double(codedHeight) / Double(max(1, h)))
+            let fw = min(codedWidth, max(1, Int((Double(w) * factor).rounded())))
+            let fh = min(codedHeight, max(1, Int((Double(h) * factor).rounded())))
+            let x0 = (codedWidth - fw) / 2, y0 = (codedHeight - fh) / 2
+            for y in 0..<codedHeight { view.row(y).update(repeating: 0, count: 3 * codedWidth) }
+            try scale(frm, into: MutableImageView(base: view.row(y0) + 3 * x0, width: fw, height: fh,
+                                                  rowBytes: view.rowBytes, format: .rgb8))
+        }
+        if rotation != 0, let source = unrotated {
+            FrameRotation.rotate(source.view, clockwise: rotation, into: buffer.mutableView)
+        }
+    }
+
+    /// Converts (and scales, if the sizes differ) the decoded picture into `destination` as RGB8.
+    private func scale(_ frm: UnsafeMutablePointer<AVFrame>, into destination: MutableImageView) throws(MediaError) {
+        let w = Int(frm.pointee.width), h = Int(frm.pointee.height)
         // Gray pictures (gray JPEGs, PGM, gray PNG) are expanded to RGB by copying:
         // exact, and a gray image read back through RGB→gray is unchanged.
-        if frm.pointee.format == AV_PIX_FMT_GRAY8.rawValue, let src = frm.pointee.data.0 {
-            let dst = buffer.mutableView
+        if frm.pointee.format == AV_PIX_FMT_GRAY8.rawValue, w == destination.width, h == destination.height,
+           let src = frm.pointee.data.0 {
             let stride = Int(frm.pointee.linesize.0)
             for y in 0..<h {
                 let s = src + y * stride
-                let d = dst.row(y)
+                let d = destination.row(y)
                 for x in 0..<w {
                     let v = s[x]
                     d[3 * x] = v
@@ -242,15 +336,16 @@ public final class VideoReader: FrameSource {
             }
             return
         }
-        // Cached: a new context is made only when the size or pixel format changes.
+        // Cached: a new context is made only when a size or the pixel format changes.
         scaler = sws_getCachedContext(scaler, Int32(w), Int32(h), AVPixelFormat(frm.pointee.format),
-                                      Int32(w), Int32(h), AV_PIX_FMT_RGB24, SWS_BILINEAR, nil, nil, nil)
+                                      Int32(destination.width), Int32(destination.height), AV_PIX_FMT_RGB24,
+                                      SWS_BILINEAR, nil, nil, nil)
         guard let s = scaler else {
             finished = true
             throw .unsupportedCodec(path: path, codec: "\(codecName) pixel format \(frm.pointee.format)")
         }
-        destinationData[0] = buffer.mutableView.base
-        destinationStride[0] = Int32(buffer.rowBytes)
+        destinationData[0] = destination.base
+        destinationStride[0] = Int32(destination.rowBytes)
         withUnsafeMutablePointer(to: &frm.pointee.data) { data in
             withUnsafeMutablePointer(to: &frm.pointee.linesize) { lines in
                 data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in

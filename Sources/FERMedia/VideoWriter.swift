@@ -7,9 +7,18 @@ import FERCore
 /// available of ``Options/codecs`` (default: H.264 through libx264, then MPEG-4 Part 2,
 /// then MJPEG; `.avi` prefers MPEG-4, which every AVI player reads).
 ///
-/// The file is always left playable: ``finish()`` flushes the encoder and writes the
-/// container trailer; it is idempotent, runs from `deinit`, and runs when a write fails.
-/// Poll ``Interrupt/isRequested`` in the frame loop and call `finish()` to survive Ctrl-C.
+/// ``finish()`` flushes the encoder, writes the container trailer (the index an MP4 needs to
+/// play) and closes the file; it is idempotent and also runs from `deinit`, which cannot
+/// report an error: call `finish()` yourself and check it. Nothing is swallowed: a failed
+/// write (a full disk, an I/O error) throws ``MediaError/writeFailed(path:framesWritten:reason:)``
+/// and a failed finalisation ``MediaError/notFinalized(path:framesWritten:reason:)``, both
+/// saying that the file may not play. Poll ``Interrupt/isRequested`` in the frame loop and
+/// call `finish()` to survive Ctrl-C.
+///
+/// Frames keep their timing when written with ``write(_:timestamp:)`` (a variable-frame-rate
+/// clip keeps its duration); without timestamps they are spaced `1 / framesPerSecond`.
+/// Memory stays bounded for large frames: above 1920×1080 libx264 runs with one thread and
+/// no lookahead (``Options/lookaheadFrames``), so a 4K stream holds a few frames, not dozens.
 public final class VideoWriter {
     /// Writer settings.
     public struct Options: Sendable {
@@ -24,6 +33,13 @@ public final class VideoWriter {
         public var constantRateFactor: Int = 23
         /// libx264 preset ("veryfast": real-time at 640×480 on one core with modest size cost).
         public var preset: String = "veryfast"
+        /// libx264 rate-control lookahead in frames. `nil` (the default) chooses by frame
+        /// size: up to 1920×1080, x264's own "veryfast" settings (10 frames, with its
+        /// macroblock tree); above, 0 frames and no macroblock tree, because each frame x264
+        /// holds costs ~20 MB at 3840×2160 (a 4K run with `--output` peaked at 630 MB with 4
+        /// frames and 540 MB with 0; the 0-frame file of the synthetic 4K clip was 1.6× larger
+        /// at the same CRF). Any value also pins x264 to one thread.
+        public var lookaheadFrames: Int?
 
         /// Default settings.
         public init() {}
@@ -39,6 +55,9 @@ public final class VideoWriter {
     public private(set) var encoderName: String = ""
     /// Frames written so far.
     public private(set) var framesWritten = 0
+    /// The encoder's time base denominator: timestamps are kept to 1/`ticksPerSecond` s
+    /// (1000 ticks per nominal frame, at most 65535 for MPEG-4 Part 2's 16-bit field).
+    public let ticksPerSecond: Int
 
     private var format: UnsafeMutablePointer<AVFormatContext>?
     private var codec: UnsafeMutablePointer<AVCodecContext>?
@@ -48,6 +67,13 @@ public final class VideoWriter {
     private var stream: UnsafeMutablePointer<AVStream>?
     private var headerWritten = false
     private var finished = false
+    private let framesPerSecond: Int
+    /// The first frame's timestamp (output time 0) and the last frame's pts, in ticks.
+    private var firstTimestamp: Double?
+    private var lastPTS: Int64 = -1
+    private var nominalTicks: Int64 = 1
+    /// The first failure, reported again by ``finish()``.
+    private var failure: MediaError?
     private let sourceData: UnsafeMutablePointer<UnsafePointer<UInt8>?>
     private let sourceStride: UnsafeMutablePointer<Int32>
 
@@ -56,10 +82,12 @@ public final class VideoWriter {
     ///   ``MediaError/unsupportedCodec(path:codec:)``, ``MediaError/badImageSize(path:error:)``,
     ///   or ``MediaError/ffmpeg(path:operation:message:)`` (e.g. the directory is not writable).
     public init(path: String, width: Int, height: Int, options: Options = Options()) throws(MediaError) {
-        _ = FFmpeg.quiet
+        try FFmpeg.load()
         self.path = path
         self.width = width
         self.height = height
+        framesPerSecond = max(1, min(options.framesPerSecond, 1000))
+        ticksPerSecond = min(65535, framesPerSecond * 1000)
         sourceData = .allocate(capacity: 4)
         sourceData.initialize(repeating: nil, count: 4)
         sourceStride = .allocate(capacity: 4)
@@ -91,7 +119,8 @@ public final class VideoWriter {
         var r = avformat_alloc_output_context2(&ctx, nil, container, path)
         guard r >= 0, let fmt = ctx else { finished = true; throw fail("avformat_alloc_output_context2", r) }
         format = fmt
-        let fps = Int32(max(1, options.framesPerSecond))
+        let fps = Int32(framesPerSecond)
+        nominalTicks = Int64(max(1, (Double(ticksPerSecond) / Double(framesPerSecond)).rounded()))
         let wanted = options.codecs ?? defaultCodecs
         var lastError: Int32 = 0
         for name in wanted {
@@ -100,7 +129,7 @@ public final class VideoWriter {
             guard let c = cc else { continue }
             c.pointee.width = Int32(width)
             c.pointee.height = Int32(height)
-            c.pointee.time_base = AVRational(num: 1, den: fps)
+            c.pointee.time_base = AVRational(num: 1, den: Int32(ticksPerSecond))
             c.pointee.framerate = AVRational(num: fps, den: 1)
             c.pointee.gop_size = fps
             // MJPEG wants full-range 4:2:0; the others the usual video-range 4:2:0.
@@ -109,6 +138,14 @@ public final class VideoWriter {
             if name == "libx264" {
                 _ = fercore_av_opt_set(c.pointee.priv_data, "preset", options.preset)
                 _ = fercore_av_opt_set(c.pointee.priv_data, "crf", String(options.constantRateFactor))
+                // Bounded memory: x264 keeps its lookahead frames in flight (~20 MB each at 4K).
+                let lookahead = options.lookaheadFrames ?? (width * height > 1920 * 1080 ? 0 : nil)
+                if let lookahead {
+                    let frames = max(0, lookahead)
+                    _ = fercore_av_opt_set(c.pointee.priv_data, "x264-params",
+                                           "rc-lookahead=\(frames):sync-lookahead=0:threads=1:lookahead-threads=1"
+                                           + (frames == 0 ? ":mbtree=0" : ""))
+                }
                 // No B-frames: every frame is output in order, and short clips survive MP4 edit
                 // lists (with B-frames FFmpeg's MP4 reader dropped the last frame of 4-frame clips).
                 c.pointee.max_b_frames = 0
@@ -136,10 +173,14 @@ public final class VideoWriter {
         if r < 0 { finished = true; throw fail("avcodec_parameters_from_context", r) }
         if (fmt.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0 {
             r = avio_open(&fmt.pointee.pb, path, AVIO_FLAG_WRITE)
-            if r < 0 { finished = true; throw fail("avio_open (is the directory writable?)", r) }
+            if r < 0 {
+                finished = true
+                if r == fercore_averror_eacces() { throw .permissionDenied(path: path) }
+                throw fail("avio_open (is the directory writable?)", r)
+            }
         }
         r = avformat_write_header(fmt, nil)
-        if r < 0 { finished = true; throw fail("avformat_write_header", r) }
+        if r < 0 { finished = true; throw .writeFailed(path: path, framesWritten: 0, reason: "writing the header: \(FFmpeg.message(r))") }
         headerWritten = true
         frame = av_frame_alloc()
         packet = av_packet_alloc()
@@ -156,16 +197,26 @@ public final class VideoWriter {
     }
 
     /// Encodes one RGB8 frame of the size the writer was opened with.
+    ///
+    /// - Parameters:
+    ///   - image: an RGB8 frame of ``width`` × ``height``.
+    ///   - timestamp: the frame's presentation time in seconds, e.g. the reader's
+    ///     ``FrameInfo/timestamp``; the first frame's is output time 0. Frames then keep their
+    ///     source timing (a variable-frame-rate clip keeps its duration). `nil` places the frame
+    ///     `1 / framesPerSecond` after the previous one. A timestamp that is not after the
+    ///     previous frame's by at least 1 ms (or not finite) is moved 1 ms after it.
     /// - Throws: ``MediaError/frameMismatch(expectedWidth:expectedHeight:width:height:format:)``
     ///   for a wrong frame (the writer stays usable), ``MediaError/writerFinished(path:)`` after
-    ///   ``finish()``, or an FFmpeg failure (the file is then finalised with what it has).
-    public func write(_ image: ImageView) throws(MediaError) {
+    ///   ``finish()``, ``MediaError/writeFailed(path:framesWritten:reason:)`` when the file cannot be
+    ///   written (the writer then stops; ``finish()`` reports it again), or another FFmpeg failure.
+    public func write(_ image: ImageView, timestamp: Double? = nil) throws(MediaError) {
+        if let failure { throw failure }
         guard !finished, let c = codec, let f = frame, let s = scaler else { throw .writerFinished(path: path) }
         guard image.width == width, image.height == height, image.format == .rgb8 else {
             throw .frameMismatch(expectedWidth: width, expectedHeight: height, width: image.width, height: image.height, format: image.format)
         }
         var r = av_frame_make_writable(f)
-        if r < 0 { try? finish(); throw fail("av_frame_make_writable", r) }
+        if r < 0 { throw stop(fail("av_frame_make_writable", r)) }
         sourceData[0] = image.base
         sourceStride[0] = Int32(image.rowBytes)
         withUnsafeMutablePointer(to: &f.pointee.data) { data in
@@ -177,11 +228,41 @@ public final class VideoWriter {
                 }
             }
         }
-        f.pointee.pts = Int64(framesWritten)
+        f.pointee.pts = presentationTicks(timestamp)
+        lastPTS = f.pointee.pts
         r = avcodec_send_frame(c, f)
-        if r < 0 { try? finish(); throw fail("avcodec_send_frame", r) }
-        framesWritten += 1
+        if r < 0 { throw stop(fail("avcodec_send_frame", r)) }
+        // Counted once the encoder's packets so far are in the file: a frame whose write
+        // failed is not counted (the error says how many went before it).
         try drain()
+        framesWritten += 1
+    }
+
+    /// The pts of the next frame, in ticks: strictly after the previous one.
+    private func presentationTicks(_ timestamp: Double?) -> Int64 {
+        var pts = lastPTS < 0 ? 0 : lastPTS + nominalTicks
+        if let timestamp, timestamp.isFinite {
+            let first = firstTimestamp ?? timestamp
+            firstTimestamp = first
+            let ticks = ((timestamp - first) * Double(ticksPerSecond)).rounded()
+            // Beyond ±2^53 ticks (≈ 4,000 years at 65535 ticks/s) a Double is no longer exact.
+            if abs(ticks) < 9.0e15 { pts = Int64(ticks) }
+        }
+        // At least 1 ms after the previous frame: Matroska stores milliseconds, and two
+        // frames at the same stored time would make its muxer fail.
+        return max(pts, lastPTS < 0 ? 0 : lastPTS + minimumGap)
+    }
+
+    /// The smallest gap between two frames, in ticks (1 ms).
+    private var minimumGap: Int64 { Int64(max(1, ticksPerSecond / 1000)) }
+
+    /// Records `error` as the writer's failure, stops it (closing what can be closed without
+    /// finalising a broken file) and returns the error to throw.
+    private func stop(_ error: MediaError) -> MediaError {
+        if failure == nil { failure = error }
+        finished = true
+        closeFile(finalize: false)
+        return error
     }
 
     /// Moves every packet the encoder has ready into the file.
@@ -190,37 +271,68 @@ public final class VideoWriter {
         while true {
             var r = avcodec_receive_packet(c, p)
             if r == FFmpeg.again || r == FFmpeg.endOfFile { return }
-            if r < 0 { finished = true; closeFile(); throw fail("avcodec_receive_packet", r) }
+            if r < 0 { throw stop(fail("avcodec_receive_packet", r)) }
             // One frame per packet: an explicit duration lets the MP4 muxer close the last
             // sample's time range (without it, players and FFmpeg's reader drop the last frame).
-            if p.pointee.duration <= 0 { p.pointee.duration = 1 }
+            if p.pointee.duration <= 0 { p.pointee.duration = nominalTicks }
             av_packet_rescale_ts(p, c.pointee.time_base, st.pointee.time_base)
             p.pointee.stream_index = st.pointee.index
             r = av_interleaved_write_frame(fmt, p)
-            if r < 0 { finished = true; closeFile(); throw fail("av_interleaved_write_frame", r) }
+            if r < 0 {
+                throw stop(.writeFailed(path: path, framesWritten: framesWritten, reason: FFmpeg.message(r)))
+            }
         }
     }
 
     /// Flushes the encoder, writes the container trailer and closes the file. Idempotent;
-    /// called by `deinit` and after a failed write, so the file is always finalised.
-    /// - Throws: an FFmpeg failure while flushing (the file is still closed).
+    /// `deinit` calls it too (but cannot report its error).
+    /// - Throws: the first failure of a previous ``write(_:timestamp:)`` again, or
+    ///   ``MediaError/notFinalized(path:framesWritten:reason:)`` when flushing, the trailer or
+    ///   closing the file fails: the file then may not play. The file is closed either way.
     public func finish() throws(MediaError) {
-        guard !finished else { closeFile(); return }
+        if finished {
+            closeFile(finalize: false)
+            if let failure { throw failure }
+            return
+        }
         finished = true
-        var failure: MediaError?
+        var problem: String?
         if let c = codec, headerWritten {
             _ = avcodec_send_frame(c, nil)
-            // `finished` is set, so drain's failure paths only close; collect the error.
-            do { try drain() } catch { failure = error }
+            // A failure here stops the writer (drain records it) and is reported as it is.
+            try drain()
         }
-        closeFile()
-        if let failure { throw failure }
+        if let reason = closeFile(finalize: true) { problem = reason }
+        if let problem {
+            let error = MediaError.notFinalized(path: path, framesWritten: framesWritten, reason: problem)
+            failure = error
+            throw error
+        }
     }
 
-    private func closeFile() {
+    /// Closes the file, writing the trailer first when `finalize` is set; returns what
+    /// failed (trailer or close), or nil.
+    @discardableResult
+    private func closeFile(finalize: Bool) -> String? {
+        var problem: String?
         if let fmt = format {
-            if headerWritten { _ = av_write_trailer(fmt); headerWritten = false }
-            if (fmt.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0, fmt.pointee.pb != nil { avio_closep(&fmt.pointee.pb) }
+            if headerWritten {
+                if finalize {
+                    let r = av_write_trailer(fmt)
+                    if r < 0 { problem = "writing the index (trailer): \(FFmpeg.message(r))" }
+                }
+                headerWritten = false
+            }
+            if (fmt.pointee.oformat.pointee.flags & AVFMT_NOFILE) == 0, let pb = fmt.pointee.pb {
+                // What is still buffered is written now: a full disk can surface only here, and
+                // avio_close reports close(2)'s result, not the flush's, so check pb.error first.
+                avio_flush(pb)
+                if finalize, pb.pointee.error < 0, problem == nil {
+                    problem = "writing the file: \(FFmpeg.message(pb.pointee.error))"
+                }
+                let r = avio_closep(&fmt.pointee.pb)
+                if finalize, r < 0, problem == nil { problem = "closing the file: \(FFmpeg.message(r))" }
+            }
             avformat_free_context(fmt)
             format = nil
         }
@@ -229,5 +341,6 @@ public final class VideoWriter {
         if packet != nil { av_packet_free(&packet) }
         if let s = scaler { sws_freeContext(s); scaler = nil }
         stream = nil
+        return problem
     }
 }

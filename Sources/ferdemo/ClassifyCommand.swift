@@ -132,9 +132,9 @@ struct Classify: ParsableCommand {
             if let detector {
                 // Detected faces: MTCNN on the RGB image, then fer's crop around each box.
                 let faces: [FaceDetection]
-                do {
+                do throws(DetectionError) {
                     faces = try image.withView { (v) throws(DetectionError) in try detector.detect(v) }
-                } catch { throw CommandFailure("classify", .failure, "\(name): \(error)") }
+                } catch { throw DetectionFailure.failure("classify", name, error) }
                 boxes = faces.map(\.box)
                 results = [EmotionScores](repeating: .zero, count: boxes.count)
                 do {

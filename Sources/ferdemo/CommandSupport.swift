@@ -80,11 +80,21 @@ enum ModelLoadFailure {
             default: return false
             }
         case let e as DetectionError:
-            if case .invalidOption = e { return true }
-            return false
+            switch e {
+            case .invalidOption, .minimumFaceTooSmall: return true
+            default: return false
+            }
         default:
             return false
         }
+    }
+}
+
+/// The failure for a detection error on one image: a minimum face too small for this image's
+/// size (FaceDetectorOptions.maximumLevelPixels) is the option's fault (2), anything else 1.
+enum DetectionFailure {
+    static func failure(_ command: String, _ name: String, _ error: DetectionError) -> CommandFailure {
+        CommandFailure(command, ModelLoadFailure.isOptionError(error) ? .usage : .failure, "\(name): \(error)")
     }
 }
 

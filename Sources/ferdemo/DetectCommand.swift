@@ -109,7 +109,7 @@ struct Detect: ParsableCommand {
                     }
                 }
             } catch {
-                throw CommandFailure("detect", .failure, "\(path): \(error)")
+                throw DetectionFailure.failure("detect", path, error)
             }
             var text: String
             if json {

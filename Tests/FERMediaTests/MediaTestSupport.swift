@@ -1,5 +1,6 @@
 import Foundation
 import FERCore
+@testable import FERMedia
 
 enum MediaPaths {
     /// The package root (this file is Tests/FERMediaTests/MediaTestSupport.swift).
@@ -52,4 +53,63 @@ func bmpHeader(width: Int32, height: Int32, payload: Int) -> [UInt8] {
     le32(40); le32(width); le32(height); le16(1); le16(24); le32(0); le32(0); le32(2835); le32(2835); le32(0); le32(0)
     b.append(contentsOf: [UInt8](repeating: 0x7F, count: payload))
     return b
+}
+
+/// Makes a FIFO at a fresh temporary path and runs `body` with it. Should `body` block
+/// opening the FIFO for reading (the hang this guards against), a helper thread opens its
+/// other end after 3 s, which releases the reader, and the returned flag is true: the test
+/// then fails instead of hanging.
+func withFIFO(_ name: String, _ body: (String) throws -> Void) rethrows -> Bool {
+    let path = MediaPaths.temporary(name)
+    unlink(path)
+    precondition(mkfifo(path, 0o600) == 0, "mkfifo \(path) failed")
+    defer { unlink(path) }
+    let watchdog = FIFOWatchdog(path: path)
+    let thread = Thread { watchdog.watch() }
+    thread.start()
+    defer { watchdog.stop() }
+    try body(path)
+    return watchdog.hadToRelease
+}
+
+/// The helper thread of ``withFIFO(_:_:)``.
+final class FIFOWatchdog: @unchecked Sendable {
+    private let path: String
+    private let lock = NSLock()
+    private var done = false
+    private var released = false
+
+    init(path: String) { self.path = path }
+
+    var hadToRelease: Bool { lock.withLock { released } }
+
+    func stop() { lock.withLock { done = true } }
+
+    func watch() {
+        // 3 s is far longer than any check of a path needs, and short enough for a test.
+        for _ in 0..<30 {
+            usleep(100_000)
+            if lock.withLock({ done }) { return }
+        }
+        // A non-blocking open for writing succeeds only when a reader is blocked on the FIFO.
+        let fd = open(path, O_WRONLY | O_NONBLOCK)
+        if fd >= 0 {
+            lock.withLock { released = true }
+            close(fd)
+        }
+    }
+}
+
+/// Reads every frame of `path`: (size, timestamp) per frame and the last frame's pixels.
+func readAll(_ path: String, options: VideoReader.Options = VideoReader.Options()) throws
+    -> (reader: VideoReader, frames: [(width: Int, height: Int, timestamp: Double)], last: Image?) {
+    let reader = try VideoReader(path: path, options: options)
+    let buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8)
+    var frames: [(Int, Int, Double)] = []
+    var last: Image?
+    while let info = try reader.nextFrame(into: buffer) {
+        frames.append((buffer.width, buffer.height, info.timestamp))
+        last = Image(buffer.view)
+    }
+    return (reader, frames, last)
 }

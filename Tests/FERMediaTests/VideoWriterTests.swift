@@ -110,3 +110,78 @@ import FERCore
         }
     }
 }
+
+/// Write faults of issue 13: a full disk (/dev/full fails every write with ENOSPC) is a
+/// typed error at the write or at finish(), never a silent success.
+@Suite struct VideoWriterFaultTests {
+    /// A path with a video extension that leads to /dev/full.
+    static func fullDisk(_ ext: String) throws -> String {
+        let link = MediaPaths.temporary("full-\(UUID().uuidString).\(ext)")
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/dev/full")
+        return link
+    }
+
+    /// A few small frames fit in FFmpeg's 32 KB output buffer: the disk error surfaces when
+    /// the trailer is written and the buffer flushed, and finish() says the file is unfinished.
+    @Test(arguments: ["mkv", "avi"])
+    func fullDiskAtFinishIsReported(_ ext: String) throws {
+        let path = try Self.fullDisk(ext)
+        let writer = try VideoWriter(path: path, width: 64, height: 48)
+        for k in 0..<3 { try pattern(k).withView { v throws(MediaError) in try writer.write(v) } }
+        let error = #expect(throws: MediaError.self) { try writer.finish() }
+        guard case let .notFinalized(p, frames, reason)? = error else { Issue.record("\(ext): got \(String(describing: error))"); return }
+        #expect(p == path && frames == 3 && reason.contains("No space left on device"), "\(ext): \(reason)")
+        #expect(error?.description.contains("may not play") == true)
+        // Reported again, not forgotten; and no further frames are taken.
+        let first = try #require(error)
+        #expect(throws: first) { try writer.finish() }
+        #expect(throws: first) { try pattern(0).withView { v throws(MediaError) in try writer.write(v) } }
+    }
+
+    /// The MP4 muxer flushes its header at once: on a full disk the writer does not open.
+    @Test func fullDiskAtOpenIsReported() throws {
+        let path = try Self.fullDisk("mp4")
+        let error = #expect(throws: MediaError.self) { try VideoWriter(path: path, width: 64, height: 48) }
+        guard case let .writeFailed(p, 0, reason)? = error else { Issue.record("got \(String(describing: error))"); return }
+        #expect(p == path && reason.contains("No space left on device"))
+    }
+
+    /// Noise frames do not compress: the buffer fills and a write() fails mid-stream.
+    @Test(arguments: ["mkv", "avi"])
+    func fullDiskMidStreamIsReportedByWrite(_ ext: String) throws {
+        try Self.fillUntilFailure(path: try Self.fullDisk(ext))
+    }
+
+    /// A real file system that fills up (a 256 KB tmpfs; needs root to mount it): an MP4
+    /// whose header fits and whose frames do not.
+    @Test(.enabled(if: geteuid() == 0, "mounting a tmpfs needs root"))
+    func smallFileSystemFillsUpMidStream() throws {
+        let dir = MediaPaths.temporary("small-fs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        guard mount("tmpfs", dir, "tmpfs", 0, "size=256k") == 0 else {
+            Issue.record("mount tmpfs failed: \(String(cString: strerror(errno)))")
+            return
+        }
+        defer { umount(dir) }
+        try Self.fillUntilFailure(path: dir + "/out.mp4")
+    }
+
+    /// Writes 320×240 noise frames to `path` until a write fails; checks that failure.
+    static func fillUntilFailure(path: String) throws {
+        let ext = (path as NSString).pathExtension
+        let writer = try VideoWriter(path: path, width: 320, height: 240)
+        var image = try Image(width: 320, height: 240, format: .rgb8)
+        var rng = SplitMix(state: 3)
+        var failure: MediaError?
+        for _ in 0..<60 where failure == nil {
+            for i in image.pixels.indices { image.pixels[i] = UInt8(truncatingIfNeeded: rng.next() >> 56) }
+            do { try image.withView { v throws(MediaError) in try writer.write(v) } } catch { failure = error }
+        }
+        guard case let .writeFailed(p, frames, reason)? = failure else { Issue.record("\(ext): got \(String(describing: failure))"); return }
+        #expect(p == path && frames > 0 && frames < 60 && reason.contains("No space left on device"), "\(ext): \(frames) \(reason)")
+        #expect(failure?.description.contains("may not play") == true)
+        let first = try #require(failure)
+        #expect(throws: first) { try writer.finish() }
+        #expect(throws: first) { try image.withView { v throws(MediaError) in try writer.write(v) } }
+    }
+}

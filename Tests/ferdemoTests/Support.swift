@@ -124,6 +124,7 @@ enum Outputs {
     /// not open as a video (e.g. an MP4 without its index).
     static func probedDuration(_ path: String) -> Double? {
         var context: UnsafeMutablePointer<AVFormatContext>?
+        guard fercore_ffmpeg_load(nil, 0) == 1 else { return nil }
         guard avformat_open_input(&context, path, nil, nil) == 0, let c = context else { return nil }
         defer { avformat_close_input(&context) }
         guard avformat_find_stream_info(c, nil) >= 0, c.pointee.duration > 0 else { return nil }

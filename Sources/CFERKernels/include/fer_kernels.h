@@ -11,6 +11,7 @@
 // the choice of tiles stay in Swift.
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -25,6 +26,13 @@ enum {
 
 /// The best level this CPU (and the operating system's saved register state) supports.
 int fer_cpu_level(void);
+
+/// 1 when the CPU has the SHA extensions (SHA-NI) with SSE4.1/SSSE3, else 0.
+int fer_cpu_has_sha(void);
+
+/// SHA-256 compression of `blocks` 64-byte blocks at `data` into `state` (FIPS 180-4 words
+/// H0…H7) with the SHA extensions. Call only when fer_cpu_has_sha() returned 1.
+void fer_sha256_blocks_shani(uint32_t state[8], const uint8_t *data, size_t blocks);
 
 /// Bias and activation applied to a tile's registers before the store.
 typedef struct {

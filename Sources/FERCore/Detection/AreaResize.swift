@@ -109,9 +109,15 @@ struct AreaResizer {
     /// of rows and reused by every output row that covers `i`; the outer sum over rows
     /// then runs across the whole output row. The float operations per output value,
     /// and their order, are the same as in TensorFlow's loop.
+    ///
+    /// `rows` selects the output rows to make (default: all); row `rows.lowerBound` is
+    /// written at `output`. Each output row's values do not depend on which other rows are
+    /// made, so a level made in strips equals the level made whole, bit for bit.
     mutating func resize(_ source: UnsafePointer<SIMD4<Float>>, inWidth inW: Int, inHeight inH: Int,
-                         outWidth: Int, outHeight: Int, output: UnsafeMutablePointer<Float>, isa: InstructionSet = .current) {
+                         outWidth: Int, outHeight: Int, rows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>,
+                         isa: InstructionSet = .current) {
         guard outWidth > 0, outHeight > 0, inW > 0, inH > 0 else { return }
+        let rows = (rows ?? 0..<outHeight).clamped(to: 0..<outHeight)
         let ws = Float(inW) / Float(outWidth)
         let hs = Float(inH) / Float(outHeight)
         xStart.removeAll(keepingCapacity: true)
@@ -203,7 +209,7 @@ struct AreaResizer {
                     w += taps
                 }
             }
-            for y in 0..<outHeight {
+            for y in rows {
                 let lo = Float(y) * hs, hi = Float(y + 1) * hs
                 let yStart = Int(lo.rounded(.down))
                 let yEnd = Int(hi.rounded(.up))
@@ -220,7 +226,7 @@ struct AreaResizer {
                     let ys = SIMD4<Float>(repeating: Self.weight(i, lo, hi, hs))
                     for x in 0..<outWidth { sums[x] += h[x] * ys }
                 }
-                let out = output + y * outWidth * 3
+                let out = output + (y - rows.lowerBound) * outWidth * 3
                 for x in 0..<outWidth {
                     let v = sums[x] * scale
                     out[3 * x] = v[0]

@@ -24,6 +24,9 @@ public final class FaceDetector {
     let refine: RefineStage
     let output: RefineStage
     private let table: UnsafeMutablePointer<Float>
+    /// The shrunk copy of an image larger than ``FaceDetectorOptions/downscaleAbovePixels``.
+    private var working: ImageBuffer?
+    private let shrinker = Resizer()
     /// Stage outputs of the last call (inspected by tests).
     private(set) var proposals: [Candidate] = []
     private(set) var refined: [Candidate] = []
@@ -66,19 +69,59 @@ public final class FaceDetector {
     }
 
     /// Like ``detect(_:)`` but reuses `faces`' storage (emptied first).
+    ///
+    /// - Throws: ``DetectionError/invalidOption(name:value:allowed:)`` and
+    ///   ``DetectionError/minimumFaceTooSmall(minimumFaceSize:imageWidth:imageHeight:smallestAllowed:maximumLevelPixels:)``
+    ///   before any work (see ``FaceDetectorOptions/validate(imageWidth:imageHeight:)``),
+    ///   ``DetectionError/imageTooLarge(width:height:limit:)`` beyond ``ImageLimits/maximumPixels``.
     public func detect(_ image: ImageView, into faces: inout [FaceDetection]) throws(DetectionError) {
         faces.removeAll(keepingCapacity: true)
-        try options.validate()
-        guard image.width.multipliedReportingOverflow(by: image.height).partialValue <= ImageLimits.maximumPixels else {
+        guard image.width >= 0, image.height >= 0,
+              image.width.multipliedReportingOverflow(by: image.height).partialValue <= ImageLimits.maximumPixels else {
             throw .imageTooLarge(width: image.width, height: image.height, limit: ImageLimits.maximumPixels)
         }
+        try options.validate(imageWidth: image.width, imageHeight: image.height)
         statistics = DetectionStatistics()
         proposals.removeAll(keepingCapacity: true)
         refined.removeAll(keepingCapacity: true)
         finals.removeAll(keepingCapacity: true)
         guard image.width > 0, image.height > 0 else { return }
 
-        try proposal.run(image, table: table, options: options, pool: pool, output: &proposals)
+        // An image far larger than the smallest face needs is shrunk to the first level's
+        // scale for P-Net's pyramid (the minimum face scales with the copy); P-Net's
+        // candidates are mapped back, and R-Net and O-Net work on the image itself.
+        var view = image
+        var scaleX = 1.0, scaleY = 1.0
+        var minimumFace = Double(options.minimumFaceSize)
+        let first = Double(ImagePyramid.window) / minimumFace
+        if image.width * image.height > options.downscaleAbovePixels, first < 1,
+           Int(Double(image.width) * first) >= ImagePyramid.window, Int(Double(image.height) * first) >= ImagePyramid.window {
+            let w = Int(Double(image.width) * first), h = Int(Double(image.height) * first)
+            do throws(ImageError) {
+                if let working {
+                    try working.reshape(width: w, height: h, format: image.format)
+                } else {
+                    working = try ImageBuffer(width: w, height: h, format: image.format)
+                }
+                guard let working else { return }
+                try shrinker.resize(image, into: working.mutableView, interpolation: .area)
+                view = working.view
+            } catch {
+                throw .imageTooLarge(width: image.width, height: image.height, limit: ImageLimits.maximumPixels)
+            }
+            scaleX = Double(w) / Double(image.width)
+            scaleY = Double(h) / Double(image.height)
+            // The copy's sides were truncated: a face of the minimum size is now 12 px or a
+            // hair less, so the first level is the copy or a hair larger, never smaller.
+            minimumFace *= min(scaleX, scaleY)
+        }
+        statistics.workingWidth = view.width
+        statistics.workingHeight = view.height
+
+        // P-Net scans the (shrunk) working image; its candidates come back in the image's
+        // coordinates, and R-Net and O-Net crop the image itself at full resolution.
+        try proposal.run(view, table: table, options: options, minimumFaceSize: minimumFace, pool: pool,
+                         mapBack: (scaleX, scaleY), output: &proposals)
         statistics.levels = proposal.levels.count
         statistics.proposals = proposals.count
 
@@ -117,6 +160,11 @@ public struct DetectionStatistics: Sendable, Hashable {
     public var refined = 0
     /// Faces after O-Net, before ``FaceDetectorOptions/maximumFaces``.
     public var faces = 0
+    /// The size of the image the cascade ran on: the input's, or that of its shrunk copy
+    /// (see ``FaceDetectorOptions/downscaleAbovePixels``).
+    public var workingWidth = 0
+    /// The working image's height (see ``workingWidth``).
+    public var workingHeight = 0
 
     /// No candidates yet.
     public init() {}

@@ -24,10 +24,12 @@ enum ImagePyramid {
 
     /// Fills `levels` with the pyramid of a `width`×`height` image (empty when the image
     /// is too small for one 12×12 window).
-    static func build(width: Int, height: Int, minimumFaceSize: Int, scaleFactor: Double, into levels: inout [PyramidLevel]) {
+    /// (`minimumFaceSize` is fractional when the detector works on a shrunk copy of a large
+    /// image: the face size in the copy's pixels.)
+    static func build(width: Int, height: Int, minimumFaceSize: Double, scaleFactor: Double, into levels: inout [PyramidLevel]) {
         levels.removeAll(keepingCapacity: true)
         let minSide = Double(min(width, height))
-        let first = Double(window) / Double(minimumFaceSize)
+        let first = Double(window) / minimumFaceSize
         var k = 0
         while true {
             // numpy: m * scale_factor ** arange(n), i.e. pow per level, not a running product.

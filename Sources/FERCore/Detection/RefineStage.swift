@@ -44,9 +44,8 @@ final class RefineStage {
         let outputs = network.outputNames
         guard let b = outputs.firstIndex(of: "bbox"), let p = outputs.firstIndex(of: "prob"),
               !landmarks || outputs.contains("landmarks") else {
-            throw .network(stage: name, underlying: .layerInputMismatch(network: network.name, layer: "outputs",
-                                                                       expected: landmarks ? 3 : 2, actual: outputs.count,
-                                                                       input: network.referenceInputShape))
+            throw .wrongNetwork(stage: name, path: network.path,
+                                reason: "has outputs \(outputs) but \(name) needs 'bbox', 'prob'\(landmarks ? " and 'landmarks'" : "")")
         }
         self.name = name
         self.network = network

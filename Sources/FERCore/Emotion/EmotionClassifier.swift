@@ -43,7 +43,7 @@ public final class EmotionClassifier {
 
     /// Creates a classifier running `network` with threads from `pool`.
     ///
-    /// - Throws: ``EmotionError/wrongNetwork(name:reason:)`` unless the network takes
+    /// - Throws: ``EmotionError/wrongNetwork(name:path:reason:)`` unless the network takes
     ///   square 1-channel images and outputs 7 classes.
     public convenience init(network: Network, options: Options = Options(), pool: WorkerPool = .serial) throws(EmotionError) {
         try self.init(network: network, model: nil, options: options, pool: pool)
@@ -53,10 +53,10 @@ public final class EmotionClassifier {
                  pool: WorkerPool) throws(EmotionError) {
         let input = network.referenceInputShape
         guard input.c == 1, input.h == input.w, !network.acceptsAnySpatialSize else {
-            throw .wrongNetwork(name: network.name, reason: "its input is \(input.sampleDims), not a square gray image")
+            throw .wrongNetwork(name: network.name, path: network.path, reason: "its input is \(input.sampleDims), not a square gray image")
         }
         guard network.outputNames.count == 1 else {
-            throw .wrongNetwork(name: network.name, reason: "it has \(network.outputNames.count) outputs, not one")
+            throw .wrongNetwork(name: network.name, path: network.path, reason: "it has \(network.outputNames.count) outputs, not one")
         }
         let workspace = Workspace(network: network, pool: pool)
         do {
@@ -65,14 +65,14 @@ public final class EmotionClassifier {
         workspace.run()
         let out = workspace.output(0).shape
         guard out.sampleCount == EmotionLabel.count else {
-            throw .wrongNetwork(name: network.name, reason: "it outputs \(out.sampleCount) values per image, not \(EmotionLabel.count)")
+            throw .wrongNetwork(name: network.name, path: network.path, reason: "it outputs \(out.sampleCount) values per image, not \(EmotionLabel.count)")
         }
         self.network = network
         self.model = model
         self.options = options
         if let quantized {
             guard quantized.referenceInputShape == input, quantized.outputCount == out.sampleCount else {
-                throw .wrongNetwork(name: quantized.name, reason: "its int8 network does not match its float graph")
+                throw .wrongNetwork(name: quantized.name, path: network.path, reason: "its int8 network does not match its float graph")
             }
             backend = .int8(QuantizedWorkspace(network: quantized))
         } else {

@@ -1,7 +1,8 @@
 /// Why a face could not be classified.
 public enum EmotionError: Error, Equatable, CustomStringConvertible {
-    /// The network is not a 7-class classifier of square gray images (wrong weights file).
-    case wrongNetwork(name: String, reason: String)
+    /// The network is not a 7-class classifier of square gray images (wrong weights file):
+    /// its graph name, the file it was loaded from, and what does not fit.
+    case wrongNetwork(name: String, path: String, reason: String)
     /// The face box has zero or negative width or height (in whole pixels: fer's crop truncates
     /// the corners).
     case emptyBox(Box)
@@ -18,8 +19,8 @@ public enum EmotionError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .wrongNetwork(name, reason):
-            return "Network \(name) cannot classify emotions: \(reason). Load an emotion model's file: "
+        case let .wrongNetwork(name, path, reason):
+            return "Network '\(name)' from \(path) cannot classify emotions: \(reason). Load an emotion model's file: "
                 + EmotionModel.all.map { "Weights/\($0.file.fileName)" }.joined(separator: " or ") + "."
         case let .emptyBox(box):
             return "Face box \(box) has no area; pass a box at least 1x1 pixels (skip this face)."

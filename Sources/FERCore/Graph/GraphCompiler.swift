@@ -17,6 +17,9 @@ struct GraphCompiler {
     private(set) var outputValues: [Int] = []
     private(set) var namedValues: [String: Int] = [:]
     private(set) var parameters: [Float] = []
+    /// The first compiled step whose folded parameters are not all finite (every tensor
+    /// in the file is, but batch-norm folding multiplies and divides them).
+    private(set) var nonFiniteStep: String?
 
     /// A validated layer before lowering.
     private struct Node {
@@ -44,11 +47,31 @@ struct GraphCompiler {
         guard graph.version == 1 else {
             throw .invalidGraph(path: file.path, layer: "(graph)", detail: "graph version \(graph.version) is newer than this FERCore understands (1)")
         }
+        guard !graph.outputs.isEmpty else {
+            throw .invalidGraph(path: file.path, layer: "(graph)", detail: "the graph has no outputs (its 'outputs' list is empty)")
+        }
         let s = graph.input.shape
         guard s.count == 3, s.allSatisfy({ $0 > 0 }) else {
             throw .invalidGraph(path: file.path, layer: graph.input.name, detail: "input shape \(s) is not a positive [H, W, C]")
         }
+        guard let count = Self.checkedCount(s[0], s[1], s[2]), count <= Self.maximumValueElements else {
+            throw .invalidGraph(path: file.path, layer: graph.input.name,
+                                detail: "input shape \(s) has more than \(Self.maximumValueElements) elements")
+        }
         referenceInput = TensorShape(h: s[0], w: s[1], c: s[2])
+    }
+
+    /// The most elements any value may have for the reference input (2^31 floats, 8 GiB:
+    /// far above any real network's, low enough that no size computation can overflow).
+    static let maximumValueElements = 1 << 31
+    /// The largest kernel, pool or stride extent a layer may state (mini-Xception's are 3).
+    static let maximumWindow = 1 << 16
+
+    /// `h·w·c`, or nil when the product overflows.
+    static func checkedCount(_ h: Int, _ w: Int, _ c: Int) -> Int? {
+        let (hw, o1) = h.multipliedReportingOverflow(by: w)
+        let (hwc, o2) = hw.multipliedReportingOverflow(by: c)
+        return o1 || o2 ? nil : hwc
     }
 
     private func fail(_ layer: String, _ detail: String) -> WeightsError {
@@ -59,6 +82,10 @@ struct GraphCompiler {
         try validateLayers()
         try checkAllTensorsUsed()
         lower()
+        if let layer = nonFiniteStep {
+            throw fail(layer, "folding a batch norm into this layer gives non-finite weights (a variance near zero "
+                       + "with large weights); the batch-norm statistics are corrupt")
+        }
         outputValues = []
         for name in graph.outputs {
             guard let value = namedValues[name] else {
@@ -96,6 +123,10 @@ struct GraphCompiler {
             let inShape = inputs[0] < 0 ? referenceInput : nodes[inputs[0]].outShape
             var node = Node(spec: spec, op: op, inputs: inputs, inShape: inShape, outShape: inShape)
             try infer(&node)
+            let out = node.outShape
+            guard let count = Self.checkedCount(out.h, out.w, out.c), count <= Self.maximumValueElements else {
+                throw fail(spec.name, "the layer's output for the reference input, \(out.sampleDims), has more than \(Self.maximumValueElements) elements")
+            }
             let stated = spec.shape
             let matches: Bool
             switch stated.count {
@@ -112,7 +143,9 @@ struct GraphCompiler {
     }
 
     private func pair(_ v: [Int]?, _ what: String, _ layer: String) throws(WeightsError) -> (Int, Int) {
-        guard let v, v.count == 2, v[0] > 0, v[1] > 0 else { throw fail(layer, "attribute '\(what)' must be two positive integers") }
+        guard let v, v.count == 2, v[0] > 0, v[1] > 0, v[0] <= Self.maximumWindow, v[1] <= Self.maximumWindow else {
+            throw fail(layer, "attribute '\(what)' must be two integers in 1...\(Self.maximumWindow)")
+        }
         return (v[0], v[1])
     }
 
@@ -132,6 +165,11 @@ struct GraphCompiler {
         guard actual == shape else {
             throw .invalidTensor(path: file.path, tensor: name,
                                  detail: "layer '\(node.spec.name)' needs \(role) of shape \(shape) but the tensor is \(actual)")
+        }
+        if let first = values.firstIndex(where: { !$0.isFinite }) {
+            let v = values[first]
+            throw .nonFiniteValue(path: file.path, tensor: name, index: first, value: v.isNaN ? "NaN" : (v > 0 ? "+Inf" : "-Inf"),
+                                  count: values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) })
         }
         return values
     }
@@ -411,6 +449,11 @@ struct GraphCompiler {
         var compiled: [Step] = []
         for b in building where !b.removed {
             var step = b.step
+            if nonFiniteStep == nil {
+                let finite = b.kernel.allSatisfy(\.isFinite) && (b.bias ?? []).allSatisfy(\.isFinite)
+                    && b.extra.allSatisfy(\.isFinite) && (b.depthwise ?? []).allSatisfy(\.isFinite)
+                if !finite { nonFiniteStep = step.name }
+            }
             var act: ActivationStep = .none
             if b.activationIsRelu { act = .relu }
             if step.kind.runsPackedConvolution {

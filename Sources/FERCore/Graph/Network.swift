@@ -39,13 +39,19 @@ public final class Network: @unchecked Sendable {
     let parameters: UnsafeMutablePointer<Float>
     let parameterCount: Int
 
-    /// Loads, validates and compiles the network stored at `path`.
+    /// Loads, verifies, validates and compiles the network stored at `path`.
     ///
+    /// - Parameters:
+    ///   - path: the `.safetensors` file.
+    ///   - verification: with ``WeightsVerification/manifest`` (the default) a file listed
+    ///     in the `SHA256SUMS` manifest of its directory (the shipped `Weights/` has one)
+    ///     must have the listed SHA-256; pass ``WeightsVerification/unverified`` to load
+    ///     weights you changed yourself under a listed name.
     /// - Throws: ``WeightsError`` naming the file and the problem when the file
-    ///   is missing, unreadable, truncated, corrupt, or its graph disagrees with
-    ///   its tensors.
-    public convenience init(contentsOf path: String) throws(WeightsError) {
-        try self.init(file: SafeTensorsFile(contentsOf: path))
+    ///   is missing, not a regular file, unreadable, truncated, corrupt, not the listed
+    ///   file, holds NaN or infinite weights, or its graph disagrees with its tensors.
+    public convenience init(contentsOf path: String, verification: WeightsVerification = .manifest) throws(WeightsError) {
+        try self.init(file: SafeTensorsFile(contentsOf: path, verification: verification))
     }
 
     /// Compiles the network described by an already-read safetensors file.
@@ -141,17 +147,29 @@ public final class Network: @unchecked Sendable {
         return (shapes, windows)
     }
 
+    /// The MAC count, saturating at `Int.max` (a file's graph may describe absurd sizes).
     private static func countMACs(steps: [Step], shapes: [TensorShape]) -> Int {
+        func product(_ factors: Int...) -> Int {
+            var p = 1
+            for f in factors {
+                let (r, o) = p.multipliedReportingOverflow(by: f)
+                if o { return .max }
+                p = r
+            }
+            return p
+        }
         var total = 0
+        func add(_ v: Int) { total = total.addingReportingOverflow(v).overflow ? .max : total + v }
         for step in steps {
             let x = shapes[step.input0], y = shapes[step.output]
+            let yCount = product(y.n, y.h, y.w, y.c)
             switch step.kind {
             case let .conv(p):
-                total += y.count * p.kh * p.kw * x.c
-                if let d = p.depthwise { total += y.count / max(1, p.cout) * d.kh * d.kw * x.c }
-            case let .depthwise(p): total += y.count * p.kh * p.kw
-            case let .maxPool(_, _, _, _, _, .some(c)): total += y.count * c.kh * c.kw * shapes[step.input1].c
-            case .dense: total += y.count * x.c
+                add(product(yCount, p.kh, p.kw, x.c))
+                if let d = p.depthwise { add(product(yCount / max(1, p.cout), d.kh, d.kw, x.c)) }
+            case let .depthwise(p): add(product(yCount, p.kh, p.kw))
+            case let .maxPool(_, _, _, _, _, .some(c)): add(product(yCount, c.kh, c.kw, shapes[step.input1].c))
+            case .dense: add(product(yCount, x.c))
             default: break
             }
         }

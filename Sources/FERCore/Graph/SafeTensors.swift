@@ -25,8 +25,9 @@ public struct SafeTensorsFile: Sendable {
         public var shape: [Int]
         /// Byte range inside the data section.
         public var begin: Int, end: Int
-        /// Number of elements.
-        public var count: Int { shape.reduce(1, *) }
+        /// Number of elements (`Int.max` if the shape's product overflows, which no
+        /// validated entry's does).
+        public var count: Int { SafeTensorsFile.elementCount(shape) ?? .max }
     }
 
     /// The largest header the safetensors format allows (its reference
@@ -39,9 +40,24 @@ public struct SafeTensorsFile: Sendable {
         "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8,
     ]
 
-    /// Reads and validates the file at `path`.
-    public init(contentsOf path: String) throws(WeightsError) {
-        self = try SafeTensorsFile(bytes: try Self.readFile(path), path: path)
+    /// Reads, verifies and validates the file at `path`.
+    ///
+    /// With `.manifest` verification (the default), when the file's directory holds a
+    /// `SHA256SUMS` manifest that lists the file's name, the SHA-256 of the bytes read must
+    /// equal the listed one (``WeightsError/checksumMismatch(path:expected:actual:manifest:)``
+    /// otherwise); files the manifest does not list, and directories without a manifest,
+    /// load unchecked. The hash is computed over the very bytes that are then used.
+    ///
+    /// - Parameters:
+    ///   - path: the `.safetensors` file; it must be a regular file (a FIFO, directory or
+    ///     device is refused before it is opened).
+    ///   - verification: ``WeightsVerification/manifest`` (default) or
+    ///     ``WeightsVerification/unverified`` for weights you made or changed yourself.
+    /// - Throws: ``WeightsError`` naming the file and the problem.
+    public init(contentsOf path: String, verification: WeightsVerification = .manifest) throws(WeightsError) {
+        let bytes = try Self.readFile(path)
+        if verification == .manifest { try WeightsManifest.verify(bytes, path: path) }
+        self = try SafeTensorsFile(bytes: bytes, path: path)
     }
 
     /// Validates `bytes` as a safetensors file; `path` is used in errors only.
@@ -88,14 +104,19 @@ public struct SafeTensorsFile: Sendable {
                 guard offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1] else {
                     throw .invalidTensor(path: path, tensor: name, detail: "data_offsets \(offsets) are not [begin, end] with begin <= end")
                 }
-                let (count, overflow) = shape.reduce((1, false)) { acc, d in
-                    let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-                    return (p, acc.1 || o)
-                }
-                guard !overflow, count.multipliedReportingOverflow(by: size).overflow == false,
-                      offsets[1] - offsets[0] == count * size else {
+                let span = offsets[1] - offsets[0]
+                guard let count = Self.elementCount(shape) else {
                     throw .invalidTensor(path: path, tensor: name,
-                                         detail: "shape \(shape) of \(dtype) needs \(count * size) bytes but data_offsets span \(offsets[1] - offsets[0])")
+                                         detail: "shape \(shape) has more elements than a 64-bit count holds (the product overflows)")
+                }
+                let (needed, overflow) = count.multipliedReportingOverflow(by: size)
+                guard !overflow else {
+                    throw .invalidTensor(path: path, tensor: name,
+                                         detail: "shape \(shape) of \(dtype) needs more bytes than a 64-bit count holds")
+                }
+                guard span == needed else {
+                    throw .invalidTensor(path: path, tensor: name,
+                                         detail: "shape \(shape) of \(dtype) needs \(needed) bytes but data_offsets span \(span)")
                 }
                 guard offsets[1] <= dataCount else {
                     throw .truncated(path: path, detail: "tensor '\(name)' ends at data byte \(offsets[1]) but the data section has \(dataCount) bytes")
@@ -119,6 +140,17 @@ public struct SafeTensorsFile: Sendable {
         }
         self.metadata = metadata
         self.tensors = tensors
+    }
+
+    /// The product of `shape`'s extents, or nil when it overflows `Int`.
+    static func elementCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for d in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            count = p
+        }
+        return count
     }
 
     /// The elements of an F32 tensor, with its shape.
@@ -146,8 +178,24 @@ public struct SafeTensorsFile: Sendable {
         return (entry.shape, Array(bytes[start..<(start + entry.end - entry.begin)]))
     }
 
-    static func readFile(_ path: String) throws(WeightsError) -> [UInt8] {
-        let fd = open(path, O_RDONLY)
+    /// The largest weights file FERCore reads (2 GiB; the shipped ones total 2.2 MB).
+    static let maximumFileSize = 1 << 31
+
+    /// Reads the whole regular file at `path` (at most `limit` bytes).
+    ///
+    /// The path's type is checked with `stat` before it is opened, and the open does not
+    /// block (`O_NONBLOCK`), so a FIFO, a directory or a device gives
+    /// ``WeightsError/notARegularFile(path:kind:)`` at once instead of a hang.
+    static func readFile(_ path: String, limit: Int = maximumFileSize) throws(WeightsError) -> [UInt8] {
+        switch FileKind.of(path) {
+        case let .failure(error):
+            if error.isMissing { throw .fileNotFound(path: path) }
+            if error.isPermissionDenied { throw .permissionDenied(path: path) }
+            throw .unreadable(path: path, reason: error.description)
+        case let .success(kind):
+            guard kind == .regular else { throw .notARegularFile(path: path, kind: kind) }
+        }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else {
             let code = errno
             switch code {
@@ -159,13 +207,20 @@ public struct SafeTensorsFile: Sendable {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+        // The path may have been replaced between the stat and the open.
+        let kind = FileKind(mode: info.st_mode)
+        guard kind == .regular else { throw .notARegularFile(path: path, kind: kind) }
         let size = Int(info.st_size)
-        guard size <= 1 << 31 else { throw .unreadable(path: path, reason: "\(size) bytes is larger than any FERCore model (2 GiB limit)") }
+        guard size <= limit else {
+            throw .unreadable(path: path, reason: "its \(size) bytes exceed the \(limit)-byte limit for this kind of file")
+        }
         var bytes = [UInt8](repeating: 0, count: size)
         var done = 0
         while done < size {
-            let n = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + done, size - done) }
+            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return read(fd, base + done, size - done)
+            }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw .unreadable(path: path, reason: String(cString: strerror(errno)))

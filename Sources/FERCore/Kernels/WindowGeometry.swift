@@ -7,7 +7,10 @@ public enum Padding: String, Sendable, Hashable, CaseIterable {
     /// bottom/right (tensorflow/core/framework/kernel_shape_util.cc).
     case same
     /// Caffe's pooling rounding: `out = ceil((in - k) / s) + 1`, windows that run
-    /// past the bottom/right edge are clipped (caffe/src/caffe/layers/pooling_layer.cpp).
+    /// past the bottom/right edge are clipped (caffe/src/caffe/layers/pooling_layer.cpp);
+    /// less one when the last window would start past the input (possible only with a
+    /// stride larger than the window; PyTorch's rule, which Caffe applies when padded), so
+    /// that every window holds at least one input pixel.
     case ceil
 }
 
@@ -39,17 +42,30 @@ public struct WindowGeometry: Hashable, Sendable {
             outW = (inW - kw) / sw + 1
             padTop = 0
             padLeft = 0
+        // The formulas below are the documented ones rearranged so that no intermediate
+        // can overflow, whatever the (untrusted, file-given) window and stride.
         case .same:
-            outH = (inH + sh - 1) / sh
-            outW = (inW + sw - 1) / sw
-            padTop = max((outH - 1) * sh + kh - inH, 0) / 2
-            padLeft = max((outW - 1) * sw + kw - inW, 0) / 2
+            outH = (inH - 1) / sh + 1
+            outW = (inW - 1) / sw + 1
+            padTop = max(kh - (inH - (outH - 1) * sh), 0) / 2
+            padLeft = max(kw - (inW - (outW - 1) * sw), 0) / 2
         case .ceil:
             guard inH >= kh, inW >= kw else { return nil }
-            outH = (inH - kh + sh - 1) / sh + 1
-            outW = (inW - kw + sw - 1) / sw + 1
+            outH = Self.ceilOutput(inH, kh, sh)
+            outW = Self.ceilOutput(inW, kw, sw)
             padTop = 0
             padLeft = 0
         }
+    }
+
+    /// `ceil(a / b)` for `a ≥ 0`, `b > 0`, without computing `a + b - 1`.
+    private static func ceilDivide(_ a: Int, _ b: Int) -> Int { a == 0 ? 0 : (a - 1) / b + 1 }
+
+    /// Caffe ceil-mode output size for `input ≥ kernel`: `ceil((in - k) / s) + 1`, less one
+    /// when the last window would start at or past the input's end.
+    private static func ceilOutput(_ input: Int, _ kernel: Int, _ stride: Int) -> Int {
+        let out = ceilDivide(input - kernel, stride) + 1
+        let (lastStart, overflow) = (out - 1).multipliedReportingOverflow(by: stride)
+        return out > 1 && (overflow || lastStart >= input) ? out - 1 : out
     }
 }

@@ -56,7 +56,7 @@ struct SafeTensorsTests {
         #expect(throws: WeightsError.fileNotFound(path: "/nonexistent/x.safetensors")) {
             try Network(contentsOf: "/nonexistent/x.safetensors")
         }
-        #expect(throws: WeightsError.unreadable(path: "/tmp", reason: "not a regular file")) {
+        #expect(throws: WeightsError.notARegularFile(path: "/tmp", kind: .directory)) {
             try SafeTensorsFile(contentsOf: "/tmp")
         }
         let empty = Paths.temporaryFile("empty.safetensors")

@@ -43,3 +43,48 @@ enum Paths {
         return dir.appendingPathComponent(name).path
     }
 }
+
+/// Makes a FIFO at a fresh temporary path and runs `body` with it. Should `body` block
+/// in an `open` of the FIFO for reading (the hang this guards against), a helper thread
+/// opens the FIFO for writing after a few seconds, which releases the reader, and the
+/// returned flag is true: the test then fails instead of hanging.
+func withFIFO(_ name: String, _ body: (String) throws -> Void) rethrows -> Bool {
+    let path = Paths.temporaryFile(name)
+    unlink(path)
+    precondition(mkfifo(path, 0o600) == 0, "mkfifo \(path) failed")
+    defer { unlink(path) }
+    let watchdog = FIFOWatchdog(path: path)
+    let thread = Thread { watchdog.watch() }
+    thread.start()
+    defer { watchdog.stop() }
+    try body(path)
+    return watchdog.hadToRelease
+}
+
+/// The helper thread of ``withFIFO(_:_:)``.
+final class FIFOWatchdog: @unchecked Sendable {
+    private let path: String
+    private let lock = NSLock()
+    private var done = false
+    private var released = false
+
+    init(path: String) { self.path = path }
+
+    var hadToRelease: Bool { lock.withLock { released } }
+
+    func stop() { lock.withLock { done = true } }
+
+    func watch() {
+        // 3 s is far longer than any check of a path needs, and short enough for a test.
+        for _ in 0..<30 {
+            usleep(100_000)
+            if lock.withLock({ done }) { return }
+        }
+        // A non-blocking open for writing succeeds only when a reader is blocked on the FIFO.
+        let fd = open(path, O_WRONLY | O_NONBLOCK)
+        if fd >= 0 {
+            lock.withLock { released = true }
+            close(fd)
+        }
+    }
+}
