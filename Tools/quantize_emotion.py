@@ -262,6 +262,7 @@ def main():
         "fercore.int8": json.dumps(int8_meta, sort_keys=True),
     })
     print(f"{os.path.relpath(out, REPO)}  sha256 {sha256_file(out)}  (percentile {pct})")
+    fg.write_manifest(args.weights)
 
     # Goldens: two seeded random inputs and the public-domain astronaut face.
     qblocks = quantize_blocks(blocks, scales)

@@ -296,6 +296,8 @@ def main():
     path = os.path.join(args.out, f"{gname}.safetensors")
     fg.write_safetensors(path, params, {"fercore.graph": fg.graph_json(graph), "fercore.source": source,
                                         "fercore.training": json.dumps(training, sort_keys=True)})
+    if not args.no_readme:
+        fg.write_manifest(args.out)
     res["file"] = os.path.relpath(path, REPO)
     res["sha256"] = sha256_file(path)
     res["training"] = training
