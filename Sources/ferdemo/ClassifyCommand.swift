@@ -19,6 +19,12 @@ struct Classify: ParsableCommand {
             (status 4) stops the command, as in `ferdemo detect`. Ctrl-C stops after the current \
             image and keeps the rows so far; SIGTERM and SIGHUP too, and then ferdemo ends by that signal.
 
+            EXAMPLES:
+              ferdemo classify photo.jpg
+              ferdemo classify --csv emotions.csv photos/
+              ferdemo classify --cropped --model mini-xception face48.png
+              ferdemo classify --benchmark --threads 1
+
             \(ExitStatus.helpText)
             """
     )

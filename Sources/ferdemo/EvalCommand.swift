@@ -17,7 +17,7 @@ struct Eval: ParsableCommand {
             (.svg or .png). --exclude leaves out the images a CSV file lists in its first column, as paths \
             relative to FOLDER (e.g. FER-2013's publictest_duplicates.csv).
 
-            EXAMPLES
+            EXAMPLES:
               ferdemo eval ../shared/data/fer2013-publictest
               ferdemo eval --model mini-xception --flip --plot confusion.svg DIR
               ferdemo eval --exclude ../shared/data/fer2013-train/publictest_duplicates.csv DIR

@@ -65,7 +65,13 @@ struct FERDemo: ParsableCommand {
 struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Load every shipped network, check it, and print its layers and shapes; list the emotion models.",
-        discussion: ExitStatus.helpText)
+        discussion: """
+            EXAMPLES:
+              ferdemo models
+              ferdemo models --verbose --weights /opt/fercore/Weights
+
+            \(ExitStatus.helpText)
+            """)
 
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
     var weights: String?
