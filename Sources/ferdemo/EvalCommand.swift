@@ -20,7 +20,7 @@ struct Eval: ParsableCommand {
             EXAMPLES:
               ferdemo eval ../shared/data/fer2013-publictest
               ferdemo eval --model mini-xception --flip --plot confusion.svg DIR
-              ferdemo eval --exclude ../shared/data/fer2013-train/publictest_duplicates.csv DIR
+              ferdemo eval --exclude publictest_duplicates.csv DIR
 
             \(ExitStatus.helpText)
             """

@@ -22,8 +22,9 @@ struct Live: ParsableCommand {
         error on any output (disk full, a closed pipe) stops the run the same way.
 
         EXAMPLES:
-          ferdemo live                                   (camera 0, else the sample clip)
-          ferdemo live --input clip.mp4 --output annotated.mp4 --json faces.jsonl --report timeline.svg
+          ferdemo live
+          ferdemo live --input clip.mp4 --output annotated.mp4 --json faces.jsonl
+          ferdemo live --input clip.mp4 --report timeline.svg --no-window
           ferdemo live --input /dev/video2 --camera-size 1280x720
           ferdemo live --input photos/ --folder-as photos --json - | jq .source
 
