@@ -53,12 +53,15 @@ struct GoldenTests {
         return (TensorShape(h: shape[0], w: shape[1], c: shape[2]), values)
     }
 
-    @Test("every output and every layer matches Keras", arguments: [ModelFile.pnet, .rnet, .onet, .emotion, .fernet])
-    func matchesKeras(_ model: ModelFile) throws {
+    /// On every instruction-set path this CPU has (generic Swift, AVX2+FMA, AVX-512), not only
+    /// the one chosen at run time: each path must meet the same tolerance.
+    @Test("every output and every layer matches Keras, on every instruction set",
+          arguments: [ModelFile.pnet, .rnet, .onet, .emotion, .fernet], InstructionSet.available)
+    func matchesKeras(_ model: ModelFile, _ isa: InstructionSet) throws {
         let g = try Self.golden(model)
         let net = try Network(contentsOf: Paths.weights(model))
         #expect(net.outputNames == g.outputs)
-        let workspace = Workspace(network: net, keepsIntermediateValues: true)
+        let workspace = Workspace(network: net, keepsIntermediateValues: true, instructionSet: isa)
         var checkedLayers = 0
         var worstOutput: Float = 0
         var worstLayer: Float = 0
@@ -84,7 +87,7 @@ struct GoldenTests {
             }
         }
         #expect(checkedLayers > 0 || g.cases.allSatisfy { !$0.allLayers }, "no intermediate layer was compared")
-        print("golden \(model.rawValue): \(g.cases.count) cases, \(checkedLayers) layer comparisons, worst output error \(worstOutput), worst layer error \(worstLayer) (relative to max(1, max|golden|))")
+        print("golden \(model.rawValue) [\(isa)]: \(g.cases.count) cases, \(checkedLayers) layer comparisons, worst output error \(worstOutput), worst layer error \(worstLayer) (relative to max(1, max|golden|))")
     }
 
     @Test("a batch gives the same answers as one sample at a time", arguments: [ModelFile.pnet, .rnet, .onet, .emotion, .fernet])
