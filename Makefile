@@ -11,7 +11,7 @@ RELEASE_FLAGS := -c release
 TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing --scratch-path .build-test
 PY := .venv-tools/bin/python
 
-.PHONY: demo test bench weights goldens setup build clean fuzz fuzz-build sanitize sanitize-address sanitize-thread
+.PHONY: demo test bench weights goldens train setup build clean fuzz fuzz-build sanitize sanitize-address sanitize-thread
 
 setup:
 	@bash Tools/setup_system.sh
@@ -39,6 +39,13 @@ bench:
 weights:
 	bash Tools/setup_venv.sh
 	$(PY) Tools/convert_weights.py
+
+# FERCore's own emotion model: trains on FER-2013 Training (../shared/data/fer2013-train),
+# chooses the epoch on PublicTest, writes Weights/emotion_fernet.safetensors and its provenance
+# in Weights/README.md (Tools/train_emotion.py; 22 epochs, about 45-100 min on 2 cores depending on other load).
+train:
+	bash Tools/setup_venv.sh
+	nice -n 10 $(PY) Tools/train_emotion.py
 
 goldens:
 	bash Tools/setup_venv.sh

@@ -58,9 +58,7 @@ def main():
 
     # The manifest FERCore checks every shipped file against at load (`sha256sum -c`
     # format). Weights/README.md's table lists the same hashes; a test checks they agree.
-    with open(os.path.join(args.out, "SHA256SUMS"), "w") as f:
-        for fname in sorted(OUTPUT_FILES.values()):
-            f.write(f"{fg.sha256_file(os.path.join(args.out, fname))}  {fname}\n")
+    fg.write_manifest(args.out)
     print("SHA256SUMS written; update the 'result sha256' column of Weights/README.md if a hash changed.")
 
 

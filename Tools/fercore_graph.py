@@ -101,6 +101,17 @@ class _Recorder:
     active = None  # list of (layer, args, outputs, pre_activation) while recording
 
 
+def write_manifest(directory: str) -> None:
+    """Rewrites `directory`/SHA256SUMS (the `sha256sum` format FERCore checks every weights file
+    against at load) for every .safetensors file in it, so converting, training or quantizing
+    one model keeps the others' entries. Weights/README.md lists the same hashes; a test checks
+    that they agree."""
+    names = sorted(n for n in os.listdir(directory) if n.endswith(".safetensors"))
+    with open(os.path.join(directory, "SHA256SUMS"), "w") as f:
+        for name in names:
+            f.write(f"{sha256_file(os.path.join(directory, name))}  {name}\n")
+
+
 def _install_hook():
     from keras.src.layers.layer import Layer
     if getattr(Layer.__call__, "_fercore_hook", False):

@@ -19,6 +19,12 @@ struct Classify: ParsableCommand {
             (status 4) stops the command, as in `ferdemo detect`. Ctrl-C stops after the current \
             image and keeps the rows so far; SIGTERM and SIGHUP too, and then ferdemo ends by that signal.
 
+            EXAMPLES:
+              ferdemo classify photo.jpg
+              ferdemo classify --csv emotions.csv photos/
+              ferdemo classify --cropped --model mini-xception face48.png
+              ferdemo classify --benchmark --threads 1
+
             \(ExitStatus.helpText)
             """
     )
@@ -31,6 +37,8 @@ struct Classify: ParsableCommand {
 
     @Flag(help: "Take every image as a face crop (no detection, no margin), as FER-2013's faces.")
     var cropped = false
+
+    @OptionGroup var modelOption: EmotionModelOption
 
     @Flag(help: "Average the probabilities of each face and its mirror image.")
     var flip = false
@@ -84,7 +92,7 @@ struct Classify: ParsableCommand {
         options.maximumBatch = batch
         let classifier: EmotionClassifier
         do {
-            classifier = try EmotionClassifier(weightsDirectory: weights, options: options, pool: pool)
+            classifier = try EmotionClassifier(model: modelOption.model, weightsDirectory: weights, options: options, pool: pool)
         } catch { throw ModelLoadFailure.failure("classify", "the classifier", error) }
         if benchmark {
             try EmotionBenchmark(classifier: classifier, threads: threads, seconds: benchmarkSeconds).run()

@@ -12,6 +12,12 @@ struct Detect: ParsableCommand {
             (status 4) stops the command, as in `ferdemo classify`. Ctrl-C stops after the current \
             image; SIGTERM and SIGHUP too, and then ferdemo ends by that signal.
 
+            EXAMPLES:
+              ferdemo detect photo.jpg
+              ferdemo detect --json --min-face 40 a.jpg b.png > faces.jsonl
+              ferdemo detect --annotate annotated/ --threads 2 photo.jpg
+              ferdemo detect --benchmark 50 photo.jpg
+
             \(ExitStatus.helpText)
             """)
 

@@ -10,7 +10,7 @@ struct FERDemo: ParsableCommand {
         abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
         discussion: ExitStatus.helpText,
         version: "\(FERCoreVersion.string) (kernels: \(InstructionSet.current))",
-        subcommands: [Live.self, Models.self, Detect.self, Classify.self, Track.self, Frames.self],
+        subcommands: [Live.self, Models.self, Detect.self, Classify.self, Eval.self, Track.self, Frames.self],
         defaultSubcommand: Live.self
     )
 
@@ -64,8 +64,14 @@ struct FERDemo: ParsableCommand {
 
 struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Load every shipped network, check it, and print its layers and shapes.",
-        discussion: ExitStatus.helpText)
+        abstract: "Load every shipped network, check it, and print its layers and shapes; list the emotion models.",
+        discussion: """
+            EXAMPLES:
+              ferdemo models
+              ferdemo models --verbose --weights /opt/fercore/Weights
+
+            \(ExitStatus.helpText)
+            """)
 
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
     var weights: String?
@@ -98,6 +104,22 @@ struct Models: ParsableCommand {
                     for step in net.stepDescriptions { text += "    " + step + "\n" }
                 }
                 line = text
+            } catch {
+                throw CommandFailure("models", .weightsUnusable, "\(error)")
+            }
+            try Output.out("models", line)
+        }
+        try Output.out("models", "\nemotion models (--model NAME; PublicTest: FER-2013, 3,589 faces, top-1, Docs/Accuracy.md):\n")
+        for model in EmotionModel.all {
+            let line: String
+            do {
+                let net = try Network(contentsOf: model.file.path(in: weights))
+                let input = net.referenceInputShape
+                let mark = model == .default ? " (default)" : ""
+                line = "  \(model.name)\(mark): input \(input.h)x\(input.w) gray, "
+                    + String(format: "PublicTest %.2f %% (flip %.2f %%), %.1f MMAC", model.publicTestAccuracy * 100,
+                             model.publicTestAccuracyFlip * 100, Double(net.referenceMACs) / 1e6)
+                    + " — \(model.summary)\n"
             } catch {
                 throw CommandFailure("models", .weightsUnusable, "\(error)")
             }

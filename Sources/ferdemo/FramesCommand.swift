@@ -11,7 +11,13 @@ import Glibc
 struct Frames: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Time decode + RGB→gray + resize per frame of a video (compare: Tools/compare_frames.py).",
-        discussion: ExitStatus.helpText)
+        discussion: """
+            EXAMPLES:
+              ferdemo frames
+              ferdemo frames clip.mp4 --width 320 --height 240 --passes 5
+
+            \(ExitStatus.helpText)
+            """)
 
     @Argument(help: "Video file (default: Samples/astronaut_pan.mp4).")
     var video = "Samples/astronaut_pan.mp4"

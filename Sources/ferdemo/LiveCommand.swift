@@ -21,6 +21,13 @@ struct Live: ParsableCommand {
         are finalised first (a second Ctrl-C does not interrupt that; Ctrl-\\ abandons them). A write \
         error on any output (disk full, a closed pipe) stops the run the same way.
 
+        EXAMPLES:
+          ferdemo live
+          ferdemo live --input clip.mp4 --output annotated.mp4 --json faces.jsonl
+          ferdemo live --input clip.mp4 --report timeline.svg --no-window
+          ferdemo live --input /dev/video2 --camera-size 1280x720
+          ferdemo live --input photos/ --folder-as photos --json - | jq .source
+
         \(ExitStatus.helpText)
         """)
 
@@ -77,6 +84,8 @@ struct Live: ParsableCommand {
 
     @Flag(help: "Run detection inline on the frame path (frames with detection take longer).")
     var syncDetection = false
+
+    @OptionGroup var modelOption: EmotionModelOption
 
     @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
     var weights: String?
@@ -148,6 +157,7 @@ struct Live: ParsableCommand {
         default: photos = false
         }
         config.weightsDirectory = weights
+        config.emotionModel = modelOption.model
         let pipeline: EmotionPipeline
         do { pipeline = try EmotionPipeline(config: config) } catch {
             throw ModelLoadFailure.failure("live", "the networks", error)

@@ -44,10 +44,10 @@ struct Report {
         }
     }
 
-    /// Refuses a report name that is neither .png nor .svg (a usage error).
-    static func validate(path: String) throws {
+    /// Refuses a report (or plot) name that is neither .png nor .svg (a usage error).
+    static func validate(path: String, option: String = "--report") throws {
         let ext = (path as NSString).pathExtension.lowercased()
-        guard ext == "png" || ext == "svg" else { throw ValidationError("--report '\(path)': use a .png or .svg file name.") }
+        guard ext == "png" || ext == "svg" else { throw ValidationError("\(option) '\(path)': use a .png or .svg file name.") }
     }
 
     private var ids: [Int] { series.keys.sorted() }

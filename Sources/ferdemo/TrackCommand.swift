@@ -17,7 +17,8 @@ struct Track: ParsableCommand {
 
         EXAMPLES:
           ferdemo track --input clip.mp4 --init-box 120,80,64,78
-          ferdemo track --input frames/ --init-box 120,80,64,78 --csv boxes.csv --timing
+          ferdemo track --input frames/ --init-box 120,80,64,78 --csv boxes.csv
+          ferdemo track --input /dev/video0 --init-box 200,120,90,110 --timing
 
         \(ExitStatus.helpText)
         """)

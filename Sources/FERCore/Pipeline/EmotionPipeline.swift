@@ -98,7 +98,8 @@ public final class EmotionPipeline {
             worker = try DetectionWorker(detector: detector)
         }
         do {
-            classifier = try EmotionClassifier(weightsDirectory: config.weightsDirectory, options: config.classifier, pool: pool)
+            classifier = try EmotionClassifier(model: config.emotionModel, weightsDirectory: config.weightsDirectory,
+                                               options: config.classifier, pool: pool)
         } catch { throw .emotion(error) }
         var trackerParams = config.tracker
         trackerParams.maximumTracks = config.maximumFaces

@@ -57,6 +57,9 @@ public struct PipelineConfig: Sendable, Equatable {
     /// minimum face 20 px) except ``FaceDetectorOptions/maximumFaces``, which the pipeline sets
     /// from ``maximumFaces``.
     public var detector = FaceDetectorOptions()
+    /// The emotion network. Default: ``EmotionModel/default`` (FERCore's own `fernet`, the
+    /// more accurate on FER-2013 PublicTest; Docs/Accuracy.md).
+    public var emotionModel = EmotionModel.default
     /// The classifier's options. Default: `EmotionClassifier.Options()` (fer's preprocessing,
     /// no flip averaging, never uncertain).
     public var classifier = EmotionClassifier.Options()
@@ -64,7 +67,7 @@ public struct PipelineConfig: Sendable, Equatable {
     public var smoother = EmotionSmoother.Options()
     /// The multi-face tracker. Default: `FaceTrackerParams()` (IoU gate 0.3, CSR-DCF defaults).
     public var tracker = FaceTrackerParams()
-    /// The directory holding the four `*.safetensors` networks; nil means
+    /// The directory holding the `*.safetensors` networks; nil means
     /// ``ModelFile/defaultDirectory()``.
     public var weightsDirectory: String?
 

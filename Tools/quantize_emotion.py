@@ -1,0 +1,309 @@
+#!/usr/bin/env python3
+"""Makes the int8 variant of FERCore's emotion model, its goldens, and its accuracy report.
+
+Input: Weights/emotion_fernet.safetensors (from `make train`). Output:
+  * Weights/emotion_fernet_int8.safetensors: the same graph and float tensors plus
+    __metadata__["fercore.int8"] with the input scale of every convolution after the first,
+    calibrated on FER-2013 Training images (QuantizedNetwork.swift documents the scheme);
+  * Tests/Fixtures/goldens/emotion_fernet_int8.safetensors: inputs, every convolution's u8 (or,
+    for the last, float) output and the probabilities of a numpy model of FERCore's int8
+    arithmetic (int32 sums, then float32 multiply, add, ReLU, round half to even), which the
+    Swift engine must equal;
+  * a report (stdout): top-1 agreement with the float model and accuracy, on PublicTest.
+
+Calibration (no PublicTest involved): 2,000 Training images (numpy default_rng(SEED) without
+replacement, no augmentation) give each convolution input's activations; the scale is
+percentile/255 for each candidate percentile (100 = max, 99.999, 99.99, 99.9), and the one
+whose int8 model agrees most often with the float model on 2,000 *other* Training images is
+kept. PublicTest is used only for the report.
+
+Usage: .venv-tools/bin/python Tools/quantize_emotion.py [--weights Weights] [--train DIR] [--val DIR]
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+import numpy as np  # noqa: E402
+
+SEED = 20261203
+WEIGHT_LIMIT = np.float32(63)
+INPUT_SCALE = np.float32(1.0) / np.float32(127)
+INPUT_ZP = 128
+PERCENTILES = [100.0, 99.999, 99.99, 99.9]
+
+
+# ------------------------------------------------------------------------------------------
+# The int8 model, exactly as QuantizedNetwork.swift / QuantizedWorkspace.swift compute it.
+
+def window(k, s, pad, h, w):
+    if pad == "valid":
+        oh, ow = (h - k[0]) // s[0] + 1, (w - k[1]) // s[1] + 1
+        return oh, ow, 0, 0
+    oh, ow = (h + s[0] - 1) // s[0], (w + s[1] - 1) // s[1]
+    return oh, ow, max((oh - 1) * s[0] + k[0] - h, 0) // 2, max((ow - 1) * s[1] + k[1] - w, 0) // 2
+
+
+def plan(graph, tensors):
+    """The chain of blocks: folded float kernels, windows and pools (as the Swift loader)."""
+    layers = graph["layers"]
+    h, w, c = graph["input"]["shape"]
+    blocks, head = [], {}
+    i = 0
+    while i < len(layers):
+        L = layers[i]
+        if L["op"] == "conv2d":
+            k, s, pad, f = L["attrs"]["kernel"], L["attrs"]["stride"], L["attrs"]["padding"], L["attrs"]["filters"]
+            wt = tensors[L["params"]["kernel"]].astype(np.float32).reshape(-1, f).copy()
+            b = tensors[L["params"]["bias"]].astype(np.float32).copy() if "bias" in L["params"] else np.zeros(f, np.float32)
+            oh, ow, pt, pl = window(k, s, pad, h, w)
+            blk = {"name": L["name"], "k": k, "s": s, "cin": c, "cout": f, "in": (h, w), "out": (oh, ow), "pad": (pt, pl),
+                   "w": wt, "b": b, "pool": None}
+            h, w, c = oh, ow, f
+            i += 1
+            if layers[i]["op"] == "batch_norm":
+                bn = layers[i]["params"]
+                g, be = tensors[bn["gamma"]].astype(np.float64), tensors[bn["beta"]].astype(np.float64)
+                mu, var = tensors[bn["mean"]].astype(np.float64), tensors[bn["variance"]].astype(np.float64)
+                sc = g / np.sqrt(var + float(layers[i]["attrs"].get("epsilon", 1e-3)))
+                blk["w"] = (blk["w"].astype(np.float64) * sc[None, :]).astype(np.float32)
+                blk["b"] = ((blk["b"].astype(np.float64) - mu) * sc + be).astype(np.float32)
+                i += 1
+            assert layers[i]["op"] == "relu"
+            i += 1
+            if i < len(layers) and layers[i]["op"] == "max_pool2d":
+                p, ps = layers[i]["attrs"]["pool"], layers[i]["attrs"]["stride"]
+                blk["pool"] = (p, ps)
+                h, w = (h - p[0]) // ps[0] + 1, (w - p[1]) // ps[1] + 1
+                i += 1
+            blocks.append(blk)
+        elif L["op"] == "dense":
+            head["w"] = tensors[L["params"]["kernel"]].astype(np.float32)
+            head["b"] = tensors[L["params"]["bias"]].astype(np.float32) if "bias" in L["params"] else \
+                np.zeros(L["attrs"]["units"], np.float32)
+            i += 1
+        else:
+            head["softmax"] = head.get("softmax", False) or L["op"] == "softmax"
+            i += 1
+    return blocks, head
+
+
+def quantize_blocks(blocks, scales):
+    """Per-channel 7-bit weights and the epilogue's float32 scale/bias (Swift's arithmetic)."""
+    out = []
+    in_scale = np.float64(INPUT_SCALE)
+    for i, blk in enumerate(blocks):
+        last = i == len(blocks) - 1
+        out_scale = np.float64(1.0) if last else np.float64(np.float32(scales[blocks[i + 1]["name"]]))
+        w = blk["w"]
+        max_abs = np.abs(w).max(axis=0).astype(np.float32)
+        ws = np.where(max_abs > 0, max_abs / WEIGHT_LIMIT, np.float32(1)).astype(np.float32)
+        q = np.clip(np.rint(w / ws[None, :]), -63, 63).astype(np.int32)
+        zp = INPUT_ZP if i == 0 else 0
+        combined = in_scale * ws.astype(np.float64)
+        scale = (combined / out_scale).astype(np.float32)
+        bias = ((blk["b"].astype(np.float64) - combined * zp * q.sum(axis=0)) / out_scale).astype(np.float32)
+        out.append(dict(blk, q=q, scale=scale, bias=bias, zp=zp, last=last))
+        in_scale = out_scale
+    return out
+
+
+def im2col(x, blk, pad_value):
+    """x: [N, H, W, C] uint8/int → [N, OH*OW, KH*KW*C] int32 (window in (ky, kx, c) order)."""
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw) = blk["k"], blk["s"]
+    oh, ow = blk["out"]
+    pt, pl = blk["pad"]
+    ph, pw = max(0, (oh - 1) * sh + kh - h - pt), max(0, (ow - 1) * sw + kw - w - pl)
+    xp = np.full((n, h + pt + ph, w + pl + pw, c), pad_value, np.int32)
+    xp[:, pt:pt + h, pl:pl + w, :] = x
+    cols = np.empty((n, oh, ow, kh, kw, c), np.int32)
+    for ky in range(kh):
+        for kx in range(kw):
+            cols[:, :, :, ky, kx, :] = xp[:, ky:ky + oh * sh:sh, kx:kx + ow * sw:sw, :]
+    return cols.reshape(n, oh * ow, kh * kw * c)
+
+
+def maxpool(x, pool):
+    (ph, pw), (sh, sw) = pool
+    n, h, w, c = x.shape
+    oh, ow = (h - ph) // sh + 1, (w - pw) // sw + 1
+    out = None
+    for ky in range(ph):
+        for kx in range(pw):
+            v = x[:, ky:ky + oh * sh:sh, kx:kx + ow * sw:sw, :]
+            out = v if out is None else np.maximum(out, v)
+    return out
+
+
+def int8_forward(qblocks, head, x, keep=False, chunk=128):
+    """x: [N, H, W, C] float32 in [-1, 1] → probabilities [N, classes] (and per-block outputs)."""
+    if len(x) > chunk:
+        parts = [int8_forward(qblocks, head, x[i:i + chunk], keep) for i in range(0, len(x), chunk)]
+        if not keep:
+            return np.concatenate(parts)
+        return np.concatenate([p[0] for p in parts]), [np.concatenate(a) for a in zip(*[p[1] for p in parts])]
+    acts = []
+    a = np.clip(np.rint(x.astype(np.float32) * np.float32(127)) + 128, 0, 255).astype(np.int32)
+    for blk in qblocks:
+        n = a.shape[0]
+        cols = im2col(a, blk, blk["zp"]).astype(np.float64)
+        # Exact integer sums through float64 BLAS: every partial sum is an integer below 2^53.
+        sums = cols @ blk["q"].astype(np.float64)
+        y = sums.astype(np.float32) * blk["scale"][None, None, :]
+        y = y + blk["bias"][None, None, :]
+        y = np.maximum(y, np.float32(0))
+        oh, ow = blk["out"]
+        y = y.reshape(n, oh, ow, blk["cout"])
+        if blk["last"]:
+            if blk["pool"] is not None:
+                y = maxpool(y, blk["pool"])
+            if keep:
+                acts.append(y)
+            break
+        q = np.clip(np.rint(y), 0, 255).astype(np.int32)
+        if keep:
+            acts.append(q.astype(np.uint8))
+        a = maxpool(q, blk["pool"]) if blk["pool"] is not None else q
+    # Global average: positions summed in order, then divided.
+    n, h, w, c = y.shape
+    flat = y.reshape(n, h * w, c)
+    s = np.zeros((n, c), np.float32)
+    for p in range(h * w):
+        s = s + flat[:, p, :]
+    g = s / np.float32(h * w)
+    logits = np.zeros((n, head["w"].shape[1]), np.float32)
+    for k in range(g.shape[1]):
+        logits = logits + g[:, k:k + 1] * head["w"][k][None, :]
+    logits = logits + head["b"][None, :]
+    if head.get("softmax"):
+        e = np.exp((logits - logits.max(axis=1, keepdims=True)).astype(np.float32))
+        logits = e / e.sum(axis=1, keepdims=True)
+    return (logits, acts) if keep else logits
+
+
+# ------------------------------------------------------------------------------------------
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--weights", default=os.path.join(REPO, "Weights"))
+    ap.add_argument("--name", default="emotion_fernet")
+    ap.add_argument("--train", default=os.path.normpath(os.path.join(REPO, "../shared/data/fer2013-train")))
+    ap.add_argument("--val", default=os.path.normpath(os.path.join(REPO, "../shared/data/fer2013-publictest")))
+    ap.add_argument("--goldens", default=os.path.join(REPO, "Tests", "Fixtures", "goldens"))
+    ap.add_argument("--images", type=int, default=2000)
+    args = ap.parse_args()
+
+    import emotion_model as em
+    import fercore_graph as fg
+    import train_emotion as te
+
+    src = os.path.join(args.weights, f"{args.name}.safetensors")
+    graph, tensors, meta = em.read_file(src)
+    model = em.keras_from_file(src)
+    blocks, head = plan(graph, tensors)
+
+    _, train_x, _ = te.load_folder(args.train)
+    rng = np.random.default_rng(SEED)
+    pick = rng.permutation(len(train_x))
+    calib = te.scale(train_x[pick[:args.images]])
+    check = te.scale(train_x[pick[args.images:2 * args.images]])
+
+    # Activations entering each convolution after the first (its input layer's output in Keras).
+    import keras
+    names = [L["name"] for L in graph["layers"]]
+    inputs_of = {}
+    for L in graph["layers"]:
+        if L["op"] == "conv2d" and L["name"] != blocks[0]["name"]:
+            inputs_of[L["name"]] = L["inputs"][0]
+    probe = keras.Model(model.input, [model.get_layer(v).output for v in inputs_of.values()])
+    values = probe.predict(calib, batch_size=256, verbose=0)
+    values = values if isinstance(values, list) else [values]
+    float_check = model.predict(check, batch_size=256, verbose=0)
+
+    best = None
+    for pct in PERCENTILES:
+        scales = {conv: float(np.float32(np.percentile(v, pct) / 255.0)) for conv, v in zip(inputs_of, values)}
+        q = quantize_blocks(blocks, scales)
+        agree = float(np.mean(int8_forward(q, head, check).argmax(1) == float_check.argmax(1)))
+        print(f"calibration percentile {pct}: top-1 agreement with float on {len(check)} other Training images {agree:.4f}")
+        if best is None or agree > best[0]:
+            best = (agree, pct, scales)
+    agree_train, pct, scales = best
+    labels_sha = sha256_file(os.path.join(args.train, "labels.csv"))
+    calibration = (f"FER-2013 Training (labels.csv sha256 {labels_sha}): {args.images} images (numpy default_rng({SEED}) "
+                   f"permutation, first {args.images}), scale = percentile {pct} of each convolution input / 255, chosen "
+                   f"among {PERCENTILES} by top-1 agreement with the float model on the next {args.images} Training images "
+                   f"({agree_train:.4f})")
+    int8_meta = {"format": "fercore-int8", "version": 1, "input_scales": scales, "calibration": calibration,
+                 "scheme": "u8 activations (image: scale 1/127, zero point 128; ReLU outputs: zero point 0), s8 weights "
+                           "per output channel, 7 bits (|q| <= 63), int32 sums, float epilogue"}
+    out = os.path.join(args.weights, f"{args.name}_int8.safetensors")
+    fg.write_safetensors(out, tensors, {
+        "fercore.graph": meta["fercore.graph"],
+        "fercore.source": meta.get("fercore.source", "") + f"; int8 variant by Tools/quantize_emotion.py from {args.name}.safetensors "
+                          f"(sha256 {sha256_file(src)})",
+        "fercore.training": meta.get("fercore.training", ""),
+        "fercore.int8": json.dumps(int8_meta, sort_keys=True),
+    })
+    print(f"{os.path.relpath(out, REPO)}  sha256 {sha256_file(out)}  (percentile {pct})")
+    fg.write_manifest(args.weights)
+
+    # Goldens: two seeded random inputs and the public-domain astronaut face.
+    qblocks = quantize_blocks(blocks, scales)
+    side = graph["input"]["shape"][0]
+    r = np.random.default_rng([SEED, 1])
+    cases = [("random uniform[-1,1], default_rng([%d, 1])" % SEED, r.uniform(-1, 1, (side, side, 1)).astype(np.float32)),
+             ("random uniform[-1,1], default_rng([%d, 1]), second draw" % SEED, r.uniform(-1, 1, (side, side, 1)).astype(np.float32))]
+    import cv2
+    import skimage.data
+    gray = cv2.cvtColor(np.ascontiguousarray(skimage.data.astronaut()[..., ::-1]), cv2.COLOR_BGR2GRAY)
+    face = cv2.resize(gray[44:191, 151:298], (side, side), interpolation=cv2.INTER_LINEAR)
+    cases.append(("scikit-image astronaut (public domain), gray rows 44:191 cols 151:298, cv2.resize bilinear, (x/255-0.5)*2",
+                  te.scale(face[None])[0]))
+    x = np.stack([c[1] for c in cases])
+    probs, acts = int8_forward(qblocks, head, x, keep=True)
+    gt = {}
+    for k, (_, xi) in enumerate(cases):
+        gt[f"case{k}.input"] = xi
+        gt[f"case{k}.probabilities"] = probs[k]
+        for blk, a in zip(qblocks, acts):
+            gt[f"case{k}.{blk['name']}"] = a[k].astype(np.float32)
+    os.makedirs(args.goldens, exist_ok=True)
+    gpath = os.path.join(args.goldens, f"{args.name}_int8.safetensors")
+    versions = {d: fg.package_version(d) for d in ("tensorflow-cpu", "keras", "numpy", "scikit-image", "opencv-contrib-python-headless")}
+    fg.write_safetensors(gpath, gt, {"fercore.goldens": json.dumps({
+        "network": f"{args.name}_int8", "weights": f"Weights/{args.name}_int8.safetensors",
+        "blocks": [b["name"] for b in qblocks], "cases": [c[0] for c in cases], "versions": versions,
+        "model": "numpy model of FERCore's int8 arithmetic (Tools/quantize_emotion.py int8_forward)"}, sort_keys=True)})
+    print(f"{os.path.relpath(gpath, REPO)}  sha256 {sha256_file(gpath)}")
+
+    # Report on PublicTest (never used above).
+    val_paths, val_x, val_y = te.load_folder(args.val)
+    xv = te.scale(val_x)
+    pf = model.predict(xv, batch_size=256, verbose=0)
+    pq = int8_forward(qblocks, head, xv)
+    pff = (pf + model.predict(xv[:, :, ::-1], batch_size=256, verbose=0)) / 2
+    pqf = (pq + int8_forward(qblocks, head, xv[:, :, ::-1])) / 2
+    print(f"PublicTest ({len(val_y)}): float top-1 {np.mean(pf.argmax(1) == val_y):.4f}, int8 {np.mean(pq.argmax(1) == val_y):.4f}, "
+          f"agreement {np.mean(pf.argmax(1) == pq.argmax(1)):.4f}; flip: float {np.mean(pff.argmax(1) == val_y):.4f}, "
+          f"int8 {np.mean(pqf.argmax(1) == val_y):.4f}, agreement {np.mean(pff.argmax(1) == pqf.argmax(1)):.4f}")
+
+
+if __name__ == "__main__":
+    main()
