@@ -224,7 +224,9 @@ struct Live: ParsableCommand {
                             options.framesPerSecond = max(1, Int(source.framesPerSecond.rounded()))
                             videoWriter = try VideoWriter(path: output, width: frame.width, height: frame.height, options: options)
                         }
-                        try videoWriter?.write(frame.view)
+                        // The frame's own time: a variable-frame-rate clip keeps its duration
+                        // (a camera's frames keep their capture times, gaps included).
+                        try videoWriter?.write(frame.view, timestamp: info.timestamp)
                     } catch {
                         videoFailure = error
                         break
