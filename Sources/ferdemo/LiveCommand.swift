@@ -146,6 +146,13 @@ struct Live: ParsableCommand {
         config.maximumFaces = maxFaces
         config.threads = threads
         config.detector.minimumFaceSize = minFace
+        // A minimum face too small for this input's frame size would fail at the first frame:
+        // refuse it now, as detect does (status 2, nothing written, the value that fits named).
+        if let size = source.frameSize {
+            do throws(DetectionError) {
+                try config.detector.validate(imageWidth: size.width, imageHeight: size.height)
+            } catch { throw CommandFailure("live", .usage, "\(source.name): \(error)") }
+        }
         // A camera keeps the lowest latency (detections applied as soon as they arrive); files and
         // folders apply them at fixed frames, so the same input gives the same output on every run.
         config.detectionMode = syncDetection ? .synchronous : (source.isCamera ? .asynchronous : .deferred)
@@ -234,7 +241,9 @@ struct Live: ParsableCommand {
                             options.framesPerSecond = max(1, Int(source.framesPerSecond.rounded()))
                             videoWriter = try VideoWriter(path: output, width: frame.width, height: frame.height, options: options)
                         }
-                        try videoWriter?.write(frame.view)
+                        // The frame's own time: a variable-frame-rate clip keeps its duration
+                        // (a camera's frames keep their capture times, gaps included).
+                        try videoWriter?.write(frame.view, timestamp: info.timestamp)
                     } catch {
                         videoFailure = error
                         break

@@ -68,6 +68,16 @@ enum LiveInput {
         }
     }
 
+    /// The size of every frame, when one size holds for the whole input (a camera's format, a
+    /// video's first size: later sizes are fitted to it); nil for a folder (each image its own).
+    var frameSize: (width: Int, height: Int)? {
+        switch self {
+        case let .camera(c): return (c.width, c.height)
+        case let .video(v): return (v.width, v.height)
+        case .folder: return nil
+        }
+    }
+
     /// Frames expected, when known (files and folders), for the progress bar's ETA.
     var expectedFrames: Int? {
         switch self {

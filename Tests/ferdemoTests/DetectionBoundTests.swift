@@ -17,4 +17,17 @@ struct DetectionBoundTests {
         #expect(run.status == 2, "\(run.stderr)")
         #expect(run.stderr.contains("--min-face 11") && run.stderr.contains("maximumLevelPixels"), "\(run.stderr)")
     }
+
+    /// live knows a video's or a camera's frame size when it opens it: the same refusal before
+    /// any frame (it was status 1 after the networks loaded, at frame 0, with the outputs made).
+    @Test("live refuses --min-face too small for the video's frames up front, nothing written")
+    func liveMinimumFaceTooSmall() throws {
+        let json = Demo.temporary("min-face-1.jsonl")
+        try? FileManager.default.removeItem(at: json)
+        let run = try Demo.run(["live", "--input", Demo.sample, "--no-window", "--min-face", "1", "--json", json.path])
+        #expect(run.status == 2, "\(run.stderr)")
+        // 640×480 at 1 px: a 44.2-megapixel first level; ceil(12·√(0.3072 MP / 16.8 MP)) = 2 fits.
+        #expect(run.stderr.contains("--min-face 2") && run.stderr.contains("44.2 megapixels"), "\(run.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: json.path))
+    }
 }

@@ -100,4 +100,27 @@ struct LiveCommandTests {
         while try reader.nextFrame(into: buffer) != nil { frames += 1 }
         #expect(frames == lines.count, "video \(frames) frames, JSON \(lines.count) lines; stdout: \(stdout)")
     }
+
+    /// A variable-frame-rate clip (gaps of 33 to 650 ms, as a phone or a dropping camera gives)
+    /// written with --output keeps its timing. Before, ferdemo wrote every frame 1/fps after the
+    /// last at the rate FFmpeg guessed (1000 fps for this Matroska file): 1.233 s became 7 ms.
+    @Test("--output keeps a variable-frame-rate clip's timing")
+    func variableFrameRateOutput() throws {
+        let times = [0.0, 0.033, 0.1, 0.15, 0.5, 0.55, 1.2, 1.233]
+        let input = Demo.temporary("vfr-input.mkv"), output = Demo.temporary("vfr-output.mkv")
+        let writer = try VideoWriter(path: input.path, width: 64, height: 48)
+        for (k, t) in times.enumerated() {
+            let image = try Image(width: 64, height: 48, format: .rgb8, repeating: UInt8(20 * k))
+            try image.withView { v throws(MediaError) in try writer.write(v, timestamp: t) }
+        }
+        try writer.finish()
+        let run = try Demo.run(["live", "--input", input.path, "--no-window", "--quiet", "--output", output.path])
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        let reader = try VideoReader(path: output.path)
+        let buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8)
+        var stamps: [Double] = []
+        while let info = try reader.nextFrame(into: buffer) { stamps.append(info.timestamp) }
+        #expect(stamps.count == times.count)
+        for (got, want) in zip(stamps, times) { #expect(abs(got - want) <= 0.002, "\(stamps) vs \(times)") }
+    }
 }

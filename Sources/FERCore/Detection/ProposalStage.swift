@@ -55,7 +55,9 @@ final class ProposalStage {
     private var results: [LevelCandidates] = []
     private var keep: [Bool] = []
     /// The whole image normalised to floats, once per call (``AreaResizer/normalize(_:table:into:pool:)``).
-    private var normalized: UnsafeMutablePointer<SIMD4<Float>> = .allocate(capacity: 1)
+    /// Allocated in init after the network is checked: an init that throws before every
+    /// stored property is set never runs deinit, so an earlier allocation would leak.
+    private var normalized: UnsafeMutablePointer<SIMD4<Float>>
     private var normalizedCapacity = 1
 
     deinit { normalized.deallocate() }
@@ -69,6 +71,7 @@ final class ProposalStage {
         bboxIndex = b
         probIndex = p
         slots = (0..<pool.threads).map { _ in Slot(workspace: Workspace(network: network, pool: pool)) }
+        normalized = .allocate(capacity: 1)
     }
 
     /// Runs the stage and leaves its squared candidates, best first, in `output`.

@@ -64,13 +64,16 @@ public final class CorrelationFilterTracker {
     var segmentation: SpatialReliability?
     var scaleFilter: ScaleFilter?
     var storage = FloatStorage()
-    var valid = UnsafeMutablePointer<Bool>.allocate(capacity: 1)
+    /// Allocated in init after the parameters are checked: an init that throws before every
+    /// stored property is set never runs deinit, so an earlier allocation would leak.
+    var valid: UnsafeMutablePointer<Bool>
 
     /// Creates a tracker; nothing is allocated until ``initialize(frame:box:)``.
     /// - Throws: ``TrackingError/invalidParameter(name:value:reason:)`` for out-of-range params.
     public init(params: CorrelationFilterParams = CorrelationFilterParams()) throws(TrackingError) {
         try params.validate()
         self.params = params
+        valid = .allocate(capacity: 1)
         valid.initialize(to: false)
     }
 

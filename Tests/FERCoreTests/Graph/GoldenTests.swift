@@ -81,7 +81,7 @@ struct GoldenTests {
         var worstLayer: Float = 0
         for (index, allLayers) in g.cases {
             let (shape, x) = try Self.input(g, index)
-            try workspace.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
+            try x.withUnsafeBufferPointer { try workspace.run($0, shape: shape) }
             for (i, name) in g.outputs.enumerated() {
                 let expected = try g.file.floats("case\(index).\(name)").values
                 let actual = Array(workspace.output(i).buffer)
@@ -117,7 +117,7 @@ struct GoldenTests {
             var x: [Float] = []
             for i in indices { x += try Self.input(g, i).1 }
             let batch = TensorShape(n: indices.count, h: shape.h, w: shape.w, c: shape.c)
-            try workspace.run(x.withUnsafeBufferPointer { $0 }, shape: batch)
+            try x.withUnsafeBufferPointer { try workspace.run($0, shape: batch) }
             batchedAny = batchedAny || indices.count > 1
             for (o, name) in g.outputs.enumerated() {
                 let out = workspace.output(o)
@@ -150,7 +150,7 @@ struct GoldenTests {
         var worst: Float = 0
         for (index, _) in g.cases {
             let (shape, x) = try Self.input(g, index)
-            try workspace.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
+            try x.withUnsafeBufferPointer { try workspace.run($0, shape: shape) }
             worst = max(worst, maxAbsDiff(Array(workspace.output(0).buffer), try g.file.floats("case\(index).predictions").values))
         }
         #expect(worst > 1e-4, "a 0.05 change to \(name) moved no probability by more than the tolerance (\(worst))")
@@ -164,16 +164,16 @@ struct GoldenTests {
         let two = Workspace(network: net, pool: WorkerPool(threads: 2))
         for (index, _) in g.cases {
             let (shape, x) = try Self.input(g, index)
-            try one.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
+            try x.withUnsafeBufferPointer { try one.run($0, shape: shape) }
             let first = Array(one.output(1).buffer)
-            try two.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
+            try x.withUnsafeBufferPointer { try two.run($0, shape: shape) }
             let same = Array(two.output(1).buffer) == first
             #expect(same, "case \(index): 1 vs 2 threads differ (max \(maxAbsDiff(Array(two.output(1).buffer), first)))")
         }
         // Run every case again on the same workspace, in reverse order: plans are reused.
         for (index, _) in g.cases.reversed() {
             let (shape, x) = try Self.input(g, index)
-            try one.run(x.withUnsafeBufferPointer { $0 }, shape: shape)
+            try x.withUnsafeBufferPointer { try one.run($0, shape: shape) }
             let expected = try g.file.floats("case\(index).prob").values
             #expect(maxAbsDiff(Array(one.output(1).buffer), expected) <= 1e-4)
         }
