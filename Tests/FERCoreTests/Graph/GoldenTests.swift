@@ -62,16 +62,6 @@ struct GoldenTests {
         let net = try Network(contentsOf: Paths.weights(model))
         #expect(net.outputNames == g.outputs)
         let workspace = Workspace(network: net, keepsIntermediateValues: true, instructionSet: isa)
-        // Known bug (found by this test, not yet fixed): P-Net's large case run with
-        // `Workspace(instructionSet: .avx2)` in a process whose own path is AVX-512 gives wrong
-        // values from the first convolution on. Every path passes when chosen for the whole
-        // process (FERCORE_ISA=avx2 / generic), which is how FERCore picks its path.
-        if model == .pnet, isa != InstructionSet.current, isa == .avx2 {
-            withKnownIssue("P-Net on an explicitly lower AVX2 workspace under an AVX-512 process", isIntermittent: true) {
-                try compare(g, workspace, model, isa)
-            }
-            return
-        }
         try compare(g, workspace, model, isa)
     }
 
