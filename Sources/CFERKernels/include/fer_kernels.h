@@ -120,4 +120,8 @@ void fer_avx512_area_rows4(const float *row0, const float *row1, const float *ro
 #ifdef __cplusplus
 }
 #endif
+// The int8 kernels' declarations, included here too so that a build directory made before that
+// header existed picks it up (the module's umbrella directory alone was not re-scanned).
+#include "fer_int8.h"
+
 #endif
