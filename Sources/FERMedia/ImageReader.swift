@@ -46,8 +46,15 @@ public enum ImageReader {
     static var stillImageOptions: VideoReader.Options {
         var options = VideoReader.Options()
         options.strict = true
+        options.allowedCodecs = stillImageCodecs
         return options
     }
+
+    /// The still-image codecs read through FFmpeg (JPEG goes through libjpeg-turbo first):
+    /// PNG, BMP, the Netpbm family, TIFF, WebP, GIF, TGA, and JPEG itself (`mjpeg`, for JPEG
+    /// variants libjpeg-turbo does not take). FFmpeg opens no other decoder for an image, so
+    /// an untrusted file cannot reach, for example, the JPEG XL or EXR decoders.
+    public static let stillImageCodecs = ["png", "bmp", "ppm", "pgm", "pgmyuv", "pbm", "pam", "tiff", "webp", "gif", "targa", "mjpeg"]
 
     /// The file's bytes when it is a JPEG (by content, not by name), else nil. The path is
     /// checked first (missing, not a regular file, empty: typed errors, and no open of a FIFO).

@@ -46,6 +46,12 @@ public final class VideoReader: FrameSource {
         /// are delivered and counted in ``VideoReader/corruptFrameCount``;
         /// ``ImageReader`` reads still images strictly.
         public var strict = false
+        /// The only codecs FFmpeg may decode (FFmpeg codec names such as `png`), or nil for any.
+        /// Set, FFmpeg opens no other decoder even while probing (`codec_whitelist`), and a file
+        /// in another codec is ``MediaError/unrecognizedFormat(path:reason:)``: the attack surface
+        /// for untrusted input is the formats you expect. ``ImageReader`` sets
+        /// ``ImageReader/stillImageCodecs``.
+        public var allowedCodecs: [String]?
 
         /// Default settings.
         public init() {}
@@ -112,7 +118,12 @@ public final class VideoReader: FrameSource {
         // which also runs when this initialiser throws after all stored properties are set;
         // until then, failures release what they made themselves.
         var ctx: UnsafeMutablePointer<AVFormatContext>?
-        var r = avformat_open_input(&ctx, path, nil, nil)
+        var openOptions: OpaquePointer?
+        defer { av_dict_free(&openOptions) }
+        if let codecs = options.allowedCodecs {
+            _ = av_dict_set(&openOptions, "codec_whitelist", codecs.joined(separator: ","), 0)
+        }
+        var r = avformat_open_input(&ctx, path, nil, &openOptions)
         guard r >= 0, let fmt = ctx else {
             destinationData.deallocate(); destinationStride.deallocate()
             if r == fercore_averror_enoent() { throw .fileNotFound(path: path) }
@@ -131,6 +142,10 @@ public final class VideoReader: FrameSource {
                 failure = .noVideoStream(path: path); break setup
             }
             name = String(cString: avcodec_get_name(par.pointee.codec_id))
+            if let codecs = options.allowedCodecs, !codecs.contains(name) {
+                failure = .unrecognizedFormat(path: path, reason: "its codec, \(name), is not one this reader takes (\(codecs.joined(separator: ", ")))")
+                break setup
+            }
             w = Int(par.pointee.width); h = Int(par.pointee.height)
             if w == 0 || h == 0 {
                 // FFmpeg learns the size by decoding a first picture; it failed (a damaged or

@@ -6,7 +6,7 @@ import Foundation
 /// `ferdemo detect`: the MTCNN face detector on image files.
 struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find faces and five landmarks in images (JPEG, PNG, BMP, PPM, … through FFmpeg).",
+        abstract: "Find faces and five landmarks in images (JPEG, PNG, BMP, PPM, TIFF, WebP, GIF, TGA).",
         discussion: """
             Images are read in order; the first one that is missing (status 3) or cannot be read \
             (status 4) stops the command, as in `ferdemo classify`. Ctrl-C stops after the current \
@@ -21,7 +21,7 @@ struct Detect: ParsableCommand {
             \(ExitStatus.helpText)
             """)
 
-    @Argument(help: "Image files (JPEG, PNG, BMP, PPM/PGM, … anything FFmpeg decodes).")
+    @Argument(help: "Image files: JPEG, PNG, BMP, PPM/PGM/PBM/PAM, TIFF, WebP, GIF or TGA.")
     var images: [String]
 
     @Flag(help: "Print one JSON object per image (JSON Lines).")

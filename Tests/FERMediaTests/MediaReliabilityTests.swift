@@ -57,6 +57,25 @@ import FERCore
 
     /// libjpeg-turbo fills what a cut file lacks with grey and only warns; that warning is
     /// now an error (cv2.imread returns the grey-filled picture).
+    /// Images are decoded only by the codecs ImageReader names (ImageReader.stillImageCodecs):
+    /// a JPEG XL file (its codestream signature, FF 0A) is refused before any decoder for it
+    /// opens, even while FFmpeg probes the stream. (The fuzzer's unexplained heap corruptions
+    /// came with libjxl errors in its log; no image now reaches libjxl.)
+    @Test func codecsOutsideTheStillImageListAreRefused() throws {
+        let path = MediaPaths.temporary("signature.jxl")
+        try Data([0xFF, 0x0A] + [UInt8](repeating: 0, count: 200)).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: MediaError.self) { try ImageReader.read(path: path) }
+        guard case let .unrecognizedFormat(p, reason)? = error else {
+            Issue.record("expected unrecognizedFormat, got \(String(describing: error))")
+            return
+        }
+        #expect(p == path && reason.contains("jpegxl") && reason.contains("png"))
+        #expect(!ImageReader.stillImageCodecs.contains("jpegxl"))
+        // A PNG (in the list) still reads.
+        let png = try ImageReader.read(path: MediaPaths.fixture("media/pattern.png"))
+        #expect(png.width == 64 && png.height == 48)
+    }
+
     @Test func truncatedJPEGIsAnError() throws {
         let (_, bytes) = try Self.textured()
         for fraction in [0.5, 0.8, 0.98] {
