@@ -58,8 +58,15 @@ public enum ImageWriter {
             throw .ffmpeg(path: path, operation: "sws_getContext", message: "unsupported conversion")
         }
         defer { sws_freeContext(sws) }
-        var srcData: [UnsafePointer<UInt8>?] = [image.base, nil, nil, nil]
-        var srcStride: [Int32] = [Int32(image.rowBytes), 0, 0, 0]
+        // A padded copy: swscale's SIMD loops read a little past the end of the last row.
+        let channels = image.format == .rgb8 ? 3 : 1
+        let packedRow = image.width * channels
+        let staging = UnsafeMutablePointer<UInt8>.allocate(capacity: packedRow * image.height + 64)
+        staging.initialize(repeating: 0, count: packedRow * image.height + 64)
+        defer { staging.deallocate() }
+        for y in 0..<image.height { (staging + y * packedRow).update(from: image.base + y * image.rowBytes, count: packedRow) }
+        var srcData: [UnsafePointer<UInt8>?] = [UnsafePointer(staging), nil, nil, nil]
+        var srcStride: [Int32] = [Int32(packedRow), 0, 0, 0]
         withUnsafeMutablePointer(to: &f.pointee.data) { data in
             withUnsafeMutablePointer(to: &f.pointee.linesize) { lines in
                 data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in

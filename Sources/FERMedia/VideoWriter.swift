@@ -76,6 +76,11 @@ public final class VideoWriter {
     private var failure: MediaError?
     private let sourceData: UnsafeMutablePointer<UnsafePointer<UInt8>?>
     private let sourceStride: UnsafeMutablePointer<Int32>
+    /// The frame's pixels copied into memory with 64 spare bytes after the last row: swscale's
+    /// SIMD input loops read a little past the end of a row, which past the last row of a
+    /// caller's buffer can be an unmapped page (a SEGV seen under ThreadSanitizer's allocator).
+    private let staging: UnsafeMutablePointer<UInt8>
+    private static let stagingPadding = 64
 
     /// Opens `path` for writing `width`×`height` RGB8 frames.
     /// - Throws: ``MediaError/unsupportedContainer(path:fileExtension:)``,
@@ -92,6 +97,9 @@ public final class VideoWriter {
         sourceData.initialize(repeating: nil, count: 4)
         sourceStride = .allocate(capacity: 4)
         sourceStride.initialize(repeating: 0, count: 4)
+        let stagingBytes = max(0, width) * 3 * max(0, height) + Self.stagingPadding
+        staging = .allocate(capacity: stagingBytes)
+        staging.initialize(repeating: 0, count: stagingBytes)
         // From here every stored property is set: a throw runs deinit, which releases all.
         try open(options)
     }
@@ -100,6 +108,7 @@ public final class VideoWriter {
         try? finish()
         sourceData.deallocate()
         sourceStride.deallocate()
+        staging.deallocate()
     }
 
     private func fail(_ op: String, _ r: Int32) -> MediaError { .ffmpeg(path: path, operation: op, message: FFmpeg.message(r)) }
@@ -217,8 +226,14 @@ public final class VideoWriter {
         }
         var r = av_frame_make_writable(f)
         if r < 0 { throw stop(fail("av_frame_make_writable", r)) }
-        sourceData[0] = image.base
-        sourceStride[0] = Int32(image.rowBytes)
+        let packedRow = width * 3
+        if image.rowBytes == packedRow {
+            staging.update(from: image.base, count: packedRow * height)
+        } else {
+            for y in 0..<height { (staging + y * packedRow).update(from: image.base + y * image.rowBytes, count: packedRow) }
+        }
+        sourceData[0] = UnsafePointer(staging)
+        sourceStride[0] = Int32(packedRow)
         withUnsafeMutablePointer(to: &f.pointee.data) { data in
             withUnsafeMutablePointer(to: &f.pointee.linesize) { lines in
                 data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { dst in
