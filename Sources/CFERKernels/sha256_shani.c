@@ -11,15 +11,8 @@
 
 #include "fer_kernels.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-
-int fer_cpu_has_sha(void) {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
-}
-
-static const uint32_t fer_sha256_k[64] = {
+// FIPS 180-4 §4.2.2; FERCore's Swift compression function reads the same table.
+const uint32_t fer_sha256_round_constants[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
     0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
     0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -29,6 +22,15 @@ static const uint32_t fer_sha256_k[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+int fer_cpu_has_sha(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3");
+}
+
 
 __attribute__((target("sha,sse4.1,ssse3")))
 void fer_sha256_blocks_shani(uint32_t state[8], const uint8_t *data, size_t blocks) {
@@ -60,7 +62,7 @@ void fer_sha256_blocks_shani(uint32_t state[8], const uint8_t *data, size_t bloc
                 w[group & 3] = x;
                 words = x;
             }
-            __m128i msg = _mm_add_epi32(words, _mm_loadu_si128((const __m128i *)&fer_sha256_k[4 * group]));
+            __m128i msg = _mm_add_epi32(words, _mm_loadu_si128((const __m128i *)&fer_sha256_round_constants[4 * group]));
             cdgh = _mm_sha256rnds2_epu32(cdgh, abef, msg);
             msg = _mm_shuffle_epi32(msg, 0x0E);
             abef = _mm_sha256rnds2_epu32(abef, cdgh, msg);

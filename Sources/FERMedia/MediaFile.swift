@@ -30,32 +30,14 @@ enum MediaFile {
     /// open does not block even if the path was swapped for a FIFO after the check).
     static func read(_ path: String, limit: Int = maximumImageFileSize) throws(MediaError) -> [UInt8] {
         _ = try checkRegular(path)
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw error(errno, path) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw error(errno, path) }
-        let kind = FileKind(mode: info.st_mode)
-        guard kind == .regular else { throw .notARegularFile(path: path, kind: kind) }
-        let size = Int(info.st_size)
-        guard size <= limit else {
+        let bytes: [UInt8]
+        switch RegularFile.read(path, limit: limit) {
+        case let .success(read): bytes = read
+        case let .failure(.open(code)), let .failure(.io(code)): throw error(code, path)
+        case let .failure(.notRegular(kind)): throw .notARegularFile(path: path, kind: kind)
+        case let .failure(.tooLarge(size)):
             throw .unreadable(path: path, reason: "its \(size) bytes exceed the \(limit >> 20) MiB limit for an image file")
         }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.read(fd, base + done, size - done)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            done += n
-        }
-        if done < size { bytes.removeLast(size - done) }
         guard !bytes.isEmpty else { throw .emptyFile(path: path) }
         return bytes
     }

@@ -27,6 +27,9 @@ enum {
 /// The best level this CPU (and the operating system's saved register state) supports.
 int fer_cpu_level(void);
 
+/// SHA-256 round constants K0…K63 (FIPS 180-4 §4.2.2).
+extern const uint32_t fer_sha256_round_constants[64];
+
 /// 1 when the CPU has the SHA extensions (SHA-NI) with SSE4.1/SSSE3, else 0.
 int fer_cpu_has_sha(void);
 

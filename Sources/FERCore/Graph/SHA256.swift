@@ -27,17 +27,6 @@ struct SHA256 {
         usesExtensions = !portable && Self.hasSHAExtensions
     }
 
-    /// The round constants (FIPS 180-4 §4.2.2).
-    private static let k: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-    ]
 
     /// The digest of `bytes` as 64 lower-case hex digits (the `sha256sum` form).
     static func hex(of bytes: UnsafeRawBufferPointer, portable: Bool = false) -> String {
@@ -151,8 +140,9 @@ struct SHA256 {
     /// The portable compression function (FIPS 180-4 §6.2.2).
     private mutating func compressPortable(_ data: UnsafeRawPointer, blocks: Int) {
         var (h0, h1, h2, h3, h4, h5, h6, h7) = state
-        Self.k.withUnsafeBufferPointer { kBuffer in
-            guard let k = kBuffer.baseAddress else { return }
+        // The round constants (FIPS 180-4 §4.2.2), CFERKernels' table.
+        withUnsafePointer(to: fer_sha256_round_constants) { table in
+            let k = UnsafeRawPointer(table).assumingMemoryBound(to: UInt32.self)
             // The 16-word rolling schedule lives on the stack (a tuple), not in an array.
             var words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
                         UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =

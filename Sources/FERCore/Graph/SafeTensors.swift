@@ -195,41 +195,23 @@ public struct SafeTensorsFile: Sendable {
         case let .success(kind):
             guard kind == .regular else { throw .notARegularFile(path: path, kind: kind) }
         }
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
+        switch RegularFile.read(path, limit: limit) {
+        case let .success(bytes):
+            return bytes
+        case let .failure(.open(code)):
             switch code {
             case ENOENT, ENOTDIR: throw .fileNotFound(path: path)
             case EACCES, EPERM: throw .permissionDenied(path: path)
             default: throw .unreadable(path: path, reason: String(cString: strerror(code)))
             }
-        }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        // The path may have been replaced between the stat and the open.
-        let kind = FileKind(mode: info.st_mode)
-        guard kind == .regular else { throw .notARegularFile(path: path, kind: kind) }
-        let size = Int(info.st_size)
-        guard size <= limit else {
+        case let .failure(.notRegular(kind)):
+            // The path was replaced between the stat and the open.
+            throw .notARegularFile(path: path, kind: kind)
+        case let .failure(.tooLarge(size)):
             throw .unreadable(path: path, reason: "its \(size) bytes exceed the \(limit)-byte limit for this kind of file")
+        case let .failure(.io(code)):
+            throw .unreadable(path: path, reason: String(cString: strerror(code)))
         }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return read(fd, base + done, size - done)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
-            if n == 0 { break }
-            done += n
-        }
-        if done < size { bytes.removeLast(size - done) }
-        return bytes
     }
 
     private static func describe(_ error: Error) -> String {
