@@ -21,6 +21,7 @@ It also writes the media fixtures of FERMediaTests to Tests/Fixtures/media/:
   pattern.avi   12 frames, 64x48, 10 fps, MJPEG in AVI (cv2.VideoWriter): frame k is a flat
                 colour (20k, 100, 220 - 15k) with a white 12x12 square at x = 4 + 4k, y = 18
   pattern.png / pattern.jpg / pattern.bmp   frame 0 of that pattern as still images (cv2.imwrite)
+  narrow420.jpg 6x48, flat RGB (220, 120, 40), 4:2:0 chroma (cv2.imwrite's default)
   expected.safetensors  frames.<k>: what cv2.VideoCapture decodes (converted to RGB);
                 png / jpg / bmp: what cv2.imread decodes (RGB)
 
@@ -132,6 +133,11 @@ def make_media(out):
         p = os.path.join(out, f"pattern.{ext}")
         cv2.imwrite(p, pattern(0)[:, :, ::-1].copy())
         expected[ext] = np.ascontiguousarray(cv2.imread(p)[:, :, ::-1])
+    # A 6x48 colour JPEG with 4:2:0 chroma (cv2's default sampling): narrower than the
+    # 16 pixels libswscale's SIMD RGB24 conversion stores at a time (MediaReliabilityTests).
+    narrow = np.zeros((48, 6, 3), np.uint8)
+    narrow[:, :] = (40, 120, 220)  # BGR of RGB (220, 120, 40)
+    cv2.imwrite(os.path.join(out, "narrow420.jpg"), narrow)
     save_file(expected, os.path.join(out, "expected.safetensors"), metadata={"fercore.opencv": cv2.__version__})
     print(f"wrote {out}: {sorted(os.listdir(out))}")
 

@@ -87,6 +87,12 @@ public final class VideoReader: FrameSource {
     private var frame: UnsafeMutablePointer<AVFrame>?
     private var packet: UnsafeMutablePointer<AVPacket>?
     private var scaler: OpaquePointer?
+    /// swscale's RGB24 destination, allocated by FFmpeg (aligned, padded rows): Debian's
+    /// libswscale 6.7 writes up to 45 bytes past the last pixel of an RGB24 row when it
+    /// converts 4:2:0 and 4:2:2 pictures (its SIMD loops store 16 pixels at a time), which
+    /// corrupted the heap behind a tightly packed destination (found by the `jpeg` fuzz
+    /// target). Frames are converted here, then copied row by row into the caller's buffer.
+    private var staging: UnsafeMutablePointer<AVFrame>?
     /// The frame before rotation (coded size), made on the first rotated frame.
     private var unrotated: ImageBuffer?
     /// The stream's first coded size: every frame is scaled to it before rotation.
@@ -233,6 +239,7 @@ public final class VideoReader: FrameSource {
         if codec != nil { avcodec_free_context(&codec) }
         if format != nil { avformat_close_input(&format) }
         if let s = scaler { sws_freeContext(s); scaler = nil }
+        if staging != nil { av_frame_free(&staging) }
     }
 
     /// Decodes the next frame into `buffer` as RGB8.
@@ -359,8 +366,9 @@ public final class VideoReader: FrameSource {
             finished = true
             throw .unsupportedCodec(path: path, codec: "\(codecName) pixel format \(frm.pointee.format)")
         }
-        destinationData[0] = destination.base
-        destinationStride[0] = Int32(destination.rowBytes)
+        let out = try stagingFrame(width: destination.width, height: destination.height)
+        destinationData[0] = out.pointee.data.0
+        destinationStride[0] = out.pointee.linesize.0
         withUnsafeMutablePointer(to: &frm.pointee.data) { data in
             withUnsafeMutablePointer(to: &frm.pointee.linesize) { lines in
                 data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { src in
@@ -370,5 +378,30 @@ public final class VideoReader: FrameSource {
                 }
             }
         }
+        guard let base = out.pointee.data.0 else { return }
+        let rowBytes = 3 * destination.width, stride = Int(out.pointee.linesize.0)
+        for y in 0..<destination.height {
+            destination.row(y).update(from: base + y * stride, count: rowBytes)
+        }
+    }
+
+    /// The RGB24 staging frame at `width`×`height`, reallocated only when the size changes.
+    private func stagingFrame(width: Int, height: Int) throws(MediaError) -> UnsafeMutablePointer<AVFrame> {
+        if let f = staging, Int(f.pointee.width) == width, Int(f.pointee.height) == height { return f }
+        if staging != nil { av_frame_free(&staging) }
+        guard let f = av_frame_alloc() else {
+            throw .ffmpeg(path: path, operation: "av_frame_alloc", message: FFmpeg.message(fercore_averror_enomem()))
+        }
+        f.pointee.format = AV_PIX_FMT_RGB24.rawValue
+        f.pointee.width = Int32(width)
+        f.pointee.height = Int32(height)
+        staging = f
+        // align 0: FFmpeg's own choice for the running CPU (rows aligned and padded for SIMD).
+        let r = av_frame_get_buffer(f, 0)
+        guard r >= 0 else {
+            av_frame_free(&staging)
+            throw .ffmpeg(path: path, operation: "av_frame_get_buffer", message: FFmpeg.message(r))
+        }
+        return f
     }
 }

@@ -303,4 +303,31 @@ import FERCore
         #expect(count == 5)
         #expect(reader.resizedFrameCount == 2)
     }
+
+    /// Debian's libswscale 6.7 stores 16 RGB24 pixels at a time when it converts 4:2:0 and
+    /// 4:2:2 pictures, up to 45 bytes past a row's last pixel: into the heap after a tightly
+    /// packed destination (the `jpeg` fuzz target's heap corruption) or, for a letterboxed
+    /// frame, over the black margin. A 6-pixel-wide colour JPEG frame after a 64×48 one is
+    /// converted without scaling into columns 29..<35; every other column must stay black.
+    /// (Tests/Fixtures/media/narrow420.jpg is 4:2:0, flat RGB (220, 120, 40).)
+    @Test func narrowFrameLeavesTheMarginBlack() throws {
+        let first = MediaPaths.temporary("narrow-first.jpg")
+        let wide = try Image(width: 64, height: 48, format: .rgb8, repeating: 90)
+        try wide.withView { v throws(MediaError) in try ImageWriter.write(v, to: first) }
+        // The narrow frame is cv2's (Tools/make_image_fixtures.py): ImageWriter writes 4:4:4,
+        // which swscale converts without overshooting.
+        let stream = [UInt8](try Data(contentsOf: URL(fileURLWithPath: first)))
+            + [UInt8](try Data(contentsOf: URL(fileURLWithPath: MediaPaths.fixture("media/narrow420.jpg"))))
+        let path = MediaPaths.temporary("narrow.mjpeg")
+        try Data(stream).write(to: URL(fileURLWithPath: path))
+        let reader = try VideoReader(path: path)
+        let buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8)
+        _ = try reader.nextFrame(into: buffer)
+        #expect(try reader.nextFrame(into: buffer) != nil)
+        let p = Image(buffer.view).pixels
+        var touched = 0
+        for y in 0..<48 { for x in 0..<64 where x < 29 || x >= 35 { if p[(y * 64 + x) * 3 ..< (y * 64 + x) * 3 + 3].contains(where: { $0 != 0 }) { touched += 1 } } }
+        #expect(touched == 0, "\(touched) margin pixels written")
+        #expect(abs(Int(p[(24 * 64 + 31) * 3]) - 220) <= 6)
+    }
 }
