@@ -144,8 +144,8 @@ public final class Workspace {
         var lastUse = [Int](repeating: -1, count: network.valueCount)
         lastUse[0] = 0
         for (i, step) in steps.enumerated() {
-            lastUse[step.input0] = max(lastUse[step.input0], i)
-            if step.input1 >= 0 { lastUse[step.input1] = max(lastUse[step.input1], i) }
+            lastUse[step.io.input0] = max(lastUse[step.io.input0], i)
+            if step.io.input1 >= 0 { lastUse[step.io.input1] = max(lastUse[step.io.input1], i) }
         }
         for v in network.outputValues { lastUse[v] = Int.max }
         if keepsIntermediateValues { lastUse = lastUse.map { _ in Int.max } }
@@ -166,16 +166,10 @@ public final class Workspace {
         var scratch = 0
         var peak = 0
         for (i, step) in steps.enumerated() {
-            place(step.output)
-            if case let .maxPool(_, _, _, _, _, .some(c)) = step.kind, let gc = Self.residualGeometry(c, shapes[step.input1]) {
-                scratch = max(scratch, PackedConvolution.scratchCount(shape: shapes[step.input1], geometry: gc, threads: pool.threads))
-            }
-            if case let .conv(p) = step.kind, let g = windows[i] {
-                let x = shapes[step.input0]
-                scratch = max(scratch, p.depthwise == nil
-                    ? PackedConvolution.scratchCount(shape: x, geometry: g, threads: pool.threads)
-                    : PackedConvolution.separableScratchCount(shape: x, geometry: g, threads: pool.threads))
-            }
+            let io = step.io
+            place(io.output)
+            scratch = max(scratch, step.scratchCount(shapes[io.input0], io.input1 >= 0 ? shapes[io.input1] : nil,
+                                                     window: windows[i], threads: pool.threads))
             peak = max(peak, live.map(\.end).max() ?? 0)
             live.removeAll { lastUse[$0.value] <= i }
         }
@@ -194,78 +188,20 @@ public final class Workspace {
         return plan
     }
 
-    /// The window of a pool step's residual convolution over its input (checked by `inferShapes`).
-    private static func residualGeometry(_ c: ConvStep, _ input: TensorShape) -> WindowGeometry? {
-        WindowGeometry(kernel: (c.kh, c.kw), stride: (c.sh, c.sw), padding: c.padding, inH: input.h, inW: input.w)
-    }
-
     // MARK: Execution
 
     private func execute(_ plan: Plan) {
         let params = UnsafePointer(network.parameters)
         let base = arena
         let scratch = base + plan.scratchOffset
-        func activation(_ a: ActivationStep) -> Activation {
-            switch a {
-            case .none: return .none
-            case .relu: return .relu
-            case .prelu(let offset): return .prelu(params + offset)
-            }
-        }
+        let none = TensorShape(n: 0, h: 0, w: 0, c: 0)
         for (i, step) in network.steps.enumerated() {
-            let x = UnsafePointer(base + plan.offsets[step.input0])
-            let xs = plan.shapes[step.input0]
-            let y = base + plan.offsets[step.output]
-            let ys = plan.shapes[step.output]
-            switch step.kind {
-            case let .conv(p):
-                guard let g = plan.windows[i] else { continue }
-                if let d = p.depthwise {
-                    PackedConvolution.separable(input: x, shape: xs, geometry: g, depthwise: params + d.kernel, packed: params + p.kernel,
-                                                bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
-                                                output: y, scratch: scratch, pool: pool, isa: instructionSet)
-                    continue
-                }
-                PackedConvolution.conv2d(input: x, shape: xs, geometry: g, packed: params + p.kernel,
-                                         bias: p.bias.map { params + $0 }, cout: p.cout, activation: activation(p.activation),
-                                         output: y, scratch: scratch, pool: pool, isa: instructionSet)
-            case let .depthwise(p):
-                guard let g = plan.windows[i] else { continue }
-                Depthwise.conv2d(input: x, shape: xs, geometry: g, kernel: params + p.kernel,
-                                 bias: p.bias.map { params + $0 }, activation: activation(p.activation), output: y, pool: pool,
-                                 isa: instructionSet)
-            case let .maxPool(_, _, _, _, _, residual):
-                guard let g = plan.windows[i] else { continue }
-                if let c = residual {
-                    let rs = plan.shapes[step.input1]
-                    guard let gc = Self.residualGeometry(c, rs) else { continue }
-                    PackedConvolution.maxPoolAddingConvolution(
-                        pooled: x, pooledShape: xs, poolGeometry: g, input: base + plan.offsets[step.input1], shape: rs, geometry: gc,
-                        packed: params + c.kernel, bias: c.bias.map { params + $0 }, cout: c.cout, activation: activation(c.activation),
-                        output: y, scratch: scratch, pool: pool, isa: instructionSet)
-                    continue
-                }
-                Pooling.maxPool(input: x, shape: xs, geometry: g, output: y,
-                                residual: step.input1 >= 0 ? UnsafePointer(base + plan.offsets[step.input1]) : nil, pool: pool,
-                                isa: instructionSet)
-            case .globalAvgPool:
-                Pooling.globalAveragePool(input: x, shape: xs, output: y)
-            case let .flatten(order):
-                Elementwise.flatten(input: x, shape: xs, order: order, output: y)
-            case let .dense(kernel, bias, inputs, units, act):
-                PackedConvolution.dense(input: x, rows: xs.rows, inputs: inputs, packed: params + kernel, bias: bias.map { params + $0 },
-                                        cout: units, activation: activation(act), output: y, pool: pool, isa: instructionSet)
-            case let .affine(scale, shift):
-                Elementwise.affine(input: x, rows: xs.rows, channels: xs.c, scale: params + scale, shift: params + shift, output: y)
-            case let .activation(a):
-                y.update(from: x, count: ys.count)
-                Activations.apply(activation(a), to: y, count: ys.count, channels: ys.c, pool: pool)
-            case .softmax:
-                Softmax.forward(input: x, rows: xs.rows, cols: xs.c, output: y)
-            case .add:
-                Elementwise.add(x, base + plan.offsets[step.input1], count: ys.count, output: y)
-            }
+            let io = step.io
+            let two = io.input1 >= 0
+            step.run(StepContext(parameters: params, input0: base + plan.offsets[io.input0], shape0: plan.shapes[io.input0],
+                                 input1: two ? base + plan.offsets[io.input1] : nil, shape1: two ? plan.shapes[io.input1] : none,
+                                 output: base + plan.offsets[io.output], outputShape: plan.shapes[io.output],
+                                 window: plan.windows[i], scratch: scratch, pool: pool, isa: instructionSet))
         }
     }
 }
-
