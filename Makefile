@@ -11,7 +11,7 @@ RELEASE_FLAGS := -c release
 TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing --scratch-path .build-test
 PY := .venv-tools/bin/python
 
-.PHONY: demo test bench weights goldens train setup build clean fuzz fuzz-build sanitize sanitize-address sanitize-thread
+.PHONY: demo test docs bench weights goldens train setup build clean fuzz fuzz-build sanitize sanitize-address sanitize-thread
 
 setup:
 	@bash Tools/setup_system.sh
@@ -28,6 +28,11 @@ test: setup
 	@if grep -E "^$(CURDIR)/(Sources|Tests)/.*: warning:" .build-test.log; then echo "make test: the build has warnings (above); FERCore builds warning-free"; exit 1; fi
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	@bash Tools/check_consumer_build.sh --check
+	@bash Tools/build_docs.sh
+
+# DocC for FERCore and FERMedia with the toolchain's docc; any warning fails (also run by make test).
+docs:
+	bash Tools/build_docs.sh
 
 bench:
 	@bash Tools/setup_system.sh --bench

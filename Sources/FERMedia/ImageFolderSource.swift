@@ -3,7 +3,7 @@ import Glibc
 #endif
 import FERCore
 
-/// The images of a folder as a ``FrameSource``, in file-name order (byte-wise, so
+/// The images of a folder as a FERCore `FrameSource`, in file-name order (byte-wise, so
 /// `frame_0001.png` < `frame_0002.png`), optionally including subfolders.
 ///
 /// Timestamps are `index / framesPerSecond`, as if the folder were a video.

@@ -25,7 +25,7 @@ public enum ImageReader {
         }
     }
 
-    /// Decodes the image at `path` into a new ``Image``.
+    /// Decodes the image at `path` into a new FERCore `Image`.
     /// - Throws: ``MediaError`` (missing, not a regular file, empty, unreadable, corrupt,
     ///   truncated, or too large).
     public static func read(path: String) throws(MediaError) -> Image {

@@ -7,7 +7,10 @@ import FERCore
 /// Writes still images: PNG (lossless) or JPEG, chosen by the extension.
 public enum ImageWriter {
     /// Encodes `image` (RGB8 or Gray8) and writes it to `path` (`.png`, `.jpg`, `.jpeg`).
-    /// - Parameter quality: JPEG quality 1...31 on FFmpeg's q-scale (lower is better; 2 ≈ libjpeg quality 95).
+    /// - Parameters:
+    ///   - image: the picture, RGB8 or Gray8.
+    ///   - path: the file to write; its extension chooses the format.
+    ///   - quality: JPEG quality 1...31 on FFmpeg's q-scale (lower is better; 2 ≈ libjpeg quality 95).
     /// - Throws: ``MediaError/unsupportedContainer(path:fileExtension:)`` for another extension,
     ///   ``MediaError/permissionDenied(path:)`` when the file cannot be created, or an FFmpeg failure.
     public static func write(_ image: ImageView, to path: String, quality: Int = 2) throws(MediaError) {

@@ -21,7 +21,7 @@ public enum MediaError: Error, Equatable, CustomStringConvertible {
     case unsupportedCodec(path: String, codec: String)
     /// The data is damaged beyond what the decoder can skip.
     case corrupt(path: String, reason: String)
-    /// The frame size is empty or exceeds ``ImageLimits``.
+    /// The frame size is empty or exceeds FERCore's `ImageLimits`.
     case badImageSize(path: String, error: ImageError)
     /// The output extension names no container this writer supports.
     case unsupportedContainer(path: String, fileExtension: String)

@@ -22,7 +22,7 @@ import FERCore
 /// - **Size changes.** When the coded size changes mid-stream, each frame is scaled to fit
 ///   the first size with its aspect ratio kept (black bars fill the rest) and counted in
 ///   ``resizedFrameCount``, so buffers, detectors and writers downstream see one size.
-/// - **Timing.** ``FrameInfo/timestamp`` is each frame's own presentation time, so a
+/// - **Timing.** `FrameInfo.timestamp` is each frame's own presentation time, so a
 ///   variable-frame-rate clip keeps its timing (pass it to ``VideoWriter/write(_:timestamp:)``).
 /// - **Inputs.** The path must be a regular file: a FIFO, directory or device is refused
 ///   with ``MediaError/notARegularFile(path:kind:)`` before FFmpeg opens it (a FIFO would

@@ -12,8 +12,8 @@ import FERCore
 /// report an error: call `finish()` yourself and check it. Nothing is swallowed: a failed
 /// write (a full disk, an I/O error) throws ``MediaError/writeFailed(path:framesWritten:reason:)``
 /// and a failed finalisation ``MediaError/notFinalized(path:framesWritten:reason:)``, both
-/// saying that the file may not play. Poll ``Interrupt/isRequested`` in the frame loop and
-/// call `finish()` to survive Ctrl-C.
+/// saying that the file may not play. Stop the frame loop on SIGINT/SIGTERM (as ferdemo does) and
+/// call `finish()` so that an interrupted run still leaves a playable file.
 ///
 /// Frames keep their timing when written with ``write(_:timestamp:)`` (a variable-frame-rate
 /// clip keeps its duration); without timestamps they are spaced `1 / framesPerSecond`.
@@ -210,7 +210,7 @@ public final class VideoWriter {
     /// - Parameters:
     ///   - image: an RGB8 frame of ``width`` × ``height``.
     ///   - timestamp: the frame's presentation time in seconds, e.g. the reader's
-    ///     ``FrameInfo/timestamp``; the first frame's is output time 0. Frames then keep their
+    ///     `FrameInfo.timestamp`; the first frame's is output time 0. Frames then keep their
     ///     source timing (a variable-frame-rate clip keeps its duration). `nil` places the frame
     ///     `1 / framesPerSecond` after the previous one. A timestamp that is not after the
     ///     previous frame's by at least 1 ms (or not finite) is moved 1 ms after it.

@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The README's ten-line example compiles and does what it says.
 @Suite("README example")

@@ -9,8 +9,8 @@
 //   counts; Thresholds/ holds 0 mallocs for each (absolute tolerance 0).
 // fercore-gemm-report prints the same layers as a table with the fraction of peak.
 import Benchmark
-import FERBenchSupport
-import FERCore
+@_spi(Kernels) import FERBenchSupport
+@_spi(Kernels) import FERCore
 
 /// Custom metrics: integers, so GFLOPS are reported ×1000 (i.e. MFLOPS).
 enum FERMetric {

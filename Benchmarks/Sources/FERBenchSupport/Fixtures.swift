@@ -1,4 +1,4 @@
-import FERCore
+@_spi(Kernels) import FERCore
 import Foundation
 
 #if canImport(Glibc)
@@ -272,6 +272,8 @@ public struct ForwardCase: Sendable {
         case .rnet: return LayerCatalog.rnet(batch: batch)
         case .onet: return LayerCatalog.onet(batch: batch)
         case .emotion: return LayerCatalog.miniXception(batch: batch)
+        // No per-layer catalog: the emotion benchmarks time these models whole.
+        case .fernet, .fernetInt8: return []
         }
     }
 }

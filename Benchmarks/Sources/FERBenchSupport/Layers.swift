@@ -1,4 +1,4 @@
-import FERCore
+@_spi(Kernels) import FERCore
 
 /// The kind of compute layer a benchmark times.
 public enum LayerOp: String, Sendable {
@@ -33,13 +33,13 @@ public struct LayerShape: Sendable {
     /// The layer's input (for dense: `n × 1 × 1 × inputs`).
     public var input: TensorShape
     public var kh: Int, kw: Int, stride: Int
-    public var padding: Padding
+    @_spi(Kernels) public var padding: Padding
     /// Output channels (conv) or units (dense); depthwise keeps `input.c`.
     public var cout: Int
     public var activation: LayerActivation
 
     /// The window over the input (nil for dense layers).
-    public var geometry: WindowGeometry? {
+    @_spi(Kernels) public var geometry: WindowGeometry? {
         guard op != .dense else { return nil }
         return WindowGeometry(kernel: (kh, kw), stride: (stride, stride), padding: padding, inH: input.h, inW: input.w)
     }

@@ -11,8 +11,8 @@
 // peak), so per-layer "% of peak" is relative to the 1-thread SGEMM peak; at 2 threads the
 // table gives the speedup over 1 thread and the fraction of 2 × the 1-thread peak.
 // OpenBLAS' own 2-thread peak is printed for reference only.
-import FERBenchSupport
-import FERCore
+@_spi(Kernels) import FERBenchSupport
+@_spi(Kernels) import FERCore
 import Foundation
 
 struct Options {

@@ -24,7 +24,7 @@ import Synchronization
 /// their default actions and remain the way to abandon a run at once. Handlers are installed
 /// with `SA_RESTART`, so interrupted reads and writes resume; a loop that blocks must poll
 /// ``isRequested`` itself (`poll` with a timeout does).
-public enum Interrupt {
+package enum Interrupt {
     private static let flag = Atomic<Bool>(false)
     private static let first = Atomic<Int32>(0)
     private static let count = Atomic<Int>(0)
@@ -32,12 +32,12 @@ public enum Interrupt {
 
     /// The signals ``install(signals:)`` handles by default: SIGINT (Ctrl-C), SIGTERM (what
     /// `kill`, `timeout`, systemd and container runtimes send) and SIGHUP (the terminal closed).
-    public static let defaultSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+    package static let defaultSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
     /// Installs the handler for `signals`, unblocks them on the calling thread (a parent may
     /// have blocked them, and a blocked mask is inherited through exec; threads started later
     /// inherit the unblocked mask) and clears the state.
-    public static func install(signals: [Int32] = defaultSignals) {
+    package static func install(signals: [Int32] = defaultSignals) {
         flag.store(false, ordering: .sequentiallyConsistent)
         first.store(0, ordering: .sequentiallyConsistent)
         count.store(0, ordering: .sequentiallyConsistent)
@@ -71,26 +71,26 @@ public enum Interrupt {
     }
 
     /// Whether a stop was requested: a signal arrived since ``install(signals:)``, or ``request()`` was called.
-    public static var isRequested: Bool { flag.load(ordering: .sequentiallyConsistent) }
+    package static var isRequested: Bool { flag.load(ordering: .sequentiallyConsistent) }
 
     /// The first signal received since ``install(signals:)``, or nil (none, or only ``request()``).
-    public static var signal: Int32? {
+    package static var signal: Int32? {
         let s = first.load(ordering: .sequentiallyConsistent)
         return s == 0 ? nil : s
     }
 
     /// How many handled signals arrived since ``install(signals:)``.
-    public static var signalCount: Int { count.load(ordering: .sequentiallyConsistent) }
+    package static var signalCount: Int { count.load(ordering: .sequentiallyConsistent) }
 
     /// Sets the flag as if Ctrl-C had been pressed (for a UI's quit button, and for tests).
-    public static func request() { flag.store(true, ordering: .sequentiallyConsistent) }
+    package static func request() { flag.store(true, ordering: .sequentiallyConsistent) }
 
     /// Marks the start of finalisation: further signals are acknowledged on standard error
     /// (and still do not interrupt).
-    public static func beginFinalising() { finalising.store(true, ordering: .sequentiallyConsistent) }
+    package static func beginFinalising() { finalising.store(true, ordering: .sequentiallyConsistent) }
 
     /// Restores the default action of `signals` and clears the state.
-    public static func reset(signals: [Int32] = defaultSignals) {
+    package static func reset(signals: [Int32] = defaultSignals) {
         for s in signals { restoreDefaultAction(s) }
         flag.store(false, ordering: .sequentiallyConsistent)
         first.store(0, ordering: .sequentiallyConsistent)

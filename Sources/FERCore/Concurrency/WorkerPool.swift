@@ -93,7 +93,7 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Closure form of ``parallelFor(_:minimumPerThread:_:)-(_,_,Body)``, for code
+    /// Closure form of the ``ParallelBody`` overload of `parallelFor`, for code
     /// off the hot path: when it runs on more than one thread, Swift's
     /// `withoutActuallyEscaping` allocates a small object per call. Per-frame code
     /// uses a ``ParallelBody`` struct instead.

@@ -16,8 +16,10 @@ public struct EmotionScores: Sendable, Equatable, CustomStringConvertible {
 
     /// Scores from seven probabilities (lanes 0…6 of `probabilities`; lane 7 is ignored).
     ///
-    /// - Parameter uncertaintyThreshold: ``isUncertain`` is set when the top
-    ///   probability is below it (0 never marks a result uncertain).
+    /// - Parameters:
+    ///   - probabilities: the seven probabilities in ``EmotionLabel`` order, lane 7 ignored.
+    ///   - uncertaintyThreshold: ``isUncertain`` is set when the top
+    ///     probability is below it (0 never marks a result uncertain).
     public init(probabilities: SIMD8<Float>, uncertaintyThreshold: Float = 0) {
         var p = probabilities
         p[7] = 0

@@ -3,15 +3,15 @@
 /// Each glyph is 7 rows of 5 pixels (`#` set, `.` clear), rows separated by `|`; a glyph
 /// occupies a 6×8 cell (one column and one row of spacing). Characters outside the table
 /// draw as a hollow box. Scale it with ``Canvas/drawText(_:x:y:color:scale:background:)``.
-public enum BitmapFont {
+package enum BitmapFont {
     /// Glyph width in pixels (without spacing).
-    public static let glyphWidth = 5
+    package static let glyphWidth = 5
     /// Glyph height in pixels (without spacing).
-    public static let glyphHeight = 7
+    package static let glyphHeight = 7
     /// Horizontal advance per character, in pixels at scale 1.
-    public static let advance = 6
+    package static let advance = 6
     /// Line height, in pixels at scale 1.
-    public static let lineHeight = 8
+    package static let lineHeight = 8
 
     /// The glyphs of ASCII 32...126, in order.
     static let source: [String] = [
@@ -131,14 +131,14 @@ public enum BitmapFont {
 
     /// Row `y` (0...6) of the glyph for `scalar`, as a 5-bit mask (bit 4 = leftmost pixel).
     @inline(__always)
-    public static func row(_ scalar: Unicode.Scalar, _ y: Int) -> UInt8 {
+    package static func row(_ scalar: Unicode.Scalar, _ y: Int) -> UInt8 {
         let v = Int(scalar.value)
         guard v >= 32, v <= 126 else { return missing[y] }
         return rows[(v - 32) * 7 + y]
     }
 
     /// The size in pixels of `text` on one line at `scale`.
-    public static func size(of text: String, scale: Int = 1) -> (width: Int, height: Int) {
+    package static func size(of text: String, scale: Int = 1) -> (width: Int, height: Int) {
         let n = text.unicodeScalars.count
         return (n == 0 ? 0 : (n * advance - 1) * scale, glyphHeight * scale)
     }

@@ -112,8 +112,10 @@ public enum ColorConversion {
     /// resolution) to RGB8, bit-exact with `cv2.cvtColor(src, cv2.COLOR_YUV2RGB_NV12)`.
     ///
     /// - Parameters:
-    ///   - luma: the Y plane; `lumaRowBytes` apart.
-    ///   - chroma: the UV plane (`height/2` rows of `width` bytes: U V U V ...); `chromaRowBytes` apart.
+    ///   - luma: the Y plane.
+    ///   - lumaRowBytes: the distance between the Y plane's rows, in bytes.
+    ///   - chroma: the UV plane (`height/2` rows of `width` bytes: U V U V ...).
+    ///   - chromaRowBytes: the distance between the UV plane's rows, in bytes.
     ///   - dst: an RGB8 view with even width and height.
     /// - Throws: ``ImageError`` when the sizes or formats do not fit.
     public static func nv12ToRGB(luma: UnsafePointer<UInt8>, lumaRowBytes: Int,

@@ -1,34 +1,34 @@
 /// An RGB colour with opacity, for drawing.
-public struct Color: Sendable, Hashable {
+package struct Color: Sendable, Hashable {
     /// Red.
-    public var r: UInt8
+    package var r: UInt8
     /// Green.
-    public var g: UInt8
+    package var g: UInt8
     /// Blue.
-    public var b: UInt8
+    package var b: UInt8
     /// Opacity: 255 opaque, 0 invisible.
-    public var alpha: UInt8
+    package var alpha: UInt8
 
     /// Creates a colour.
-    public init(r: UInt8, g: UInt8, b: UInt8, alpha: UInt8 = 255) {
+    package init(r: UInt8, g: UInt8, b: UInt8, alpha: UInt8 = 255) {
         self.r = r; self.g = g; self.b = b; self.alpha = alpha
     }
 
     /// The same colour with another opacity.
-    public func withAlpha(_ a: UInt8) -> Color { Color(r: r, g: g, b: b, alpha: a) }
+    package func withAlpha(_ a: UInt8) -> Color { Color(r: r, g: g, b: b, alpha: a) }
 
     /// White.
-    public static let white = Color(r: 255, g: 255, b: 255)
+    package static let white = Color(r: 255, g: 255, b: 255)
     /// Black.
-    public static let black = Color(r: 0, g: 0, b: 0)
+    package static let black = Color(r: 0, g: 0, b: 0)
     /// Red.
-    public static let red = Color(r: 255, g: 0, b: 0)
+    package static let red = Color(r: 255, g: 0, b: 0)
     /// Green.
-    public static let green = Color(r: 0, g: 255, b: 0)
+    package static let green = Color(r: 0, g: 255, b: 0)
     /// Blue.
-    public static let blue = Color(r: 0, g: 0, b: 255)
+    package static let blue = Color(r: 0, g: 0, b: 255)
     /// Yellow.
-    public static let yellow = Color(r: 255, g: 255, b: 0)
+    package static let yellow = Color(r: 255, g: 255, b: 0)
 }
 
 /// Drawing onto an RGB8 (or Gray8, using the colour's luma) view: boxes, landmark dots,
@@ -36,12 +36,12 @@ public struct Color: Sendable, Hashable {
 ///
 /// Blending is `dst + (src − dst) · α / 255`, rounded to nearest; α = 255 writes the colour exactly.
 /// Nothing allocates; coordinates outside the view are clipped, never an error.
-public struct Canvas {
+package struct Canvas {
     /// The pixels drawn on.
-    public let view: MutableImageView
+    package let view: MutableImageView
 
     /// Wraps a view.
-    public init(_ view: MutableImageView) { self.view = view }
+    package init(_ view: MutableImageView) { self.view = view }
 
     @inline(__always)
     private static func blend(_ d: UInt8, _ s: UInt8, _ a: Int) -> UInt8 {
@@ -51,7 +51,7 @@ public struct Canvas {
     }
 
     /// Fills the rectangle (clipped to the view) with `color`.
-    public func fillRect(x: Int, y: Int, width: Int, height: Int, color: Color) {
+    package func fillRect(x: Int, y: Int, width: Int, height: Int, color: Color) {
         let x0 = max(0, x), y0 = max(0, y)
         let x1 = min(view.width, x + width), y1 = min(view.height, y + height)
         guard x0 < x1, y0 < y1, color.alpha > 0 else { return }
@@ -78,7 +78,7 @@ public struct Canvas {
 
     /// Draws the outline of a box; the lines grow inwards from the given rectangle, so the
     /// box never covers pixels outside it.
-    public func drawBox(x: Int, y: Int, width: Int, height: Int, color: Color, thickness: Int = 2) {
+    package func drawBox(x: Int, y: Int, width: Int, height: Int, color: Color, thickness: Int = 2) {
         guard width > 0, height > 0 else { return }
         let t = max(1, min(thickness, (min(width, height) + 1) / 2))
         fillRect(x: x, y: y, width: width, height: t, color: color)                       // top
@@ -88,7 +88,7 @@ public struct Canvas {
     }
 
     /// Draws a filled disc of `radius` centred on (`x`, `y`) (a landmark dot).
-    public func drawDot(x: Double, y: Double, radius: Int = 2, color: Color) {
+    package func drawDot(x: Double, y: Double, radius: Int = 2, color: Color) {
         let cx = Int(x.rounded()), cy = Int(y.rounded())
         let r2 = radius * radius + radius   // a slightly rounder disc than r² for small radii
         for dy in -radius...radius where cy + dy >= 0 && cy + dy < view.height {
@@ -100,7 +100,7 @@ public struct Canvas {
 
     /// Draws `text` with its top-left corner at (`x`, `y`), each font pixel a `scale`×`scale`
     /// square; with a `background`, the text's cell (one pixel of padding at scale 1) is filled first.
-    public func drawText(_ text: String, x: Int, y: Int, color: Color, scale: Int = 1, background: Color? = nil) {
+    package func drawText(_ text: String, x: Int, y: Int, color: Color, scale: Int = 1, background: Color? = nil) {
         let s = max(1, scale)
         if let background {
             let size = BitmapFont.size(of: text, scale: s)
@@ -121,7 +121,7 @@ public struct Canvas {
 
     /// Draws a horizontal bar: `fraction` (clamped to 0...1) of `width` filled with `color`,
     /// the rest with `track` (for per-emotion confidences).
-    public func drawBar(x: Int, y: Int, width: Int, height: Int, fraction: Double, color: Color, track: Color? = nil) {
+    package func drawBar(x: Int, y: Int, width: Int, height: Int, fraction: Double, color: Color, track: Color? = nil) {
         let f = fraction.isNaN ? 0 : min(max(fraction, 0), 1)
         let filled = Int((Double(width) * f).rounded())
         fillRect(x: x, y: y, width: filled, height: height, color: color)

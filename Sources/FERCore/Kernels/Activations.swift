@@ -1,5 +1,5 @@
 /// An activation fused into the pass that writes a layer's output.
-public enum Activation {
+@_spi(Kernels) public enum Activation {
     /// Identity.
     case none
     /// `max(x, 0)`.
@@ -16,11 +16,11 @@ public enum Activation {
 }
 
 /// Elementwise activations and the bias + activation epilogue of conv and dense layers.
-public enum Activations {
+enum Activations {
     /// Adds `bias` (one value per column, may be nil) and applies `activation`
     /// in place to a row-major `rows × cols` matrix whose rows are spatial
     /// positions and whose columns are channels.
-    public static func biasActivation(
+    static func biasActivation(
         _ data: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
         bias: UnsafePointer<Float>?, activation: Activation, pool: WorkerPool = .serial
     ) {
@@ -126,7 +126,7 @@ public enum Activations {
 
     /// Applies `activation` elementwise to `count` values whose channel count is
     /// `channels` (PReLU's alpha repeats with that period).
-    public static func apply(
+    static func apply(
         _ activation: Activation, to data: UnsafeMutablePointer<Float>, count: Int, channels: Int,
         pool: WorkerPool = .serial
     ) {

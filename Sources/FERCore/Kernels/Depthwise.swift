@@ -2,7 +2,7 @@ import CFERKernels
 
 /// Depthwise 2-D convolution (one filter per channel, depth multiplier 1) in
 /// NHWC, as a direct loop vectorised over channels with `SIMD8<Float>`.
-public enum Depthwise {
+@_spi(Kernels) public enum Depthwise {
     /// Convolves each channel of `input` with its own `KH × KW` filter.
     ///
     /// - Parameters:

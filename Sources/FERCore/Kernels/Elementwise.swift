@@ -1,7 +1,7 @@
 /// Residual addition, per-channel affine (unfolded batch norm) and flatten.
-public enum Elementwise {
+enum Elementwise {
     /// `output = a + b` over `count` values (output may alias `a` or `b`).
-    public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) {
+    static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int, output: UnsafeMutablePointer<Float>) {
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), ro = UnsafeMutableRawPointer(output)
         var i = 0
         while i + 8 <= count {
@@ -17,7 +17,7 @@ public enum Elementwise {
     }
 
     /// `output[r, c] = input[r, c]·scale[c] + shift[c]` for `rows × channels` values.
-    public static func affine(
+    static func affine(
         input: UnsafePointer<Float>, rows: Int, channels: Int, scale: UnsafePointer<Float>,
         shift: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>
     ) {
@@ -31,7 +31,7 @@ public enum Elementwise {
     /// Flattens each `h × w × c` sample into a vector whose index runs over the
     /// axes in `order` (slowest first); `[0, 1, 2]` is a plain copy (NHWC order),
     /// `[2, 1, 0]` gives `c·W·H + w·H + h` (column-major, as MATLAB/Caffe weights expect).
-    public static func flatten(input: UnsafePointer<Float>, shape: TensorShape, order: (Int, Int, Int), output: UnsafeMutablePointer<Float>) {
+    static func flatten(input: UnsafePointer<Float>, shape: TensorShape, order: (Int, Int, Int), output: UnsafeMutablePointer<Float>) {
         if order == (0, 1, 2) {
             output.update(from: input, count: shape.count)
             return

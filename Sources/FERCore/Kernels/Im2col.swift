@@ -2,7 +2,7 @@
 /// `KH·KW·C` columns in (ky, kx, c) order, padding read as 0. ``PackedConvolution`` lowers such
 /// convolutions in blocks whose slice stays in the L2 cache, then runs its tiles on the block
 /// as a plain matrix.
-public enum Im2col {
+@_spi(Kernels) public enum Im2col {
     /// Floats of the whole im2col matrix ``im2col(input:shape:geometry:into:pool:)`` writes.
     public static func count(shape: TensorShape, geometry g: WindowGeometry) -> Int {
         shape.n * g.outH * g.outW * g.kh * g.kw * shape.c

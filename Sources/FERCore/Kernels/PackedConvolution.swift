@@ -24,7 +24,7 @@ import CFERKernels
 /// Convolutions whose window reaches into padding (TF 'same' with a non-zero pad)
 /// are lowered by ``Im2col/im2col(input:shape:geometry:into:pool:)`` in blocks
 /// that fit the L2 cache, then run through the same kernel as a plain matrix.
-public enum PackedConvolution {
+@_spi(Kernels) public enum PackedConvolution {
     /// Output channels per packed weight panel.
     public static let panelWidth = 8
     /// Output positions per register tile.

@@ -1,7 +1,7 @@
 import CFERKernels
 
 /// Max pooling and global average pooling in NHWC.
-public enum Pooling {
+@_spi(Kernels) public enum Pooling {
     /// Max over each window; positions outside the input (TF 'same' padding,
     /// Caffe ceil-mode overhang) are ignored, as both references do.
     ///

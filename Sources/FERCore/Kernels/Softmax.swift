@@ -5,10 +5,10 @@ import Darwin
 #endif
 
 /// Softmax over the last (channel) axis.
-public enum Softmax {
+enum Softmax {
     /// Replaces each row of `rows × cols` values by its softmax, computed as
     /// `exp(x - max) / Σ exp(x - max)` for stability, in place or into `output`.
-    public static func forward(input: UnsafePointer<Float>, rows: Int, cols: Int, output: UnsafeMutablePointer<Float>) {
+    static func forward(input: UnsafePointer<Float>, rows: Int, cols: Int, output: UnsafeMutablePointer<Float>) {
         for r in 0..<rows {
             let x = input + r * cols
             let y = output + r * cols

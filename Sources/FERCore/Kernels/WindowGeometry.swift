@@ -1,5 +1,5 @@
 /// How a sliding window (convolution or pooling) treats the image border.
-public enum Padding: String, Sendable, Hashable, CaseIterable {
+@_spi(Kernels) public enum Padding: String, Sendable, Hashable, CaseIterable {
     /// No padding: `out = floor((in - k) / s) + 1`.
     case valid
     /// TensorFlow's 'same': `out = ceil(in / s)`; the total padding
@@ -15,7 +15,7 @@ public enum Padding: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The resolved geometry of a 2-D sliding window over one input size.
-public struct WindowGeometry: Hashable, Sendable {
+@_spi(Kernels) public struct WindowGeometry: Hashable, Sendable {
     /// Window height and width.
     public var kh: Int, kw: Int
     /// Vertical and horizontal stride.

@@ -50,7 +50,7 @@ public struct PipelineConfig: Sendable, Equatable {
     /// is reported in frame 0.
     public var detectionLatency: Int = 4
     /// A frame whose change from the previous one scores at least this starts a new shot (see
-    /// ``ShotChangeDetector``): the old tracks that no detection of the new frame matches end at
+    /// Docs/Architecture.md, shot changes): the old tracks that no detection of the new frame matches end at
     /// once and detection runs immediately. Default 0.42 (measured on real footage); 0 disables.
     public var shotChangeThreshold: Double = 0.42
     /// The detector's options. Default: `FaceDetectorOptions()` (the `mtcnn` 1.0.0 defaults,

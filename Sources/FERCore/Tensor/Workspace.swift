@@ -60,6 +60,7 @@ public final class Workspace {
     /// Creates a workspace for `network`.
     ///
     /// - Parameters:
+    ///   - network: the compiled network to run.
     ///   - pool: supplies the threads for FERCore's own loops.
     ///   - keepsIntermediateValues: give every layer output its own memory so
     ///     that all of them can be inspected after a run (tests, debugging);

@@ -22,12 +22,12 @@ public struct TrackingResult: Sendable, Equatable {
 /// Per frame: HOG (+ grey) features of a padded square template around the last position,
 /// Hann-windowed, correlated with the learned filter in the Fourier domain (channels weighted
 /// by their reliability); the response peak (sub-cell parabolic refinement) gives the new
-/// centre, the DSST ``ScaleFilter`` the new scale. Then, unless the peak-to-sidelobe ratio says
+/// centre, a DSST scale filter the new scale. Then, unless the peak-to-sidelobe ratio says
 /// the target is lost, the colour model and spatial reliability mask are updated and a new
 /// filter, constrained to the mask by ADMM, is blended in.
 ///
 /// All buffers are sized by ``initialize(frame:box:)``; ``update(frame:)`` and
-/// ``correct(frame:box:)`` allocate nothing. Deterministic (single-threaded).
+/// `correct(frame:box:)` allocate nothing. Deterministic (single-threaded).
 public final class CorrelationFilterTracker {
     /// The tunables this tracker was created with.
     public let params: CorrelationFilterParams

@@ -8,9 +8,9 @@ import Foundation
 /// loop runs over `batch` contiguous floats and vectorises. Real and imaginary
 /// parts are kept in separate arrays. Twiddles are computed once at planning;
 /// a transform allocates nothing.
-public final class FFTPlan {
+final class FFTPlan {
     /// The transform length.
-    public let length: Int
+    let length: Int
     /// The radices, in the order the stages apply them.
     let radices: [Int]
     /// Per stage: offset of its twiddle table in `twiddleRe`/`twiddleIm`.
@@ -22,7 +22,7 @@ public final class FFTPlan {
     /// Plans a transform of `length` points.
     /// - Throws: ``TrackingError/unsupportedFFTLength(_:)`` unless `length` ≥ 1 has no prime
     ///   factor other than 2, 3 and 5.
-    public init(length: Int) throws(TrackingError) {
+    init(length: Int) throws(TrackingError) {
         guard length >= 1, FFTPlan.isSupported(length) else { throw .unsupportedFFTLength(length) }
         self.length = length
         var rest = length
@@ -67,7 +67,7 @@ public final class FFTPlan {
     }
 
     /// Whether `n` ≥ 1 factors into 2, 3 and 5 only.
-    public static func isSupported(_ n: Int) -> Bool {
+    static func isSupported(_ n: Int) -> Bool {
         guard n >= 1 else { return false }
         var r = n
         for p in [2, 3, 5] { while r % p == 0 { r /= p } }
@@ -75,7 +75,7 @@ public final class FFTPlan {
     }
 
     /// The smallest supported length ≥ `n`.
-    public static func nextSupported(_ n: Int) -> Int {
+    static func nextSupported(_ n: Int) -> Int {
         var k = max(1, n)
         while !isSupported(k) { k += 1 }
         return k

@@ -8,13 +8,13 @@
 /// transformed two at a time (one as the real part, one as the imaginary part) and
 /// separated with the Hermitian symmetry, which halves the cost of real transforms.
 /// All scratch memory is allocated at init: a transform allocates nothing.
-public final class FFT2D {
+final class FFT2D {
     /// Grid width (x, fastest-varying).
-    public let width: Int
+    let width: Int
     /// Grid height (y).
-    public let height: Int
+    let height: Int
     /// `width · height`.
-    public let count: Int
+    let count: Int
     private let planX: FFTPlan
     private let planY: FFTPlan
     private let s1r: UnsafeMutablePointer<Float>, s1i: UnsafeMutablePointer<Float>
@@ -25,7 +25,7 @@ public final class FFT2D {
 
     /// Plans a `width` × `height` transform.
     /// - Throws: ``TrackingError/unsupportedFFTLength(_:)`` when a side has another prime factor.
-    public init(width: Int, height: Int) throws(TrackingError) {
+    init(width: Int, height: Int) throws(TrackingError) {
         planX = try FFTPlan(length: width)
         planY = try FFTPlan(length: height)
         self.width = width
@@ -50,7 +50,7 @@ public final class FFT2D {
 
     /// In-place complex 2-D transform of (`re`, `im`), each `count` floats in `[y][x]` order.
     /// The inverse is scaled by `1/count`.
-    public func transform(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, inverse: Bool) {
+    func transform(re: UnsafeMutablePointer<Float>, im: UnsafeMutablePointer<Float>, inverse: Bool) {
         // Pass along y, batched over the `width` contiguous columns.
         let yInScratch = planY.run(aRe: re, aIm: im, bRe: s1r, bIm: s1i, batch: width, inverse: inverse)
         let (r1r, r1i) = yInScratch ? (s1r, s1i) : (re, im)
@@ -72,7 +72,7 @@ public final class FFT2D {
 
     /// Forward transforms of two real grids `a` and `b` at once into the full spectra
     /// (`aRe`, `aIm`) and (`bRe`, `bIm`). Pass `b == nil` for a single signal.
-    public func forwardReal(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
+    func forwardReal(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
                             aRe: UnsafeMutablePointer<Float>, aIm: UnsafeMutablePointer<Float>,
                             bRe: UnsafeMutablePointer<Float>?, bIm: UnsafeMutablePointer<Float>?) {
         pr.update(from: a, count: count)
@@ -97,7 +97,7 @@ public final class FFT2D {
 
     /// Inverse transforms of two Hermitian spectra (of real signals) at once into real
     /// grids `a` and `b`. Pass `b == nil` (and nil spectra) for one signal.
-    public func inverseReal(aRe: UnsafePointer<Float>, aIm: UnsafePointer<Float>,
+    func inverseReal(aRe: UnsafePointer<Float>, aIm: UnsafePointer<Float>,
                             bRe: UnsafePointer<Float>?, bIm: UnsafePointer<Float>?,
                             _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>?) {
         if let bRe, let bIm {

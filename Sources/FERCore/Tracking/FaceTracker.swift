@@ -172,6 +172,7 @@ public final class FaceTracker {
     /// type's summary. Detections with no area or outside the frame are ignored.
     ///
     /// - Parameters:
+    ///   - detections: the detector's faces, in `detectionFrame`'s (or `frame`'s) coordinates.
     ///   - frame: the current frame (the one the last ``update(frame:)`` saw).
     ///   - detectedAt: the ``frameNumber`` of the frame the detections were found in, when older
     ///     than the current one (a detector running behind the stream). Each detection that overlaps

@@ -3,20 +3,20 @@
 /// Rectangular matrices are fine: with rows ≤ columns every row gets a column; otherwise
 /// every column gets a row. Work buffers grow to the largest problem seen and are reused,
 /// so repeated calls of the same size allocate nothing.
-public final class HungarianSolver {
+final class HungarianSolver {
     private var u: [Double] = [], v: [Double] = [], minv: [Double] = []
     private var p: [Int] = [], way: [Int] = []
     private var used: [Bool] = []
     private var transposed: [Double] = []
 
     /// Creates a solver with empty buffers.
-    public init() {}
+    init() {}
 
     /// Solves for `rows × columns` costs (row-major, finite). Writes into `assignment[r]` the
     /// column of row `r`, or −1 when the row is left out (only when rows > columns).
     /// Returns the total cost of the assignment.
     @discardableResult
-    public func solve(costs: [Double], rows: Int, columns: Int, assignment: inout [Int]) -> Double {
+    func solve(costs: [Double], rows: Int, columns: Int, assignment: inout [Int]) -> Double {
         if assignment.count != rows { assignment = [Int](repeating: -1, count: rows) }
         for r in 0..<rows { assignment[r] = -1 }
         guard rows > 0, columns > 0, costs.count == rows * columns else { return 0 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// FaceAnalyzer is FaceDetector then EmotionClassifier, nothing more: on the detection goldens'
 /// real photos (Tools/make_detection_goldens.py) its faces equal those of the two called by hand,

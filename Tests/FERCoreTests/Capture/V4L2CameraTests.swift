@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Every camera error reachable without any device. Streaming, format negotiation and the
 /// faults of a real driver are exercised through libv4l2 by the fake camera of

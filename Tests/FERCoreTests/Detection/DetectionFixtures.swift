@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The fixtures of Tools/make_detection_goldens.py (`mtcnn` 1.0.0 on public-domain images).
 enum DetectionFixtures {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The detector's memory bound (issue 13): large levels scanned in strips with identical
 /// results, minimum faces that would exceed the bound refused up front, large images shrunk.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Inputs at the edges: tiny, huge, strided, multi-threaded, options out of range.
 /// (Faces touching the border, larger than the short side, gray input and no face are

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// FaceDetector against the `mtcnn` 1.0.0 package (TensorFlow) on the fixtures of
 /// Tools/make_detection_goldens.py.

@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The reference's box bookkeeping (`mtcnn/utils/bboxes.py`) on hand-made boxes.
 @Suite("NonMaxSuppression")

@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The classifier against Keras (fer's mini-Xception, Tools/make_goldens.py and
 /// Tools/make_emotion_fixtures.py) and against itself (batches, flip averaging).

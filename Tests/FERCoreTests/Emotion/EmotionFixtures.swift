@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Loads Tests/Fixtures/emotion/astronaut_faces.safetensors (made by
 /// Tools/make_emotion_fixtures.py from the public-domain astronaut photo, cv2 and fer)

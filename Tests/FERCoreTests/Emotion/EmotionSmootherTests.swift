@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 @Suite("Emotion smoother and scores")
 struct EmotionSmootherTests {

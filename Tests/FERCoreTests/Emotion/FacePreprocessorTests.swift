@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// fer's preprocessing (fer 25.10.3 `FER.detect_emotions`) reproduced byte for byte:
 /// the fixtures hold the 64×64 bytes cv2 produced from fer's own crop code

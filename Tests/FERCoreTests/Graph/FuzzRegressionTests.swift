@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Inputs the fuzzers of Fuzz/ found (Tests/Fixtures/fuzz/), replayed through what the
 /// target did with them. Each once trapped; now each gives a typed error or a result.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Whole networks against TensorFlow/Keras running the reference packages' own
 /// models (`mtcnn` 1.0.0, `fer`) and FERCore's own `fernet` (Keras, the framework it was trained

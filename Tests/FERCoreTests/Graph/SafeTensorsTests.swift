@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Every way a weights file can be bad gets a typed error naming the file.
 @Suite("Safetensors reader and weights errors")

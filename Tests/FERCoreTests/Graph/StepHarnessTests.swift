@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Writes a small graph layer by layer and, beside it, the same layers run one by one
 /// with ``ReferenceKernels`` (no folding, no fusion, Double accumulation): the step

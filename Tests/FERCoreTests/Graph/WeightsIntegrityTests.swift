@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Hostile and damaged weights files (issue 13): every one is a typed ``WeightsError``
 /// naming the file, never a trap, a hang or NaN results.

@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 @Suite struct ColorConversionTests {
     /// RGB → gray must equal cv2.cvtColor(COLOR_RGB2GRAY) exactly (same fixed-point weights).

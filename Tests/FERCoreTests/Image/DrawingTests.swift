@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 @Suite struct DrawingTests {
     func pixel(_ img: Image, _ x: Int, _ y: Int) -> [UInt8] {

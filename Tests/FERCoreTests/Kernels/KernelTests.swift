@@ -2,7 +2,7 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// Every fast kernel against its plain-loop reference over many shapes: odd
 /// sizes, stride 1 and 2, each padding mode, one channel, channel counts that

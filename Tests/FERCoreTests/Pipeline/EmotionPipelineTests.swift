@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The pipeline on a few frames of the public-domain astronaut fixture (320×320), shifted by a
 /// few pixels per frame: small enough for a debug build. The whole sample clip runs in

@@ -1,5 +1,5 @@
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The int8 kernels against ``ReferenceKernels/quantizedConv2d`` (plain integer loops) over
 /// random shapes, on every path this CPU runs. The expected results are exact: every path

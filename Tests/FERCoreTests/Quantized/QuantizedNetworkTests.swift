@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// The shipped int8 model (Weights/emotion_fernet_int8.safetensors) against the numpy model of
 /// FERCore's int8 arithmetic (Tools/quantize_emotion.py, Tests/Fixtures/goldens/emotion_fernet_int8.safetensors),

@@ -1,5 +1,5 @@
 import Foundation
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// A small, seeded generator (SplitMix64) so every randomised test is reproducible.
 struct SeededRandom: RandomNumberGenerator {

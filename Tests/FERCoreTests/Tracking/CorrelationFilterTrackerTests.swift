@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 @Suite("CorrelationFilterTracker")
 struct CorrelationFilterTrackerTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// A detection of `box` with landmarks at fixed places in it (eyes at 30 %/70 % across, 35 %
 /// down; nose in the middle; mouth corners at 35 %/65 %, 75 % down).

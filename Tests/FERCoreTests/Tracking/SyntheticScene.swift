@@ -1,5 +1,5 @@
 import Foundation
-@testable import FERCore
+@_spi(Kernels) @testable import FERCore
 
 /// A deterministic synthetic scene: a textured background and textured elliptical "faces"
 /// that can move and scale. The texture is a seeded sum of sinusoids, evaluated in each

@@ -1,3 +1,5 @@
+@_spi(Kernels) @testable import FERCore
+
 extension ReferenceKernels {
     /// Reference int8 convolution (``QuantizedNetwork``'s arithmetic, with plain loops): `x` is an
     /// NHWC u8 image `[h, w, cin]` whose out-of-image taps read `zeroPoint`, `weights` the s8
@@ -5,7 +7,7 @@ extension ReferenceKernels {
     /// `Float(sum) · scale[o]` (rounded) `+ bias[o]` (rounded), ReLU when asked, and — for a u8
     /// output — rounding half to even clamped to [0, 255]. Returns the outputs as floats
     /// (`outH × outW × cout`), or nil when the window does not fit.
-    public static func quantizedConv2d(
+    static func quantizedConv2d(
         _ x: [UInt8], h: Int, w: Int, cin: Int, zeroPoint: UInt8, weights: [Int8], kh: Int, kw: Int, cout: Int,
         stride: (Int, Int), padding: Padding, scale: [Float], bias: [Float], relu: Bool, u8Output: Bool
     ) -> [Float]? {

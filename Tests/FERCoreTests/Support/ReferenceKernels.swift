@@ -1,15 +1,17 @@
+@_spi(Kernels) @testable import FERCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// Plain-loop implementations of every op: the truth each fast kernel is
+/// Plain-loop implementations of every op (test support): the truth each fast kernel is
 /// tested against. Written for clarity, not speed; NHWC throughout, accumulating
 /// in Double so that they are more accurate than any fast path.
-public enum ReferenceKernels {
+enum ReferenceKernels {
     /// Direct convolution. `kernel` is `[kh, kw, cin, cout]`; padding as ``Padding``.
-    public static func conv2d(
+    static func conv2d(
         _ x: [Float], _ s: TensorShape, kernel: [Float], kh: Int, kw: Int, cout: Int, bias: [Float]?,
         stride: (Int, Int), padding: Padding
     ) -> (TensorShape, [Float])? {
@@ -40,7 +42,7 @@ public enum ReferenceKernels {
     }
 
     /// Direct depthwise convolution. `kernel` is `[kh, kw, c]`.
-    public static func depthwise(
+    static func depthwise(
         _ x: [Float], _ s: TensorShape, kernel: [Float], kh: Int, kw: Int, bias: [Float]?,
         stride: (Int, Int), padding: Padding
     ) -> (TensorShape, [Float])? {
@@ -68,7 +70,7 @@ public enum ReferenceKernels {
     }
 
     /// Max pooling; positions outside the input are skipped.
-    public static func maxPool(_ x: [Float], _ s: TensorShape, pool: (Int, Int), stride: (Int, Int), padding: Padding) -> (TensorShape, [Float])? {
+    static func maxPool(_ x: [Float], _ s: TensorShape, pool: (Int, Int), stride: (Int, Int), padding: Padding) -> (TensorShape, [Float])? {
         guard let g = WindowGeometry(kernel: pool, stride: stride, padding: padding, inH: s.h, inW: s.w) else { return nil }
         let os = TensorShape(n: s.n, h: g.outH, w: g.outW, c: s.c)
         var y = [Float](repeating: -.infinity, count: os.count)
@@ -92,7 +94,7 @@ public enum ReferenceKernels {
     }
 
     /// Mean over height and width.
-    public static func globalAveragePool(_ x: [Float], _ s: TensorShape) -> [Float] {
+    static func globalAveragePool(_ x: [Float], _ s: TensorShape) -> [Float] {
         var y = [Float](repeating: 0, count: s.n * s.c)
         for n in 0..<s.n {
             for c in 0..<s.c {
@@ -105,7 +107,7 @@ public enum ReferenceKernels {
     }
 
     /// `y = x·kernel + bias` for `rows` input vectors of length `inputs`.
-    public static func dense(_ x: [Float], rows: Int, inputs: Int, kernel: [Float], units: Int, bias: [Float]?) -> [Float] {
+    static func dense(_ x: [Float], rows: Int, inputs: Int, kernel: [Float], units: Int, bias: [Float]?) -> [Float] {
         var y = [Float](repeating: 0, count: rows * units)
         for r in 0..<rows {
             for u in 0..<units {
@@ -118,15 +120,15 @@ public enum ReferenceKernels {
     }
 
     /// ReLU.
-    public static func relu(_ x: [Float]) -> [Float] { x.map { $0 < 0 ? 0 : $0 } }
+    static func relu(_ x: [Float]) -> [Float] { x.map { $0 < 0 ? 0 : $0 } }
 
     /// PReLU with one alpha per channel.
-    public static func prelu(_ x: [Float], alpha: [Float]) -> [Float] {
+    static func prelu(_ x: [Float], alpha: [Float]) -> [Float] {
         x.indices.map { i in x[i] < 0 ? x[i] * alpha[i % alpha.count] : x[i] }
     }
 
     /// Softmax over rows of length `cols`.
-    public static func softmax(_ x: [Float], cols: Int) -> [Float] {
+    static func softmax(_ x: [Float], cols: Int) -> [Float] {
         var y = x
         for r in 0..<(x.count / cols) {
             let row = x[(r * cols)..<((r + 1) * cols)].map(Double.init)
@@ -139,7 +141,7 @@ public enum ReferenceKernels {
     }
 
     /// Batch norm in inference form: `(x - mean) / sqrt(variance + eps) · gamma + beta`.
-    public static func batchNorm(_ x: [Float], gamma: [Float], beta: [Float], mean: [Float], variance: [Float], epsilon: Double) -> [Float] {
+    static func batchNorm(_ x: [Float], gamma: [Float], beta: [Float], mean: [Float], variance: [Float], epsilon: Double) -> [Float] {
         let c = gamma.count
         return x.indices.map { i in
             let k = i % c
@@ -148,7 +150,7 @@ public enum ReferenceKernels {
     }
 
     /// Flatten each sample with the axes of `order` (slowest first).
-    public static func flatten(_ x: [Float], _ s: TensorShape, order: [Int]) -> [Float] {
+    static func flatten(_ x: [Float], _ s: TensorShape, order: [Int]) -> [Float] {
         var y = [Float](repeating: 0, count: x.count)
         let dims = [s.h, s.w, s.c]
         for n in 0..<s.n {
