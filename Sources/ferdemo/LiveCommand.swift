@@ -44,25 +44,25 @@ struct Live: ParsableCommand {
     var report: String?
 
     @Option(help: "Run face detection every N frames (and at once when a track is lost); 1...1000000.")
-    var detectEvery = PipelineConfig().detectEvery
+    var detectEvery = PipelineOptions().detectEvery
 
     @Option(help: "Classify each face every M frames (smoothed per track); 1...1000000.")
-    var classifyEvery = PipelineConfig().classifyEvery
+    var classifyEvery = PipelineOptions().classifyEvery
 
     @Option(help: "Smallest face to detect, in pixels (MTCNN's minimum face size).")
     var minFace = FaceDetectorOptions().minimumFaceSize
 
     @Option(help: "Track and classify at most this many faces (1...256).")
-    var maxFaces = PipelineConfig().maximumFaces
+    var maxFaces = PipelineOptions().maximumFaces
 
     @Option(help: "Threads for detection, tracking and classification (1...256).")
-    var threads = PipelineConfig().threads
+    var threads = PipelineOptions().threads
 
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
 
     @Option(help: "Files and folders: apply each detection this many frames after the frame it ran on (0...1000; 0: at once). The output is the same on every run.")
-    var detectionLatency = PipelineConfig().detectionLatency
+    var detectionLatency = PipelineOptions().detectionLatency
 
     @Option(help: "A folder's images are 'frames' of one sequence (tracked across images) or separate 'photos' (each detected on its own); 'auto' chooses frames when the file names are consecutively numbered.")
     var folderAs: FolderMode = .auto
@@ -140,7 +140,7 @@ struct Live: ParsableCommand {
             do { try OutputFile.preflight(path: entry.path, option: entry.option) } catch { throw Output.failure("live", error) }
         }
 
-        var config = PipelineConfig()
+        var config = PipelineOptions()
         config.detectEvery = detectEvery
         config.classifyEvery = classifyEvery
         config.maximumFaces = maxFaces
@@ -166,7 +166,7 @@ struct Live: ParsableCommand {
         config.weightsDirectory = weights
         config.emotionModel = modelOption.model
         let pipeline: EmotionPipeline
-        do { pipeline = try EmotionPipeline(config: config) } catch {
+        do { pipeline = try EmotionPipeline(options: config) } catch {
             throw ModelLoadFailure.failure("live", "the networks", error)
         }
 

@@ -74,9 +74,9 @@ struct Track: ParsableCommand {
         }
         // Without a detector a lost face cannot be handed over: the track is kept (reported lost)
         // and its filter keeps searching around the last position.
-        var params = FaceTrackerParams()
+        var params = FaceTrackerOptions()
         params.maxLostFrames = .max
-        let tracker = try FaceTracker(params: params)
+        let tracker = try FaceTracker(options: params)
         func record(_ frame: Int) throws {
             var rows = ""
             for i in 0..<tracker.count {

@@ -37,9 +37,9 @@ struct RealFootageTrackingTests {
         let truth = try OTBFaces.truth(sequence)
         let source = try ImageFolderSource(folder: dir + "/\(sequence)/img")
         let frame = try ImageBuffer(width: 1, height: 1, format: .rgb8)
-        var params = FaceTrackerParams()
+        var params = FaceTrackerOptions()
         params.maxLostFrames = .max
-        let tracker = try FaceTracker(params: params)
+        let tracker = try FaceTracker(options: params)
         var ious: [Double] = [], areas: [Double] = []
         var index = 0
         while index < min(frames, truth.count), try source.nextFrame(into: frame) != nil {

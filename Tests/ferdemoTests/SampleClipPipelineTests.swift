@@ -10,14 +10,14 @@ import Testing
 struct SampleClipPipelineTests {
     @Test("one track until the second face enters, then two; stable IDs; both faces happy")
     func sampleClip() throws {
-        var config = PipelineConfig()
+        var config = PipelineOptions()
         config.detectionMode = .synchronous
         config.detectEvery = 1
         config.classifyEvery = 2
         config.threads = 2
         config.detector.minimumFaceSize = 30   // both faces are ≥ 38 px; fewer pyramid levels in debug
         config.weightsDirectory = Demo.root.appendingPathComponent("Weights").path
-        let pipeline = try EmotionPipeline(config: config)
+        let pipeline = try EmotionPipeline(options: config)
         let reader = try VideoReader(path: Demo.sample)
         let frame = try ImageBuffer(width: 640, height: 480, format: .rgb8)
         var result = FrameResult()
@@ -51,10 +51,10 @@ struct SampleClipPipelineTests {
 struct ReadmePipelineExampleTests {
     @Test("the example runs on the sample clip and names the astronaut's emotion")
     func example() throws {
-        var config = PipelineConfig()
+        var config = PipelineOptions()
         config.detectionMode = .synchronous          // deterministic for the test
         config.weightsDirectory = Demo.root.appendingPathComponent("Weights").path
-        let pipeline = try EmotionPipeline(config: config)
+        let pipeline = try EmotionPipeline(options: config)
         let video = try VideoReader(path: Demo.sample)
         let frame = try ImageBuffer(width: video.width, height: video.height, format: .rgb8)
         var result = FrameResult()

@@ -2,7 +2,7 @@
 // astronaut's face, moving a few px per frame, tiled 1×1, 2×2 or 4×4 in a 640×480 frame), in
 // synchronous mode (deterministic; the detector runs inline every 10th frame, so p50 is a
 // tracking frame and the high percentiles are detection frames), classification every 5th
-// frame per face — PipelineConfig's defaults apart from the mode and 16 maximum faces.
+// frame per face — PipelineOptions's defaults apart from the mode and 16 maximum faces.
 //
 // - `pipeline-faces-N-tN`: one frame; cost linear in faces; mallocs per frame (0 after warm-up).
 // - `pipeline-rss-10000`: 10,000 frames of the 4-face scene in one iteration; custom metrics
@@ -35,12 +35,12 @@ final class PipelineFixture {
     init(grid: Int, threads: Int) throws {
         let faceSize: Double = grid == 1 ? 100 : (grid == 2 ? 80 : 40)
         scene = try TrackingScene(faceSize: faceSize, columns: grid, rows: grid)
-        var config = PipelineConfig()
+        var config = PipelineOptions()
         config.detectionMode = .synchronous
         config.maximumFaces = 16
         config.threads = threads
         config.weightsDirectory = BenchPaths.root.appendingPathComponent("Weights").path
-        pipeline = try EmotionPipeline(config: config)
+        pipeline = try EmotionPipeline(options: config)
         // Warm up: detections, track starts, classifier plans, a few detection rounds.
         for _ in 0..<(4 * scene.frames.count) { try step() }
     }

@@ -1,7 +1,7 @@
 /// The library's version.
 public enum FERCoreVersion {
     /// Semantic version of this FERCore build.
-    public static let string = "0.2.0"
+    public static let string = "0.3.0"
 
     /// Whether FERCore itself was compiled without optimisation (a debug build): its networks
     /// then run 10–100× slower. FERCore prints a warning once when it loads a network in such a

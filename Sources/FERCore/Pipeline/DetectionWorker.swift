@@ -100,8 +100,7 @@ final class DetectionWorker {
             started = true
         } else {
             box.release()
-            throw .invalidConfiguration(field: "detectionMode", value: "asynchronous",
-                                        reason: "could not start the detection thread (pthread_create returned \(rc)); use .synchronous")
+            throw .threadStartFailed(code: rc)
         }
     }
 

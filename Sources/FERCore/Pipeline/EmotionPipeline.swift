@@ -1,7 +1,7 @@
 /// Detect, track and classify faces in a stream of frames: the whole of FERCore behind one call.
 ///
 /// ```swift
-/// let pipeline = try EmotionPipeline(config: PipelineConfig())
+/// let pipeline = try EmotionPipeline(options: PipelineOptions())
 /// var result = FrameResult()
 /// while let info = try source.nextFrame(into: frame) {
 ///     try pipeline.process(frame.view, info: info, into: &result)
@@ -11,14 +11,14 @@
 ///
 /// Every frame, each face is tracked (``FaceTracker``, CSR-DCF; its landmarks follow the box).
 /// Detection (``FaceDetector``, MTCNN) runs on the first frame, every
-/// ``PipelineConfig/detectEvery`` frames, as soon as a track is lost or ends, and at once on a
-/// frame that starts a new shot (a cut, or an unrelated photo: ``PipelineConfig/shotChangeThreshold``).
+/// ``PipelineOptions/detectEvery`` frames, as soon as a track is lost or ends, and at once on a
+/// frame that starts a new shot (a cut, or an unrelated photo: ``PipelineOptions/shotChangeThreshold``).
 /// Its faces are reconciled with the tracks (matched ones correct their track and refresh its
-/// landmarks, new ones start tracks with new IDs, at most ``PipelineConfig/maximumFaces``).
+/// landmarks, new ones start tracks with new IDs, at most ``PipelineOptions/maximumFaces``).
 /// Each face is classified (``EmotionClassifier``) on its first frame and then every
-/// ``PipelineConfig/classifyEvery`` frames, its probabilities smoothed in its ``FaceTrack``.
+/// ``PipelineOptions/classifyEvery`` frames, its probabilities smoothed in its ``FaceTrack``.
 ///
-/// Detection runs beside the frame path as ``PipelineConfig/detectionMode`` says:
+/// Detection runs beside the frame path as ``PipelineOptions/detectionMode`` says:
 /// ``DetectionMode/deferred`` (the default) applies each detection a fixed number of frames after
 /// the frame it ran on, so the output depends only on the input; ``DetectionMode/asynchronous``
 /// applies it as soon as it arrives (cameras); ``DetectionMode/synchronous`` runs it inline.
@@ -29,13 +29,13 @@
 /// tracker's buffers). One pipeline serves one stream on one thread at a time.
 public final class EmotionPipeline {
     /// The configuration (fixed at creation).
-    public let config: PipelineConfig
+    public let options: PipelineOptions
     /// The threads of the frame path (tracking, classification, and detection in
     /// synchronous mode).
     public let pool: WorkerPool
     /// The threads of the detector: ``pool`` in synchronous mode; otherwise a pool of its own,
     /// so that the detection thread and the frame path never contend for one pool (see
-    /// ``PipelineConfig/threads``).
+    /// ``PipelineOptions/threads``).
     public let detectorPool: WorkerPool
 
     private let detector: FaceDetector?          // synchronous mode
@@ -64,32 +64,32 @@ public final class EmotionPipeline {
     /// - Throws: ``PipelineError/invalidConfiguration(field:value:reason:)`` for a bad
     ///   configuration; ``PipelineError/detection(_:)`` or ``PipelineError/emotion(_:)`` when the
     ///   weights cannot be loaded.
-    public init(config: PipelineConfig = PipelineConfig()) throws(PipelineError) {
-        try config.validate()
-        self.config = config
+    public init(options: PipelineOptions = PipelineOptions()) throws(PipelineError) {
+        try options.validate()
+        self.options = options
         // Synchronous: one pool for everything. Otherwise the detector's thread gets
         // `threads - 1` threads (at least 1) and the frame path the rest (at least 1), so
         // on 2 cores each has a core and neither spins against the other.
         let pool: WorkerPool
         let detectorPool: WorkerPool
-        switch config.detectionMode {
+        switch options.detectionMode {
         case .synchronous:
-            pool = WorkerPool(threads: config.threads)
+            pool = WorkerPool(threads: options.threads)
             detectorPool = pool
         case .deferred, .asynchronous:
-            let detectorThreads = max(1, config.threads - 1)
+            let detectorThreads = max(1, options.threads - 1)
             detectorPool = WorkerPool(threads: detectorThreads)
-            pool = WorkerPool(threads: max(1, config.threads - detectorThreads))
+            pool = WorkerPool(threads: max(1, options.threads - detectorThreads))
         }
         self.pool = pool
         self.detectorPool = detectorPool
-        var detectorOptions = config.detector
-        detectorOptions.maximumFaces = config.maximumFaces
+        var detectorOptions = options.detector
+        detectorOptions.maximumFaces = options.maximumFaces
         let detector: FaceDetector
         do {
-            detector = try FaceDetector(weightsDirectory: config.weightsDirectory, options: detectorOptions, pool: detectorPool)
+            detector = try FaceDetector(weightsDirectory: options.weightsDirectory, options: detectorOptions, pool: detectorPool)
         } catch { throw .detection(error) }
-        switch config.detectionMode {
+        switch options.detectionMode {
         case .synchronous:
             self.detector = detector
             worker = nil
@@ -98,15 +98,15 @@ public final class EmotionPipeline {
             worker = try DetectionWorker(detector: detector)
         }
         do {
-            classifier = try EmotionClassifier(model: config.emotionModel, weightsDirectory: config.weightsDirectory,
-                                               options: config.classifier, pool: pool)
+            classifier = try EmotionClassifier(model: options.emotionModel, weightsDirectory: options.weightsDirectory,
+                                               options: options.classifier, pool: pool)
         } catch { throw .emotion(error) }
-        var trackerParams = config.tracker
-        trackerParams.maximumTracks = config.maximumFaces
-        do { tracker = try FaceTracker(params: trackerParams) } catch { throw .tracking(error) }
-        smoother = EmotionSmoother(options: config.smoother)
-        shots = ShotChangeDetector(threshold: config.shotChangeThreshold)
-        let n = config.maximumFaces
+        var trackerParams = options.tracker
+        trackerParams.maximumTracks = options.maximumFaces
+        do { tracker = try FaceTracker(options: trackerParams) } catch { throw .tracking(error) }
+        smoother = EmotionSmoother(options: options.smoother)
+        shots = ShotChangeDetector(threshold: options.shotChangeThreshold)
+        let n = options.maximumFaces
         detections.reserveCapacity(max(64, n))
         dueBoxes.reserveCapacity(n)
         dueTracks.reserveCapacity(n)
@@ -166,8 +166,8 @@ public final class EmotionPipeline {
             result.detectionApplied = true
             result.detectionFrameIndex = info.index
         } else {
-            let due = detectionWanted || framesSinceDetection >= config.detectEvery
-            switch config.detectionMode {
+            let due = detectionWanted || framesSinceDetection >= options.detectEvery
+            switch options.detectionMode {
             case .synchronous:
                 if due {
                     t0 = monotonicSeconds()
@@ -183,7 +183,7 @@ public final class EmotionPipeline {
                 t0 = monotonicSeconds()
                 var taken: (frameIndex: Int, seconds: Double)?
                 if let p = pending {
-                    if config.detectionMode == .deferred {
+                    if options.detectionMode == .deferred {
                         if now >= p.dueOn {
                             if worker.isBusy { result.detectionWaited = true }
                             taken = try worker.wait(into: &detections)
@@ -203,12 +203,12 @@ public final class EmotionPipeline {
                 result.timings.reconcile = t1 - t0
                 if due, pending == nil {
                     try worker.submit(frame, frameIndex: now)
-                    pending = (now, info.index, now + config.detectionLatency)
+                    pending = (now, info.index, now + options.detectionLatency)
                     result.timings.detection += monotonicSeconds() - t1
                     result.detectionStarted = true
                     framesSinceDetection = 0
                     detectionWanted = false
-                    if config.detectionMode == .deferred, config.detectionLatency == 0 {
+                    if options.detectionMode == .deferred, options.detectionLatency == 0 {
                         // Latency 0: applied on this very frame.
                         let t2 = monotonicSeconds()
                         result.detectionWaited = true
@@ -302,7 +302,7 @@ public final class EmotionPipeline {
         dueTracks.removeAll(keepingCapacity: true)
         for i in 0..<tracker.count {
             let t = tracker.track(at: i)
-            if let n = t.framesSinceClassified, n < config.classifyEvery { continue }
+            if let n = t.framesSinceClassified, n < options.classifyEvery { continue }
             // The tracker's box clamped to the frame, in whole pixels (fer's own crop adds its
             // margin and padding).
             let x1 = max(0, (t.box.x).rounded(.down)), y1 = max(0, (t.box.y).rounded(.down))

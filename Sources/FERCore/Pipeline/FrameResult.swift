@@ -43,7 +43,7 @@ public struct FrameResult: Sendable, Equatable {
     /// detection due now had not finished; or the first frame of a stream or shot).
     public var detectionWaited = false
     /// Whether this frame starts a new shot (a cut, or an unrelated photo): see
-    /// ``PipelineConfig/shotChangeThreshold``.
+    /// ``PipelineOptions/shotChangeThreshold``.
     public var isShotChange = false
     /// The index of the frame the applied detection ran on (−1 when none was applied). In
     /// asynchronous mode it is earlier than ``frameIndex``: the detection's latency in frames.

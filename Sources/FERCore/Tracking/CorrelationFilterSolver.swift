@@ -7,7 +7,7 @@ extension CorrelationFilterTracker {
         guard let fft else { return }
         let s = storage, n = cells
         // Gaussian label with its peak at (0, 0), circularly (gaussian_shaped_labels + circshift).
-        let sigma = params.labelSigma
+        let sigma = options.labelSigma
         for y in 0..<n {
             let dy = Double(y <= n / 2 ? y : y - n)
             for x in 0..<n {
@@ -42,14 +42,14 @@ extension CorrelationFilterTracker {
         let side = templateSide * scale
         sampler.sample(frame, centerX: centerX, centerY: centerY, srcWidth: side, srcHeight: side,
                             outWidth: patchSide, outHeight: patchSide, into: s.patch)
-        let hc = params.hogChannels
+        let hc = options.hogChannels
         if hc > 0 {
             hog.compute(planes: s.patch, channels: frame.channels, width: patchSide, height: patchSide,
                         usedChannels: hc, into: s.features)
         }
-        if params.useGray {
+        if options.useGray {
             let out = s.features + hc * count
-            let cs = params.cellSize, pp = patchSide * patchSide
+            let cs = options.cellSize, pp = patchSide * patchSide
             let inv = 1 / Float(cs * cs * 255)
             for j in 0..<cells {
                 for i in 0..<cells {
@@ -105,7 +105,7 @@ extension CorrelationFilterTracker {
         s.respRe.update(repeating: 0, count: count)
         s.respIm.update(repeating: 0, count: count)
         for c in 0..<channels {
-            let w = params.useChannelWeights ? s.weights[c] : 1
+            let w = options.useChannelWeights ? s.weights[c] : 1
             let fr = s.featRe + c * count, fi = s.featIm + c * count
             let hr = s.filterRe + c * count, hi = s.filterIm + c * count
             // F · conj(H), weighted (calculate_response).
@@ -133,7 +133,7 @@ extension CorrelationFilterTracker {
         if col + 1 > Double(n) / 2 { col -= Double(n) }
         if row + 1 > Double(n) / 2 { row -= Double(n) }
         // PSR: (peak − mean) / std over the response outside a window around the peak.
-        let e = params.psrExclusion
+        let e = options.psrExclusion
         var sum = 0.0, sum2 = 0.0, m = 0
         for y in 0..<n {
             var dyy = abs(y - by); dyy = min(dyy, n - dyy)
@@ -160,12 +160,12 @@ extension CorrelationFilterTracker {
         extractFeatures(frame, scale: scale)
         var useDefault = true
         if let segmentation {
-            segmentation.updateHistograms(frame, box: box, backgroundRatio: params.backgroundRatio, learningRate: histogramRate)
+            segmentation.updateHistograms(frame, box: box, backgroundRatio: options.backgroundRatio, learningRate: histogramRate)
             let cellPixels = templateSide / Double(cells)
             let minSide = min(targetWidth, targetHeight) / cellPixels
-            useDefault = !segmentation.segment(planes: s.patch, channels: frame.channels, cellSize: params.cellSize,
+            useDefault = !segmentation.segment(planes: s.patch, channels: frame.channels, cellSize: options.cellSize,
                                                valid: valid, targetCellsMin: minSide,
-                                               iterations: params.segmentationIterations,
+                                               iterations: options.segmentationIterations,
                                                defaultArea: defaultMaskArea, mask: s.mask)
         }
         if useDefault { s.mask.update(from: s.defaultMask, count: count) }
@@ -223,7 +223,7 @@ extension CorrelationFilterTracker {
                 }
             }
             projectOntoMask(c: c, pair: pair, scale: 1)
-            for _ in 0..<params.admmIterations {
+            for _ in 0..<options.admmIterations {
                 for p in 0..<pair {
                     let hr = s.newRe + (c + p) * n, hi = s.newIm + (c + p) * n
                     let o = p * n

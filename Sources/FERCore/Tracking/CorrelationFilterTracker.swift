@@ -9,7 +9,7 @@ public struct TrackingResult: Sendable, Equatable {
     public var psr: Float
     /// The correlation response's maximum (OpenCV CSRT thresholds this value).
     public var peak: Float
-    /// Whether ``psr`` fell below ``CorrelationFilterParams/psrThreshold``; the model was
+    /// Whether ``psr`` fell below ``CorrelationFilterOptions/psrThreshold``; the model was
     /// then not updated this frame.
     public var isLost: Bool
 }
@@ -30,7 +30,7 @@ public struct TrackingResult: Sendable, Equatable {
 /// `correct(frame:box:)` allocate nothing. Deterministic (single-threaded).
 public final class CorrelationFilterTracker {
     /// The tunables this tracker was created with.
-    public let params: CorrelationFilterParams
+    public let options: CorrelationFilterOptions
     /// The frame size fixed by ``initialize(frame:box:)``.
     public private(set) var frameWidth = 0
     /// The frame height fixed by ``initialize(frame:box:)``.
@@ -49,7 +49,7 @@ public final class CorrelationFilterTracker {
     var defaultMaskArea: Float = 0
     var framesSinceLearn = 0   // tracked frames since the last model update
 
-    /// Frames by which this tracker's next model update comes early (0 ..< the params'
+    /// Frames by which this tracker's next model update comes early (0 ..< the options'
     /// `modelUpdateInterval`; consumed by that update). ``FaceTracker`` staggers its tracks
     /// with it, so that with several faces the learning frames do not all fall on the same
     /// frame (16 faces: ~30 ms every frame instead of alternating ~16 and ~44 ms). Each
@@ -69,10 +69,10 @@ public final class CorrelationFilterTracker {
     var valid: UnsafeMutablePointer<Bool>
 
     /// Creates a tracker; nothing is allocated until ``initialize(frame:box:)``.
-    /// - Throws: ``TrackingError/invalidParameter(name:value:reason:)`` for out-of-range params.
-    public init(params: CorrelationFilterParams = CorrelationFilterParams()) throws(TrackingError) {
-        try params.validate()
-        self.params = params
+    /// - Throws: ``TrackingError/invalidParameter(name:value:reason:)`` for out-of-range options.
+    public init(options: CorrelationFilterOptions = CorrelationFilterOptions()) throws(TrackingError) {
+        try options.validate()
+        self.options = options
         valid = .allocate(capacity: 1)
         valid.initialize(to: false)
     }
@@ -101,30 +101,30 @@ public final class CorrelationFilterTracker {
         centerX = box.x + box.width / 2
         centerY = box.y + box.height / 2
         // Template (trackerCSRT.cpp initImpl): side + padding·sqrt(area), made square.
-        let pad = params.padding * (box.width * box.height).squareRoot()
+        let pad = options.padding * (box.width * box.height).squareRoot()
         templateSide = (floor(box.width + pad) + floor(box.height + pad)) / 2
         // A face that fills much of the frame would get a template larger than the frame (border
         // replication only) and coarse cells; the side is capped, keeping at least the minimum padding.
-        let cap = params.maximumTemplateFraction * Double(max(frame.width, frame.height))
-        let minimumSide = (box.width + box.height) / 2 + params.minimumPadding * (box.width * box.height).squareRoot()
+        let cap = options.maximumTemplateFraction * Double(max(frame.width, frame.height))
+        let minimumSide = (box.width + box.height) / 2 + options.minimumPadding * (box.width * box.height).squareRoot()
         templateSide = max(min(templateSide, cap), minimumSide)
-        let rescale = min(1, params.templateSize / templateSide)
-        let cs = params.cellSize
+        let rescale = min(1, options.templateSize / templateSide)
+        let cs = options.cellSize
         // Cell grid: the nearest FFT-friendly size, at least 8 cells.
         cells = FFTPlan.nextSupported(max(8, Int((templateSide * rescale / Double(cs)).rounded())))
         count = cells * cells
         patchSide = cells * cs
-        channels = params.hogChannels + (params.useGray ? 1 : 0)
+        channels = options.hogChannels + (options.useGray ? 1 : 0)
         fft = try FFT2D(width: cells, height: cells)
-        hog = HOGFeatures(cellSize: cs, clip: params.hogClip, maxCellsX: cells, maxCellsY: cells)
+        hog = HOGFeatures(cellSize: cs, clip: options.hogClip, maxCellsX: cells, maxCellsY: cells)
         sampler = PatchSampler(maxWidth: patchSide)
-        segmentation = params.useSegmentation ? SpatialReliability(bins: params.histogramBins, cellsX: cells, cellsY: cells) : nil
+        segmentation = options.useSegmentation ? SpatialReliability(bins: options.histogramBins, cellsX: cells, cellsY: cells) : nil
         storage = FloatStorage(count: count, channels: channels, patchPixels: patchSide * patchSide)
         valid.deallocate()
         valid = .allocate(capacity: count)
         valid.initialize(repeating: true, count: count)
         prepareConstants()
-        scaleFilter = ScaleFilter(params: params, targetWidth: box.width, targetHeight: box.height,
+        scaleFilter = ScaleFilter(options: options, targetWidth: box.width, targetHeight: box.height,
                                   templateWidth: templateSide, templateHeight: templateSide,
                                   frameWidth: frame.width, frameHeight: frame.height)
         learn(frame, box: box, scale: 1, rate: 1, weightsRate: 1, histogramRate: 1)
@@ -146,25 +146,25 @@ public final class CorrelationFilterTracker {
         extractFeatures(frame, scale: scale)
         transformFeatures()
         let (dx, dy, peak, psr) = locate()
-        let step = scale * templateSide / Double(patchSide) * Double(params.cellSize)
+        let step = scale * templateSide / Double(patchSide) * Double(options.cellSize)
         centerX = min(max(centerX + dx * step, 0), Double(frameWidth - 1))
         centerY = min(max(centerY + dy * step, 0), Double(frameHeight - 1))
         frameCounter += 1
-        let estimated = frameCounter % params.scaleEstimationInterval == 0
+        let estimated = frameCounter % options.scaleEstimationInterval == 0
         let newScale = estimated ? estimateScale(frame, scale: scale, peak: peak, scaleFilter: scaleFilter) : scaleFilter.currentScale
         let box = currentBox(scale: newScale)
-        let lost = !(psr >= params.psrThreshold)
+        let lost = !(psr >= options.psrThreshold)
         if !lost {
             framesSinceLearn += 1
-            if framesSinceLearn + learningPhase >= params.modelUpdateInterval {
+            if framesSinceLearn + learningPhase >= options.modelUpdateInterval {
                 learningPhase = 0
                 // Rates compounded over the skipped frames: (1 − r)^k of the old model remains.
                 let k = Double(framesSinceLearn)
                 func compound(_ r: Double) -> Double { 1 - pow(1 - r, k) }
-                learn(frame, box: box, scale: newScale, rate: Float(compound(Double(params.filterLearningRate))),
-                      weightsRate: Float(compound(Double(params.weightsLearningRate))),
-                      histogramRate: compound(params.histogramLearningRate))
-                scaleFilter.update(frame, cx: centerX, cy: centerY, rate: Float(compound(Double(params.scaleLearningRate))),
+                learn(frame, box: box, scale: newScale, rate: Float(compound(Double(options.filterLearningRate))),
+                      weightsRate: Float(compound(Double(options.weightsLearningRate))),
+                      histogramRate: compound(options.histogramLearningRate))
+                scaleFilter.update(frame, cx: centerX, cy: centerY, rate: Float(compound(Double(options.scaleLearningRate))),
                                    sameFrame: estimated)
                 framesSinceLearn = 0
             }
@@ -178,7 +178,7 @@ public final class CorrelationFilterTracker {
     ///
     /// - The translation filter at `scale × step` and `scale / step` around the new centre (a
     ///   scale pool, as SAMF and BACF do): the best of the three peaks wins, the neighbours' peaks
-    ///   discounted by ``CorrelationFilterParams/scalePoolPenalty``. Its filter covers the context
+    ///   discounted by ``CorrelationFilterOptions/scalePoolPenalty``. Its filter covers the context
     ///   and the spatial reliability mask, but on real faces it leans towards larger boxes (occluders
     ///   and the context are absorbed).
     /// - The DSST ``ScaleFilter`` (as CSRT): HOG of the box alone at 33 scales. It leans towards
@@ -191,13 +191,13 @@ public final class CorrelationFilterTracker {
         let lo = scaleFilter.minScale, hi = max(scaleFilter.minScale, scaleFilter.maxScale)
         var pooled = scale
         var best = peak
-        for factor in [params.scalePoolStep, 1 / params.scalePoolStep] {
+        for factor in [options.scalePoolStep, 1 / options.scalePoolStep] {
             let candidate = min(max(scale * factor, lo), hi)
             guard candidate != scale else { continue }
             extractFeatures(frame, scale: candidate)
             transformFeatures()
             let r = locate()
-            let discounted = r.peak * params.scalePoolPenalty
+            let discounted = r.peak * options.scalePoolPenalty
             if discounted > best {
                 best = discounted
                 pooled = candidate
@@ -227,7 +227,7 @@ public final class CorrelationFilterTracker {
         scaleFilter.setScale(s)
         let scale = scaleFilter.currentScale
         let newBox = currentBox(scale: scale)
-        learn(frame, box: newBox, scale: scale, rate: rate, weightsRate: rate >= 1 ? 1 : params.weightsLearningRate,
+        learn(frame, box: newBox, scale: scale, rate: rate, weightsRate: rate >= 1 ? 1 : options.weightsLearningRate,
               histogramRate: Double(rate))
         framesSinceLearn = 0
         scaleFilter.update(frame, cx: centerX, cy: centerY, rate: rate)

@@ -23,7 +23,7 @@ public struct FaceTrack: Sendable, Equatable {
     /// infinite on the frame a track starts.
     public internal(set) var trackingConfidence: Float
     /// Whether the correlation filter reported the face lost on this frame (low PSR). A lost face
-    /// keeps its last box; the track ends after ``FaceTrackerParams/maxLostFrames`` such frames.
+    /// keeps its last box; the track ends after ``FaceTrackerOptions/maxLostFrames`` such frames.
     public internal(set) var isLost: Bool
     /// Consecutive frames reported lost.
     public internal(set) var lostFrames: Int

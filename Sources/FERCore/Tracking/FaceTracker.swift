@@ -1,7 +1,7 @@
 /// Tunables of ``FaceTracker``.
-public struct FaceTrackerParams: Sendable, Equatable {
+public struct FaceTrackerOptions: Sendable, Equatable {
     /// The single-face tracker's parameters.
-    public var tracker = CorrelationFilterParams()
+    public var tracker = CorrelationFilterOptions()
     /// A detection and a track match only when their IoU is at least this. 0.3 is the usual
     /// SORT-style gate (Bewley et al., ICIP 2016).
     public var matchIoU: Double = 0.3
@@ -55,7 +55,7 @@ public struct FaceTrackerParams: Sendable, Equatable {
 /// landmarks — the track jumps to the detection and learns there (model kept, no allocation)
 /// or, when the detection's size is outside the scale filter's range, is re-initialised on it
 /// (same ID). Between detections the landmarks follow the box. Tracks end after
-/// ``FaceTrackerParams/maxMissedRounds`` unmatched rounds or ``FaceTrackerParams/maxLostFrames``
+/// ``FaceTrackerOptions/maxMissedRounds`` unmatched rounds or ``FaceTrackerOptions/maxLostFrames``
 /// lost frames in a row. IDs are never reused.
 ///
 /// After warm-up, ``update(frame:)`` and ``reconcile(_:in:detectedAt:detectionFrame:afterCut:)``
@@ -93,7 +93,7 @@ public final class FaceTracker {
     }
 
     /// The parameters.
-    public let params: FaceTrackerParams
+    public let options: FaceTrackerOptions
     /// The number of frames passed to ``update(frame:)`` so far: the frame number of the latest
     /// frame (0 before the first update). ``reconcile(_:in:detectedAt:detectionFrame:afterCut:)``
     /// takes detection times in these numbers.
@@ -108,9 +108,9 @@ public final class FaceTracker {
 
     /// Creates an empty tracker.
     /// - Throws: ``TrackingError/invalidParameter(name:value:reason:)``.
-    public init(params: FaceTrackerParams = FaceTrackerParams()) throws(TrackingError) {
-        try params.validate()
-        self.params = params
+    public init(options: FaceTrackerOptions = FaceTrackerOptions()) throws(TrackingError) {
+        try options.validate()
+        self.options = options
         accepted.reserveCapacity(16)
     }
 
@@ -124,7 +124,7 @@ public final class FaceTracker {
     public var tracks: [FaceTrack] { entries.map(\.track) }
 
     /// Advances every track to `frame`: the filters locate their faces, landmarks follow the
-    /// boxes, and tracks lost for ``FaceTrackerParams/maxLostFrames`` frames end.
+    /// boxes, and tracks lost for ``FaceTrackerOptions/maxLostFrames`` frames end.
     public func update(frame: ImageView) throws(TrackingError) {
         frameNumber += 1
         for e in entries {
@@ -142,7 +142,7 @@ public final class FaceTracker {
             if let n = e.track.framesSinceClassified { e.track.framesSinceClassified = n + 1 }
             e.record(frameNumber)
         }
-        let limit = params.maxLostFrames
+        let limit = options.maxLostFrames
         if entries.contains(where: { $0.track.lostFrames >= limit }) { entries.removeAll { $0.track.lostFrames >= limit } }
     }
 
@@ -163,7 +163,7 @@ public final class FaceTracker {
     /// - Throws: ``TrackingError/emptyBox(x:y:width:height:)``, ``TrackingError/boxOutsideFrame(x:y:width:height:frameWidth:frameHeight:)``.
     @discardableResult
     public func startTrack(at box: Box, in frame: ImageView) throws(TrackingError) -> Int {
-        let filter = try CorrelationFilterTracker(params: params.tracker)
+        let filter = try CorrelationFilterTracker(options: options.tracker)
         try filter.initialize(frame: frame, box: box)
         return add(FaceTrack(id: nextID, box: box, landmarks: nil, landmarksAge: 0), filter: filter)
     }
@@ -202,13 +202,13 @@ public final class FaceTracker {
                     matchesTrack = true
                 }
             } else {
-                for e in entries where e.track.box.iou(box) >= params.matchIoU {
+                for e in entries where e.track.box.iou(box) >= options.matchIoU {
                     matchesTrack = true
                     break
                 }
             }
             if !matchesTrack {
-                guard entries.count + newFaces < params.maximumTracks else { continue }
+                guard entries.count + newFaces < options.maximumTracks else { continue }
                 newFaces += 1
             }
             accepted.append(Accepted(box: box, landmarks: marks, source: j))
@@ -232,9 +232,9 @@ public final class FaceTracker {
         for i in 0..<n {
             let e = entries[i]
             let j = assignment[i]
-            guard j >= 0, 1 - costs[i * m + j] >= params.matchIoU else {
+            guard j >= 0, 1 - costs[i * m + j] >= options.matchIoU else {
                 e.track.missedRounds += 1
-                if afterCut || e.track.missedRounds >= params.maxMissedRounds {
+                if afterCut || e.track.missedRounds >= options.maxMissedRounds {
                     e.track.missedRounds = .max
                     ended = true
                 }
@@ -261,7 +261,7 @@ public final class FaceTracker {
         // 4. Unmatched detections start tracks.
         for j in 0..<m where !matched[j] {
             let d = detections[accepted[j].source]
-            let filter = try CorrelationFilterTracker(params: params.tracker)
+            let filter = try CorrelationFilterTracker(options: options.tracker)
             do {
                 try filter.initialize(frame: stale ? (detectionFrame ?? frame) : frame, box: d.box)
             } catch .emptyBox, .boxOutsideFrame {
@@ -293,7 +293,7 @@ public final class FaceTracker {
     @discardableResult
     private func add(_ track: FaceTrack, filter: CorrelationFilterTracker) -> Int {
         filter.learningPhase = stagger(track.id)
-        let e = Entry(track: track, filter: filter, historyLength: params.historyLength)
+        let e = Entry(track: track, filter: filter, historyLength: options.historyLength)
         e.record(frameNumber)
         entries.append(e)
         nextID += 1
@@ -302,9 +302,9 @@ public final class FaceTracker {
 
     /// Where the track that overlapped `box` most on frame `then` was then and is now.
     private func motion(of box: Box, since then: Int) -> (past: Box, now: Box)? {
-        guard frameNumber - then < params.historyLength else { return nil }
+        guard frameNumber - then < options.historyLength else { return nil }
         var best: (past: Box, now: Box)?
-        var bestIoU = params.matchIoU
+        var bestIoU = options.matchIoU
         for e in entries {
             guard let past = e.box(at: then) else { continue }
             let iou = past.iou(box)
@@ -328,7 +328,7 @@ public final class FaceTracker {
         // The box's scale relative to the filter's initial size.
         let scaleNow = (current.width * current.height).squareRoot() / max(1, e.filter.initialArea.squareRoot())
         if e.filter.scaleRange.contains(scaleNow * ratio) {
-            try e.filter.correct(frame: frame, box: d, rate: params.correctionRate)
+            try e.filter.correct(frame: frame, box: d, rate: options.correctionRate)
         } else {
             try e.filter.initialize(frame: frame, box: d)
         }
@@ -338,5 +338,5 @@ public final class FaceTracker {
     /// The learning phase of track `id`: tracks learn on different frames (see
     /// ``CorrelationFilterTracker/learningPhase``). The first track (ID 1) keeps phase 0, so a
     /// single face is tracked exactly as by a lone ``CorrelationFilterTracker``.
-    private func stagger(_ id: Int) -> Int { (id - 1) % max(1, params.tracker.modelUpdateInterval) }
+    private func stagger(_ id: Int) -> Int { (id - 1) % max(1, options.tracker.modelUpdateInterval) }
 }

@@ -40,24 +40,24 @@ final class ScaleFilter {
     /// - Parameters:
     ///   - targetWidth/targetHeight: the initial box size (image pixels).
     ///   - templateWidth/templateHeight: the padded template size (image pixels).
-    init(params: CorrelationFilterParams, targetWidth: Double, targetHeight: Double,
+    init(options: CorrelationFilterOptions, targetWidth: Double, targetHeight: Double,
          templateWidth: Double, templateHeight: Double, frameWidth: Int, frameHeight: Int) {
-        scales = params.numberOfScales
+        scales = options.numberOfScales
         frequencies = scales / 2 + 1
-        learningRate = params.scaleLearningRate
+        learningRate = options.scaleLearningRate
         baseWidth = targetWidth
         baseHeight = targetHeight
-        let step = params.scaleStep
-        let modelFactor = min(1, (params.scaleModelMaxArea / (templateWidth * templateHeight)).squareRoot())
+        let step = options.scaleStep
+        let modelFactor = min(1, (options.scaleModelMaxArea / (templateWidth * templateHeight)).squareRoot())
         // At least 2×2 HOG cells so that block normalisation has neighbours.
-        modelWidth = max(2 * params.cellSize, Int(floor(templateWidth * modelFactor)))
-        modelHeight = max(2 * params.cellSize, Int(floor(templateHeight * modelFactor)))
-        let cellsX = modelWidth / params.cellSize, cellsY = modelHeight / params.cellSize
+        modelWidth = max(2 * options.cellSize, Int(floor(templateWidth * modelFactor)))
+        modelHeight = max(2 * options.cellSize, Int(floor(templateHeight * modelFactor)))
+        let cellsX = modelWidth / options.cellSize, cellsY = modelHeight / options.cellSize
         dimension = cellsX * cellsY * hogChannels
         minScale = pow(step, ceil(log(max(5 / templateWidth, 5 / templateHeight)) / log(step)))
         maxScale = pow(step, floor(log(min(Double(frameWidth) / targetWidth, Double(frameHeight) / targetHeight)) / log(step)))
         let half = (scales + 1) / 2 // ceil(scales / 2)
-        let sigma = Double(scales).squareRoot() * params.scaleSigmaFactor
+        let sigma = Double(scales).squareRoot() * options.scaleSigmaFactor
         var ys = [Double](repeating: 0, count: scales)
         var fs = [Double](repeating: 0, count: scales)
         var win = [Float](repeating: 0, count: scales)
@@ -108,7 +108,7 @@ final class ScaleFilter {
         spectrumRe.initialize(repeating: 0, count: frequencies)
         spectrumIm.initialize(repeating: 0, count: frequencies)
         patch.initialize(repeating: 0, count: modelWidth * modelHeight * 3)
-        hog = HOGFeatures(cellSize: params.cellSize, clip: params.hogClip, maxCellsX: cellsX, maxCellsY: cellsY)
+        hog = HOGFeatures(cellSize: options.cellSize, clip: options.hogClip, maxCellsX: cellsX, maxCellsY: cellsY)
         sampler = PatchSampler(maxWidth: modelWidth)
     }
 

@@ -23,8 +23,8 @@ struct EmotionPipelineTests {
         }
     }
 
-    static func syncConfig() -> PipelineConfig {
-        var config = PipelineConfig()
+    static func syncConfig() -> PipelineOptions {
+        var config = PipelineOptions()
         config.detectionMode = .synchronous
         config.detectEvery = 2
         config.classifyEvery = 2
@@ -33,8 +33,8 @@ struct EmotionPipelineTests {
         return config
     }
 
-    static func run(_ config: PipelineConfig, _ frames: [Image]) throws -> [FrameResult] {
-        let pipeline = try EmotionPipeline(config: config)
+    static func run(_ config: PipelineOptions, _ frames: [Image]) throws -> [FrameResult] {
+        let pipeline = try EmotionPipeline(options: config)
         var out: [FrameResult] = []
         var result = FrameResult()
         for (i, frame) in frames.enumerated() {
@@ -74,18 +74,18 @@ struct EmotionPipelineTests {
     func badInput() throws {
         var config = Self.syncConfig()
         config.detectEvery = 0
-        #expect(throws: PipelineError.self) { try EmotionPipeline(config: config) }
+        #expect(throws: PipelineError.self) { try EmotionPipeline(options: config) }
         config = Self.syncConfig()
         config.maximumFaces = 0
-        #expect(throws: PipelineError.self) { try EmotionPipeline(config: config) }
+        #expect(throws: PipelineError.self) { try EmotionPipeline(options: config) }
         config = Self.syncConfig()
         config.detector.scaleFactor = 2
-        #expect(throws: PipelineError.self) { try EmotionPipeline(config: config) }
+        #expect(throws: PipelineError.self) { try EmotionPipeline(options: config) }
         config = Self.syncConfig()
         config.weightsDirectory = "/nonexistent"
-        #expect(throws: PipelineError.self) { try EmotionPipeline(config: config) }
+        #expect(throws: PipelineError.self) { try EmotionPipeline(options: config) }
 
-        let pipeline = try EmotionPipeline(config: Self.syncConfig())
+        let pipeline = try EmotionPipeline(options: Self.syncConfig())
         let gray = try Image(width: 8, height: 8, format: .gray8)
         var result = FrameResult()
         #expect(throws: PipelineError.self) {

@@ -52,9 +52,9 @@ struct CorrelationFilterTrackerTests {
                 try tracker.update(frame: v)
             }
         }
-        var params = CorrelationFilterParams()
+        var params = CorrelationFilterOptions()
         params.numberOfScales = 32
-        #expect(throws: TrackingError.self) { try CorrelationFilterTracker(params: params) }
+        #expect(throws: TrackingError.self) { try CorrelationFilterTracker(options: params) }
     }
 
     @Test("output is finite on constant and noise frames, in RGB and grey, also at the border")

@@ -11,9 +11,9 @@ struct ScaleFilterTests {
         var scene = SyntheticScene(width: 160, height: 120, seed: 11)
         let start = Box(x: 50, y: 35, width: 50, height: 50)
         scene.objects = [(SyntheticScene.Texture(seed: 12, frequency: 0.2...0.6), start)]
-        let params = CorrelationFilterParams()
+        let params = CorrelationFilterOptions()
         func make() -> ScaleFilter {
-            ScaleFilter(params: params, targetWidth: 50, targetHeight: 50, templateWidth: 200, templateHeight: 200,
+            ScaleFilter(options: params, targetWidth: 50, targetHeight: 50, templateWidth: 200, templateHeight: 200,
                         frameWidth: 160, frameHeight: 120)
         }
         let reusing = make(), recomputing = make()

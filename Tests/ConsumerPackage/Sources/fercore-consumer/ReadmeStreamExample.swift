@@ -5,7 +5,7 @@ import FERCore
 import FERMedia
 
 func printEmotions(inVideoAt path: String) throws {
-    let pipeline = try EmotionPipeline(config: PipelineConfig())      // MTCNN + CSR-DCF + emotion CNN
+    let pipeline = try EmotionPipeline(options: PipelineOptions())      // MTCNN + CSR-DCF + emotion CNN
     let video = try VideoReader(path: path)                          // or V4L2Camera(...), ImageFolderSource(...)
     let frame = try ImageBuffer(width: video.width, height: video.height, format: .rgb8)
     var result = FrameResult()

@@ -84,9 +84,9 @@ let detection = try measure(seconds) { try detector.detect(frame.view, into: &fa
 // The whole pipeline over the sample clip (deferred detection, 2 threads), three runs.
 var pipelineTimes: [Double] = []
 for _ in 0..<3 {
-    var config = PipelineConfig()
+    var config = PipelineOptions()
     config.weightsDirectory = weights
-    let pipeline = try EmotionPipeline(config: config)
+    let pipeline = try EmotionPipeline(options: config)
     let video = try VideoReader(path: sample)
     var result = FrameResult()
     pipelineTimes.append(try milliseconds {

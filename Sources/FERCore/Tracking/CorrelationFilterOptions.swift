@@ -1,7 +1,7 @@
 /// Every tunable of ``CorrelationFilterTracker``. Defaults mirror OpenCV's
 /// `TrackerCSRT::Params` (opencv_contrib `modules/tracking/src/trackerCSRT.cpp`,
 /// `TrackerCSRT::Params::Params()`) unless a field says otherwise.
-public struct CorrelationFilterParams: Sendable, Equatable {
+public struct CorrelationFilterOptions: Sendable, Equatable {
     /// Padding around the target: the template side is `side + padding·sqrt(w·h)`.
     /// OpenCV default 3.
     public var padding: Double = 3

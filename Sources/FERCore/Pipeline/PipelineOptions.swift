@@ -1,7 +1,7 @@
 /// How ``EmotionPipeline`` runs detection relative to the frame path.
 public enum DetectionMode: Sendable, Hashable {
     /// Detection runs on a thread of its own, on a copy of the frame, and its faces are applied
-    /// exactly ``PipelineConfig/detectionLatency`` frames after the frame they were found in (the
+    /// exactly ``PipelineOptions/detectionLatency`` frames after the frame they were found in (the
     /// frame path waits for them if they are late). The output depends only on the input: the
     /// same file gives the same result on every run, whatever the machine's load. For files,
     /// folders and tests.
@@ -17,7 +17,7 @@ public enum DetectionMode: Sendable, Hashable {
 
 /// Everything ``EmotionPipeline`` can be tuned with, in one value; each default says where it
 /// comes from.
-public struct PipelineConfig: Sendable, Equatable {
+public struct PipelineOptions: Sendable, Equatable {
     /// Run detection every this many frames (the seed's design: MTCNN every 10 frames, a tracker
     /// in between). Detection also runs at once when a track is lost, and on the first frame.
     /// Default 10, the seed's N.
@@ -65,8 +65,8 @@ public struct PipelineConfig: Sendable, Equatable {
     public var classifier = EmotionClassifier.Options()
     /// The per-track temporal smoother. Default: `EmotionSmoother.Options()` (alpha 0.3).
     public var smoother = EmotionSmoother.Options()
-    /// The multi-face tracker. Default: `FaceTrackerParams()` (IoU gate 0.3, CSR-DCF defaults).
-    public var tracker = FaceTrackerParams()
+    /// The multi-face tracker. Default: `FaceTrackerOptions()` (IoU gate 0.3, CSR-DCF defaults).
+    public var tracker = FaceTrackerOptions()
     /// The directory holding the `*.safetensors` networks; nil means
     /// ``ModelFile/defaultDirectory()``.
     public var weightsDirectory: String?
