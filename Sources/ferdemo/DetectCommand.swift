@@ -102,13 +102,13 @@ struct Detect: ParsableCommand {
                     try detector.detect(view, into: &faces)
                     if benchmark > 0 {
                         // Warm up for at least 0.3 s (caches, the pool's threads, CPU frequency).
-                        let warm = DispatchTime.now().uptimeNanoseconds + 300_000_000
-                        while DispatchTime.now().uptimeNanoseconds < warm, !Interrupt.isRequested { try detector.detect(view, into: &faces) }
+                        let warm = MonotonicClock.nanoseconds() + 300_000_000
+                        while MonotonicClock.nanoseconds() < warm, !Interrupt.isRequested { try detector.detect(view, into: &faces) }
                         var times: [Double] = []
                         for _ in 0..<benchmark where !Interrupt.isRequested {
-                            let start = DispatchTime.now().uptimeNanoseconds
+                            let start = MonotonicClock.nanoseconds()
                             try detector.detect(view, into: &faces)
-                            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+                            times.append(Double(MonotonicClock.nanoseconds() - start) / 1e6)
                         }
                         times.sort()
                         median = times.isEmpty ? nil : times[times.count / 2]

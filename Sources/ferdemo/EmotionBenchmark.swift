@@ -12,7 +12,7 @@ struct EmotionBenchmark {
 
     func run() throws {
         let side = classifier.inputSize
-        var generator = SplitMix(state: 20240601)
+        var generator = SplitMix64(seed: 20240601)
         let inputs = (0..<(8 * side * side)).map { _ in Float(generator.next() % 2001) / 1000 - 1 }
         let b1 = try measure(batch: 1, inputs: inputs)
         let b8 = try measure(batch: 8, inputs: inputs)
@@ -39,19 +39,19 @@ struct EmotionBenchmark {
             let slice = UnsafeBufferPointer(rebasing: all[0..<count])
             try results.withUnsafeMutableBufferPointer { r in
                 // At least 20 calls and 0.3 s of warm-up (caches, the pool's threads, CPU frequency).
-                let warm = DispatchTime.now().uptimeNanoseconds + 300_000_000
+                let warm = MonotonicClock.nanoseconds() + 300_000_000
                 var calls = 0
-                while calls < 20 || (DispatchTime.now().uptimeNanoseconds < warm && !Interrupt.isRequested) {
+                while calls < 20 || (MonotonicClock.nanoseconds() < warm && !Interrupt.isRequested) {
                     try classifier.classify(preprocessed: slice, into: r)
                     calls += 1
                 }
                 // `seconds` is validated; clamped again so that no value can trap the conversion.
                 let budget = seconds.isFinite ? max(0, min(seconds, 3600)) : 0
-                let end = DispatchTime.now().uptimeNanoseconds + UInt64(budget * 1e9)
-                while (DispatchTime.now().uptimeNanoseconds < end && !Interrupt.isRequested) || times.count < 10 {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
+                let end = MonotonicClock.nanoseconds() + UInt64(budget * 1e9)
+                while (MonotonicClock.nanoseconds() < end && !Interrupt.isRequested) || times.count < 10 {
+                    let t0 = MonotonicClock.nanoseconds()
                     try classifier.classify(preprocessed: slice, into: r)
-                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    times.append(Double(MonotonicClock.nanoseconds() - t0) / 1e6)
                 }
             }
         }
@@ -60,14 +60,3 @@ struct EmotionBenchmark {
     }
 }
 
-/// SplitMix64, a small seeded generator for reproducible benchmark inputs.
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -53,14 +53,14 @@ struct Frames: ParsableCommand {
                 throw CommandFailure("frames", .inputUnreadable, error.description)
             }
             while !Interrupt.isRequested {
-                let t0 = Self.now()
+                let t0 = MonotonicClock.seconds()
                 guard try reader.nextFrame(into: frame) != nil else { break }
-                let t1 = Self.now()
+                let t1 = MonotonicClock.seconds()
                 try gray.reshape(width: frame.width, height: frame.height, format: .gray8)
                 try ColorConversion.rgbToGray(frame.view, into: gray.mutableView)
-                let t2 = Self.now()
+                let t2 = MonotonicClock.seconds()
                 try resizer.resize(frame.view, into: small.mutableView, interpolation: .linear)
-                let t3 = Self.now()
+                let t3 = MonotonicClock.seconds()
                 if pass > 0 {
                     decode += t1 - t0; convert += t2 - t1; resize += t3 - t2; frames += 1
                 }
@@ -70,11 +70,5 @@ struct Frames: ParsableCommand {
         try Output.out("frames", "frames \(frames) decode_ms \(decode / n * 1e3) gray_ms \(convert / n * 1e3) resize_ms \(resize / n * 1e3) "
                        + "total_ms \((decode + convert + resize) / n * 1e3)\n")
         try Output.endIfSignalled()
-    }
-
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

@@ -203,7 +203,7 @@ struct Live: ParsableCommand {
         result.faces.reserveCapacity(maxFaces)
         var quitByUser = false
         var fps = 0.0
-        let start = monotonicNow()
+        let start = MonotonicClock.seconds()
         var previous = start
         var inputFailure: Error?
         var runFailure: Error?
@@ -258,7 +258,7 @@ struct Live: ParsableCommand {
                     if w.poll() == .quit { quitByUser = true; break loop }
                 }
             }
-            let now = monotonicNow()
+            let now = MonotonicClock.seconds()
             let dt = now - previous
             previous = now
             fps = fps == 0 ? 1 / max(dt, 1e-6) : 0.9 * fps + 0.1 / max(dt, 1e-6)
@@ -269,7 +269,7 @@ struct Live: ParsableCommand {
                 break
             }
         }
-        summary.wallSeconds = monotonicNow() - start
+        summary.wallSeconds = MonotonicClock.seconds() - start
         progress.finish(frames: summary.frames)
         failedInLoop = outputFailure != nil || videoFailure != nil
 
@@ -292,8 +292,8 @@ struct Live: ParsableCommand {
         }
         if let w = window, holdLastFrame > 0, !quitByUser, !Interrupt.isRequested {
             Console.err("ferdemo live: holding the last frame for \(holdLastFrame) s\n")
-            let until = monotonicNow() + holdLastFrame
-            while monotonicNow() < until, !Interrupt.isRequested {
+            let until = MonotonicClock.seconds() + holdLastFrame
+            while MonotonicClock.seconds() < until, !Interrupt.isRequested {
                 if w.poll() == .quit { break }
                 try? w.present(frame.view)
                 usleep(20_000)
@@ -352,13 +352,6 @@ struct Live: ParsableCommand {
     }
 }
 
-/// Seconds on the monotonic clock.
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// How `ferdemo live` reads a folder of images.
 enum FolderMode: String, ExpressibleByArgument, CaseIterable {
     case auto, frames, photos
@@ -379,10 +372,10 @@ struct Pacer {
         let t = framesPerSecond > 0 ? Double(count) / framesPerSecond : timestamp
         count += 1
         guard let origin else {
-            origin = (t, monotonicNow())
+            origin = (t, MonotonicClock.seconds())
             return
         }
-        let delay = (t - origin.stream) - (monotonicNow() - origin.clock)
+        let delay = (t - origin.stream) - (MonotonicClock.seconds() - origin.clock)
         // Cap a single wait (a timestamp jump in a broken file must not freeze the window).
         if delay > 0 { usleep(useconds_t(min(delay, 2) * 1e6)) }
     }

@@ -1,3 +1,4 @@
+import FERCore
 import FERDemoSupport
 import Foundation
 
@@ -6,7 +7,7 @@ import Foundation
 /// times a second; otherwise (logs, CI) it prints a plain line every few seconds.
 final class ProgressBar {
     private let total: Int?
-    private let start = DispatchTime.now().uptimeNanoseconds
+    private let start = MonotonicClock.nanoseconds()
     private var lastDraw: UInt64 = 0
     private let interactive = isatty(STDERR_FILENO) != 0
     private let enabled: Bool
@@ -20,7 +21,7 @@ final class ProgressBar {
     /// on a terminal and every 5 seconds otherwise.
     func update(frames: Int, force: Bool = false) {
         guard enabled else { return }
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = MonotonicClock.nanoseconds()
         let interval: UInt64 = interactive ? 200_000_000 : 5_000_000_000
         guard force || now - lastDraw >= interval else { return }
         lastDraw = now

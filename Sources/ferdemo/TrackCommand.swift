@@ -103,13 +103,13 @@ struct Track: ParsableCommand {
                 throw CommandFailure("track", source.isCamera ? .cameraUnusable : .inputUnreadable,
                                      "reading \(input) failed after \(frameIndex) frames: \(error)")
             }
-            let start = DispatchTime.now().uptimeNanoseconds
+            let start = MonotonicClock.nanoseconds()
             let cpuStart = Self.threadCPUMilliseconds()
             do { try tracker.update(frame: frame.view) } catch {
                 throw CommandFailure("track", .failure, "frame \(frameIndex): \(error)")
             }
             cpuTimes.append(Self.threadCPUMilliseconds() - cpuStart)
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            times.append(Double(MonotonicClock.nanoseconds() - start) / 1e6)
             try record(frameIndex)
             frameIndex += 1
         }

@@ -48,7 +48,7 @@ import FERCore
     /// A textured 160×120 JPEG (large enough that half of it is many MCU rows).
     static func textured() throws -> (Image, [UInt8]) {
         var image = try Image(width: 160, height: 120, format: .rgb8)
-        var rng = SplitMix(state: 11)
+        var rng = SplitMix64(seed: 11)
         for i in image.pixels.indices { image.pixels[i] = UInt8(truncatingIfNeeded: rng.next() >> 56) }
         let path = MediaPaths.temporary("textured.jpg")
         try image.withView { v throws(MediaError) in try ImageWriter.write(v, to: path) }

@@ -105,7 +105,7 @@ import FERCore
     /// Damaged packets in the middle (bytes overwritten) are skipped: the stream still ends.
     @Test func corruptedMiddle() throws {
         var data = try Data(contentsOf: URL(fileURLWithPath: MediaPaths.fixture("media/pattern.avi")))
-        var rng = SplitMix(state: 7)
+        var rng = SplitMix64(seed: 7)
         for i in stride(from: data.count / 3, to: 2 * data.count / 3, by: 1) { data[i] = UInt8(truncatingIfNeeded: rng.next()) }
         let path = MediaPaths.temporary("corrupt.avi")
         _ = FileManager.default.createFile(atPath: path, contents: data)
@@ -129,14 +129,3 @@ import FERCore
     }
 }
 
-/// SplitMix64, for reproducible corruption.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

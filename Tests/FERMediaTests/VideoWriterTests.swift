@@ -171,7 +171,7 @@ import FERCore
         let ext = (path as NSString).pathExtension
         let writer = try VideoWriter(path: path, width: 320, height: 240)
         var image = try Image(width: 320, height: 240, format: .rgb8)
-        var rng = SplitMix(state: 3)
+        var rng = SplitMix64(seed: 3)
         var failure: MediaError?
         for _ in 0..<60 where failure == nil {
             for i in image.pixels.indices { image.pixels[i] = UInt8(truncatingIfNeeded: rng.next() >> 56) }

@@ -1,3 +1,4 @@
+import FERCore
 import FERDemoSupport
 import Testing
 
@@ -90,14 +91,8 @@ import Testing
     /// fuzz targets explore further.)
     @Test func generatedTextNeverTraps() {
         let alphabet = Array("0123456789.,-+eExX× naif\t")
-        var state: UInt64 = 0x5EED_F00D
-        func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = SplitMix64(seed: 0x5EED_F00D)
+        func next() -> UInt64 { generator.next() }
         for _ in 0..<20_000 {
             let length = Int(next() % 24)
             let text = String((0..<length).map { _ in alphabet[Int(next() % UInt64(alphabet.count))] })

@@ -290,12 +290,12 @@ public final class V4L2Camera: FrameSource {
     ///   or a driver failure.
     public func nextFrame(into buffer: ImageBuffer) throws(CameraError) -> FrameInfo? {
         guard fd >= 0, streaming else { return nil }
-        let deadline = Self.milliseconds() + options.timeoutMilliseconds
+        let deadline = MonotonicClock.milliseconds() + options.timeoutMilliseconds
         var damaged = 0
         while true {
             // Poll for what is left of the timeout: wake-ups without a frame (EAGAIN) and
             // dropped frames must not stretch the wait beyond it.
-            let left = deadline - Self.milliseconds()
+            let left = deadline - MonotonicClock.milliseconds()
             guard left > 0 else { throw .timeout(path: path, milliseconds: options.timeoutMilliseconds) }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             var r: Int32
@@ -361,13 +361,6 @@ public final class V4L2Camera: FrameSource {
             index += 1
             return info
         }
-    }
-
-    /// Milliseconds on the monotonic clock.
-    private static func milliseconds() -> Int {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
     }
 
     private func end(_ reason: String) {

@@ -5,14 +5,6 @@ import Darwin
 #endif
 import Synchronization
 
-/// Seconds on the monotonic clock (for stage timings; no allocation).
-@inline(__always)
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
-}
-
 /// Runs a ``FaceDetector`` on a thread of its own, on a private copy of the frame, so that the
 /// frame path never waits for a detection.
 ///
@@ -70,7 +62,7 @@ final class DetectionWorker {
                 }
                 pthread_mutex_unlock(mutex)
                 if stopping.load(ordering: .acquiring) { return }
-                let start = monotonicSeconds()
+                let start = MonotonicClock.seconds()
                 do {
                     try detector.detect(frame.view, into: &faces)
                     failure = nil
@@ -78,7 +70,7 @@ final class DetectionWorker {
                     faces.removeAll(keepingCapacity: true)
                     failure = error
                 }
-                seconds = monotonicSeconds() - start
+                seconds = MonotonicClock.seconds() - start
                 phase.store(Phase.done, ordering: .releasing)
             }
         }

@@ -121,7 +121,7 @@ public final class EmotionPipeline {
     /// (all tracks end; IDs keep counting).
     /// - Throws: ``PipelineError`` when a stage fails; the pipeline stays usable.
     public func process(_ frame: ImageView, info: FrameInfo, into result: inout FrameResult) throws(PipelineError) {
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         result.reset(frameIndex: info.index, timestamp: info.timestamp)
         guard frame.width > 0, frame.height > 0 else {
             throw .badFrame(width: frame.width, height: frame.height, reason: "the frame is empty")
@@ -141,7 +141,7 @@ public final class EmotionPipeline {
         if tracker.frameNumber == 0 { newShot = true }
 
         // 1. Tracking (not across a cut: the filters would look for the old faces in the new picture).
-        var t0 = monotonicSeconds()
+        var t0 = MonotonicClock.seconds()
         if newShot {
             tracker.hold()
         } else {
@@ -150,7 +150,7 @@ public final class EmotionPipeline {
         var anyLost = tracker.count < lastTrackCount
         for i in 0..<tracker.count where tracker.track(at: i).isLost { anyLost = true }
         if anyLost { detectionWanted = true }
-        var t1 = monotonicSeconds()
+        var t1 = MonotonicClock.seconds()
         result.timings.tracking = t1 - t0
         framesSinceDetection += 1
         let now = tracker.frameNumber
@@ -158,11 +158,11 @@ public final class EmotionPipeline {
         // 2. Detection and reconciliation.
         if newShot {
             // A new stream or shot is detected before it is reported, in every mode.
-            t0 = monotonicSeconds()
+            t0 = MonotonicClock.seconds()
             try detectNow(frame, into: &result)
-            t1 = monotonicSeconds()
+            t1 = MonotonicClock.seconds()
             try reconcile(frame: frame, detectedAt: nil, detectionFrame: nil, afterCut: true)
-            result.timings.reconcile = monotonicSeconds() - t1
+            result.timings.reconcile = MonotonicClock.seconds() - t1
             result.detectionApplied = true
             result.detectionFrameIndex = info.index
         } else {
@@ -170,17 +170,17 @@ public final class EmotionPipeline {
             switch options.detectionMode {
             case .synchronous:
                 if due {
-                    t0 = monotonicSeconds()
+                    t0 = MonotonicClock.seconds()
                     try detectNow(frame, into: &result)
-                    t1 = monotonicSeconds()
+                    t1 = MonotonicClock.seconds()
                     try reconcile(frame: frame, detectedAt: nil, detectionFrame: nil, afterCut: false)
-                    result.timings.reconcile = monotonicSeconds() - t1
+                    result.timings.reconcile = MonotonicClock.seconds() - t1
                     result.detectionApplied = true
                     result.detectionFrameIndex = info.index
                 }
             case .deferred, .asynchronous:
                 guard let worker else { break }
-                t0 = monotonicSeconds()
+                t0 = MonotonicClock.seconds()
                 var taken: (frameIndex: Int, seconds: Double)?
                 if let p = pending {
                     if options.detectionMode == .deferred {
@@ -199,18 +199,18 @@ public final class EmotionPipeline {
                     result.detectionFrameIndex = p.frameIndex
                     result.timings.detectorRun = taken.seconds
                 }
-                t1 = monotonicSeconds()
+                t1 = MonotonicClock.seconds()
                 result.timings.reconcile = t1 - t0
                 if due, pending == nil {
                     try worker.submit(frame, frameIndex: now)
                     pending = (now, info.index, now + options.detectionLatency)
-                    result.timings.detection += monotonicSeconds() - t1
+                    result.timings.detection += MonotonicClock.seconds() - t1
                     result.detectionStarted = true
                     framesSinceDetection = 0
                     detectionWanted = false
                     if options.detectionMode == .deferred, options.detectionLatency == 0 {
                         // Latency 0: applied on this very frame.
-                        let t2 = monotonicSeconds()
+                        let t2 = MonotonicClock.seconds()
                         result.detectionWaited = true
                         if let done = try worker.wait(into: &detections) {
                             pending = nil
@@ -219,7 +219,7 @@ public final class EmotionPipeline {
                             result.detectionFrameIndex = info.index
                             result.timings.detectorRun = done.seconds
                         }
-                        result.timings.detection += monotonicSeconds() - t2
+                        result.timings.detection += MonotonicClock.seconds() - t2
                     }
                 }
             }
@@ -227,12 +227,12 @@ public final class EmotionPipeline {
         lastTrackCount = tracker.count
 
         // 3. Classification.
-        t0 = monotonicSeconds()
+        t0 = MonotonicClock.seconds()
         try classifyDue(frame: frame)
-        result.timings.classification = monotonicSeconds() - t0
+        result.timings.classification = MonotonicClock.seconds() - t0
 
         for i in 0..<tracker.count { result.faces.append(tracker.track(at: i)) }
-        result.timings.total = monotonicSeconds() - start
+        result.timings.total = MonotonicClock.seconds() - start
     }
 
     /// Convenience form of ``process(_:info:into:)`` that returns a new result (allocates).
@@ -271,10 +271,10 @@ public final class EmotionPipeline {
     /// Runs the detector on `frame` now (inline, or on the worker and waiting for it) into
     /// `detections`; a pending detection of an earlier frame is dropped.
     private func detectNow(_ frame: ImageView, into result: inout FrameResult) throws(PipelineError) {
-        let t0 = monotonicSeconds()
+        let t0 = MonotonicClock.seconds()
         if let detector {
             do { try detector.detect(frame, into: &detections) } catch { throw .detection(error) }
-            result.timings.detectorRun = monotonicSeconds() - t0
+            result.timings.detectorRun = MonotonicClock.seconds() - t0
         } else if let worker {
             if pending != nil { _ = try worker.wait(into: &detections) }
             pending = nil
@@ -282,7 +282,7 @@ public final class EmotionPipeline {
             if let done = try worker.wait(into: &detections) { result.timings.detectorRun = done.seconds }
             result.detectionWaited = true
         }
-        result.timings.detection = monotonicSeconds() - t0
+        result.timings.detection = MonotonicClock.seconds() - t0
         result.detectionStarted = true
         framesSinceDetection = 0
         detectionWanted = false

@@ -28,7 +28,7 @@ struct NonMaxSuppressionTests {
 
     @Test("sorting: best first, ties in the reference's order, many elements")
     func sorting() {
-        var rng = SeededRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var boxes = (0..<500).map { i in box(Double(i), 0, Double(i) + 1, 1, Double(Int.random(in: 0..<50, using: &rng)) / 50) }
         let original = boxes
         NonMaxSuppression.sortByScore(&boxes)

@@ -10,7 +10,7 @@ struct GraphBuilder {
     var layers: [String] = []
     var tensors: [SafeTensorsWriter.Entry] = []
     var outputs: [String] = []
-    var rng = SeededRandom(seed: 99)
+    var rng = SplitMix64(seed: 99)
 
     init(h: Int, w: Int, c: Int) { input = (h, w, c) }
 
@@ -108,7 +108,7 @@ struct NetworkTests {
         // The separable convolution runs as one step, its depthwise output never stored.
         #expect(descriptions.contains("depthwise 3x3/1 same + conv 1x1/1 valid → 8"), "\(descriptions)")
         #expect(net.inspectableLayerNames.contains("r2") && !net.inspectableLayerNames.contains("c1"))
-        var rng = SeededRandom(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for n in [1, 3] {
             let s = TensorShape(n: n, h: 9, w: 11, c: 3)
             let x = rng.floats(s.count)

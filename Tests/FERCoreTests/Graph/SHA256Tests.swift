@@ -48,7 +48,7 @@ struct SHA256Tests {
     /// length field; 64 is a whole block), checked against coreutils' `sha256sum`.
     @Test("padding boundaries agree with sha256sum", arguments: [1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 129, 1000])
     func paddingBoundaries(_ length: Int) throws {
-        var rng = SeededRandom(seed: UInt64(length))
+        var rng = SplitMix64(seed: UInt64(length))
         let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let path = Paths.temporaryFile("sha-\(length).bin")
         try Data(bytes).write(to: URL(fileURLWithPath: path))

@@ -14,7 +14,7 @@ struct LayerScript {
 
     init(h: Int, w: Int, c: Int, seed: UInt64) {
         builder = GraphBuilder(h: h, w: w, c: c)
-        builder.rng = SeededRandom(seed: seed)
+        builder.rng = SplitMix64(seed: seed)
         shapes = ["input": TensorShape(n: 1, h: h, w: w, c: c)]
     }
 
@@ -259,7 +259,7 @@ struct StepHarnessTests {
     func row(_ c: Case) throws {
         let (net, script) = try Self.compile(c)
         #expect(net.steps.map { String(describing: type(of: $0)) } == c.steps, "\(net.stepDescriptions.joined(separator: "\n"))")
-        var rng = SeededRandom(seed: 77)
+        var rng = SplitMix64(seed: 77)
         for n in [1, 3] {
             let s = TensorShape(n: n, h: c.input.h, w: c.input.w, c: c.input.c)
             let x = rng.floats(s.count)

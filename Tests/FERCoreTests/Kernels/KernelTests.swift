@@ -23,7 +23,7 @@ struct KernelTests {
     }
 
     static let convCases: [ConvCase] = {
-        var rng = SeededRandom(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var cases: [ConvCase] = [
             ConvCase(n: 1, h: 12, w: 12, cin: 3, cout: 10, kh: 3, kw: 3, stride: 1, padding: .valid),   // P-Net conv1
             ConvCase(n: 2, h: 9, w: 7, cin: 1, cout: 8, kh: 3, kw: 3, stride: 1, padding: .same),
@@ -51,7 +51,7 @@ struct KernelTests {
     /// output shape, expected output without activation, and the window geometry.
     static func convProblem(_ t: ConvCase, seed: UInt64) throws
         -> (TensorShape, [Float], [Float], [Float], [Float], TensorShape, [Float], WindowGeometry) {
-        var rng = SeededRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
         let x = rng.floats(s.count)
         let kernel = rng.floats(t.kh * t.kw * t.cin * t.cout)
@@ -125,7 +125,7 @@ struct KernelTests {
     @Test("separable conv in one pass is bit-identical to depthwise then packed 1x1, on 1 and 2 threads",
           arguments: separableCases)
     func separable(_ t: ConvCase) throws {
-        var rng = SeededRandom(seed: UInt64(t.h * 100 + t.cin * 10 + t.cout))
+        var rng = SplitMix64(seed: UInt64(t.h * 100 + t.cin * 10 + t.cout))
         let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
         let x = rng.floats(s.count)
         let dwKernel = rng.floats(t.kh * t.kw * t.cin)
@@ -168,7 +168,7 @@ struct KernelTests {
             (1, 60, 60, 16, 8, 1, 2, .same), (2, 15, 15, 64, 32, 1, 2, .same), (1, 8, 8, 128, 64, 1, 2, .same),
             (3, 9, 7, 24, 5, 1, 2, .same), (1, 10, 10, 8, 3, 3, 2, .same),
         ]
-        var rng = SeededRandom(seed: 17)
+        var rng = SplitMix64(seed: 17)
         for t in cases {
             let ps = TensorShape(n: t.n, h: t.h, w: t.w, c: t.c)
             let rs = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
@@ -200,7 +200,7 @@ struct KernelTests {
 
     @Test("depthwise conv", arguments: convCases)
     func depthwise(_ t: ConvCase) throws {
-        var rng = SeededRandom(seed: UInt64(t.cout * 77 + t.h))
+        var rng = SplitMix64(seed: UInt64(t.cout * 77 + t.h))
         let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin + t.cout)   // vary channel counts across SIMD widths
         let x = rng.floats(s.count)
         let kernel = rng.floats(t.kh * t.kw * s.c)
@@ -229,7 +229,7 @@ struct KernelTests {
 
     @Test("max pool: valid, TF same and Caffe ceil", arguments: Padding.allCases)
     func maxPool(_ padding: Padding) throws {
-        var rng = SeededRandom(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for (h, w, c, k, st) in [(10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (8, 9, 24, 3, 2), (7, 6, 40, 2, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)] {
             let s = TensorShape(n: 2, h: h, w: w, c: c)
             let x = rng.floats(s.count)
@@ -280,7 +280,7 @@ struct KernelTests {
 
     @Test("global average pool, dense, softmax, add, flatten orders")
     func smallOps() {
-        var rng = SeededRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let s = TensorShape(n: 3, h: 5, w: 4, c: 13)
         let x = rng.floats(s.count)
         var gap = [Float](repeating: .nan, count: s.n * s.c)
@@ -335,7 +335,7 @@ struct KernelTests {
         // next job) and after pauses longer than the workers' spin (they sleep; the caller
         // takes the chunks they have not claimed and never waits for them to wake).
         let pool = WorkerPool(threads: 3)
-        var rng = SeededRandom(seed: 23)
+        var rng = SplitMix64(seed: 23)
         var failures = 0
         for round in 0..<3_000 {
             let count = Int.random(in: 0...200, using: &rng)

@@ -17,7 +17,7 @@ struct QuantizedKernelTests {
     }
 
     static func cases() -> [Case] {
-        var rng = SeededRandom(seed: 2026_1202)
+        var rng = SplitMix64(seed: 2026_1202)
         var out: [Case] = []
         for i in 0..<60 {
             let k = [1, 2, 3, 3, 5].randomElement(using: &rng) ?? 3
@@ -33,7 +33,7 @@ struct QuantizedKernelTests {
 
     @Test("im2col + int8 product equal the reference convolution bit for bit", arguments: QuantizedKernels.Path.available)
     func convolutionMatchesReference(_ path: QuantizedKernels.Path) throws {
-        var rng = SeededRandom(seed: 77)
+        var rng = SplitMix64(seed: 77)
         var checked = 0
         for c in Self.cases() {
             guard let g = WindowGeometry(kernel: (c.kh, c.kw), stride: (c.sh, c.sw), padding: c.padding, inH: c.h, inW: c.w) else { continue }
@@ -87,7 +87,7 @@ struct QuantizedKernelTests {
 
     @Test("u8 max pooling equals the float reference on the same bytes")
     func maxPoolMatchesReference() throws {
-        var rng = SeededRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for _ in 0..<30 {
             let h = Int.random(in: 2...13, using: &rng), w = Int.random(in: 2...13, using: &rng), c = Int.random(in: 1...40, using: &rng)
             let p = Int.random(in: 1...3, using: &rng), s = Int.random(in: 1...3, using: &rng)

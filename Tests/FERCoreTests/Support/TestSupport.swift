@@ -1,22 +1,6 @@
 import Foundation
 @_spi(Kernels) @testable import FERCore
 
-/// A small, seeded generator (SplitMix64) so every randomised test is reproducible.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1...1) -> [Float] {
-        (0..<count).map { _ in Float.random(in: range, using: &self) }
-    }
-}
-
 /// Largest absolute difference between two arrays (infinity when lengths differ).
 func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
     guard a.count == b.count else { return .infinity }

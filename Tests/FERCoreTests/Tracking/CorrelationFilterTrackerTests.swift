@@ -59,7 +59,7 @@ struct CorrelationFilterTrackerTests {
 
     @Test("output is finite on constant and noise frames, in RGB and grey, also at the border")
     func nanFree() throws {
-        var rng = SeededRandom(seed: 99)
+        var rng = SplitMix64(seed: 99)
         for format in [PixelFormat.rgb8, .gray8] {
             let n = 96 * 72 * format.channels
             let constant = try Image(width: 96, height: 72, format: format, repeating: 128)

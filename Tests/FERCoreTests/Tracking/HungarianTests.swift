@@ -26,7 +26,7 @@ struct HungarianTests {
 
     @Test("matches brute force on random matrices up to 6×6, square and rectangular")
     func matchesBruteForce() {
-        var rng = SeededRandom(seed: 5)
+        var rng = SplitMix64(seed: 5)
         let solver = HungarianSolver()
         var assignment: [Int] = []
         for _ in 0..<200 {

@@ -8,7 +8,7 @@ struct SyntheticScene {
     struct Texture {
         var fx: [Double], fy: [Double], phase: [Double], amp: [Double], base: [Double]
         init(seed: UInt64, frequency: ClosedRange<Double>) {
-            var rng = SeededRandom(seed: seed)
+            var rng = SplitMix64(seed: seed)
             fx = (0..<6).map { _ in Double.random(in: frequency, using: &rng) * (Bool.random(using: &rng) ? 1 : -1) }
             fy = (0..<6).map { _ in Double.random(in: frequency, using: &rng) * (Bool.random(using: &rng) ? 1 : -1) }
             phase = (0..<6).map { _ in Double.random(in: 0...(2 * .pi), using: &rng) }

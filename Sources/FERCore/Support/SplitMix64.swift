@@ -1,0 +1,21 @@
+/// SplitMix64 (Steele, Lea and Flood, 2014): the package's one seeded generator, for
+/// reproducible inputs in benchmarks (`ferdemo classify --benchmark`) and tests. Not for
+/// anything that needs unpredictability.
+package struct SplitMix64: RandomNumberGenerator, Sendable {
+    package var state: UInt64
+
+    package init(seed: UInt64) { state = seed }
+
+    package mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `count` floats drawn uniformly from `range`.
+    package mutating func floats(_ count: Int, in range: ClosedRange<Float> = -1...1) -> [Float] {
+        (0..<count).map { _ in Float.random(in: range, using: &self) }
+    }
+}
