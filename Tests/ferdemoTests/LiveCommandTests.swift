@@ -1,5 +1,6 @@
 import FERCore
 import FERMedia
+import FERDemoSupport
 import Foundation
 import Testing
 
@@ -43,6 +44,9 @@ struct LiveCommandTests {
             #expect(probabilities.count == 7)
             // The seven probabilities sum to 1 (tolerance: 5-decimal rounding of seven values).
             #expect(abs(probabilities.values.reduce(0, +) - 1) < 1e-4)
+            // Every line is a FrameRecord, the schema's type (FERDemoSupport).
+            let record = try JSONDecoder().decode(FrameRecord.self, from: Data(line.utf8))
+            #expect(record.frame == i && record.faces.first?.label == "happy" && record.source == nil)
         }
         let svg = try String(contentsOf: report, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.contains("polyline"))
