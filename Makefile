@@ -11,7 +11,7 @@ RELEASE_FLAGS := -c release
 TEST_FLAGS := $(RELEASE_FLAGS) -Xswiftc -enable-testing --scratch-path .build-test
 PY := .venv-tools/bin/python
 
-.PHONY: demo test docs bench weights goldens train setup build clean fuzz fuzz-build sanitize sanitize-address sanitize-thread
+.PHONY: demo test docs format bench weights goldens train setup build clean fuzz fuzz-build sanitize sanitize-address sanitize-thread
 
 setup:
 	@bash Tools/setup_system.sh
@@ -22,13 +22,21 @@ build: setup
 demo: build
 	$$($(SWIFT) build $(RELEASE_FLAGS) --show-bin-path)/ferdemo
 
+# What swift-format checks (.swift-format); Tests/ConsumerPackage is left alone: its programs are
+# the README's, verbatim.
+FORMAT_PATHS := Sources Tests/FERCoreTests Tests/FERMediaTests Tests/ferdemoTests Benchmarks/Sources Benchmarks/Benchmarks Fuzz/Sources
+
 test: setup
+	@$(SWIFT) format lint --strict -r $(FORMAT_PATHS) --configuration .swift-format || { echo "make test: swift-format findings (above); make format fixes the layout ones"; exit 1; }
 	@echo "make test: building the tests (release, -enable-testing; log in .build-test.log)"
 	@$(SWIFT) build $(TEST_FLAGS) --build-tests > .build-test.log 2>&1 || { tail -50 .build-test.log; echo "make test: the build failed"; exit 1; }
 	@if grep -E "^$(CURDIR)/(Sources|Tests)/.*: warning:" .build-test.log; then echo "make test: the build has warnings (above); FERCore builds warning-free"; exit 1; fi
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	@bash Tools/check_consumer_build.sh --check
 	@bash Tools/build_docs.sh
+
+format:
+	$(SWIFT) format format -i -r $(FORMAT_PATHS) --configuration .swift-format
 
 # DocC for FERCore and FERMedia with the toolchain's docc; any warning fails (also run by make test).
 docs:

@@ -56,8 +56,10 @@ public struct ConfusionMatrix: Sendable, Equatable {
 
     /// The confusion matrix as a Markdown table (rows: true class, columns: predicted).
     public var matrixTable: String {
-        var lines = ["| true \\ predicted | " + classes.joined(separator: " | ") + " |",
-                     "|---|" + String(repeating: "---:|", count: classes.count)]
+        var lines = [
+            "| true \\ predicted | " + classes.joined(separator: " | ") + " |",
+            "|---|" + String(repeating: "---:|", count: classes.count)
+        ]
         for (i, name) in classes.enumerated() {
             lines.append("| \(name) | " + counts[i].map(String.init).joined(separator: " | ") + " |")
         }
@@ -120,11 +122,13 @@ public struct ConfusionMatrix: Sendable, Equatable {
                 let ink = PlotLayout.darkCell(f) ? "white" : "black"
                 s += "<rect x=\"\(x)\" y=\"\(y)\" width=\"\(c)\" height=\"\(c)\" fill=\"rgb(\(r),\(g),\(b))\" stroke=\"#999\"/>\n"
                 s += "<text x=\"\(x + c / 2)\" y=\"\(y + c / 2 - 2)\" font-size=\"14\" text-anchor=\"middle\" fill=\"\(ink)\">\(counts[i][j])</text>\n"
-                s += "<text x=\"\(x + c / 2)\" y=\"\(y + c / 2 + 16)\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(ink)\">"
+                s +=
+                    "<text x=\"\(x + c / 2)\" y=\"\(y + c / 2 + 16)\" font-size=\"11\" text-anchor=\"middle\" fill=\"\(ink)\">"
                     + String(format: "%.1f%%", f * 100) + "</text>\n"
             }
         }
-        s += "<text x=\"14\" y=\"\(top + n * c / 2)\" font-size=\"13\" transform=\"rotate(-90 14 \(top + n * c / 2))\" "
+        s +=
+            "<text x=\"14\" y=\"\(top + n * c / 2)\" font-size=\"13\" transform=\"rotate(-90 14 \(top + n * c / 2))\" "
             + "text-anchor=\"middle\">true</text>\n"
         s += "<text x=\"\(left)\" y=\"\(top + n * c + 30)\" font-size=\"13\">\(esc(summary))</text>\n"
         s += "</svg>\n"

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// ferdemo's standard output and standard error, written with `write(2)` so that every
 /// failure is seen: `print` and `FileHandle` either ignore a full disk or a closed pipe, or

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// ferdemo's exit statuses, the same for every subcommand (README, "Exit codes").
@@ -61,9 +61,9 @@ public enum ExitStatus: Int32, CaseIterable, Sendable, CustomStringConvertible {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         #if canImport(Glibc)
-        action.__sigaction_handler.sa_handler = SIG_DFL
+            action.__sigaction_handler.sa_handler = SIG_DFL
         #else
-        action.__sigaction_u.__sa_handler = SIG_DFL
+            action.__sigaction_u.__sa_handler = SIG_DFL
         #endif
         sigaction(signal, &action, nil)
         var set = sigset_t()

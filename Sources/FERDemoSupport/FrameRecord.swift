@@ -24,8 +24,10 @@ public struct FrameRecord: Codable, Equatable, Sendable {
     /// Milliseconds per pipeline stage (3 decimals).
     public var timings: TimingsRecord
 
-    public init(frame: Int = 0, timestamp: Double = 0, source: String? = nil, faces: [FaceRecord] = [],
-                timings: TimingsRecord = TimingsRecord()) {
+    public init(
+        frame: Int = 0, timestamp: Double = 0, source: String? = nil, faces: [FaceRecord] = [],
+        timings: TimingsRecord = TimingsRecord()
+    ) {
         self.frame = frame
         self.timestamp = timestamp
         self.source = source
@@ -59,8 +61,10 @@ public struct FaceRecord: Codable, Equatable, Sendable {
     /// The most probable label's probability, nil with the probabilities.
     public var confidence: Double?
 
-    public init(id: Int, box: BoxRecord, landmarks: LandmarksRecord? = nil, landmarksAge: Int? = nil, lost: Bool = false,
-                probabilities: EmotionProbabilities? = nil, label: String? = nil, confidence: Double? = nil) {
+    public init(
+        id: Int, box: BoxRecord, landmarks: LandmarksRecord? = nil, landmarksAge: Int? = nil, lost: Bool = false,
+        probabilities: EmotionProbabilities? = nil, label: String? = nil, confidence: Double? = nil
+    ) {
         self.id = id
         self.box = box
         self.landmarks = landmarks
@@ -188,8 +192,7 @@ public struct EmotionProbabilities: Codable, Equatable, Sendable {
     }
 
     public init(angry: Double, disgust: Double, fear: Double, happy: Double, sad: Double, surprise: Double, neutral: Double) {
-        (self.angry, self.disgust, self.fear, self.happy, self.sad, self.surprise, self.neutral)
-            = (angry, disgust, fear, happy, sad, surprise, neutral)
+        (self.angry, self.disgust, self.fear, self.happy, self.sad, self.surprise, self.neutral) = (angry, disgust, fear, happy, sad, surprise, neutral)
     }
 
     /// The label names, in FER-2013's order (the keys of the JSON object).
@@ -339,9 +342,12 @@ public struct FrameRecordEncoder {
     }
 
     private mutating func appendUnsigned(_ value: UInt, minimumDigits: Int) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var n = value, count = 0
         withUnsafeMutableBytes(of: &digits) { d in
             repeat {

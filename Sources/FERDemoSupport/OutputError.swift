@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why an output (a file ferdemo writes, or standard output/error) failed. Each message says
@@ -36,11 +36,10 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
     public var output: String {
         switch self {
         case let .cannotCreate(o, _, _), let .writeFailed(o, _, _), let .finishFailed(o, _, _, _), let .isDirectory(o, _),
-             let .danglingLink(o, _), let .unwritableKind(o, _, _), let .noReader(o, _), let .notAFolder(o, _):
+            let .danglingLink(o, _), let .unwritableKind(o, _, _), let .noReader(o, _), let .notAFolder(o, _):
             return o
         }
     }
-
 
     /// What was wrong, where, and what to do.
     public var description: String {
@@ -75,7 +74,7 @@ public enum OutputError: Error, Equatable, Sendable, CustomStringConvertible {
         let names: [Int32: String] = [
             ENOSPC: "ENOSPC", EDQUOT: "EDQUOT", EIO: "EIO", EPIPE: "EPIPE", EACCES: "EACCES", EPERM: "EPERM",
             EROFS: "EROFS", ENOENT: "ENOENT", ENOTDIR: "ENOTDIR", EFBIG: "EFBIG", EISDIR: "EISDIR", EEXIST: "EEXIST",
-            ENAMETOOLONG: "ENAMETOOLONG", EXDEV: "EXDEV", EBADF: "EBADF", EINVAL: "EINVAL", ENXIO: "ENXIO", ELOOP: "ELOOP",
+            ENAMETOOLONG: "ENAMETOOLONG", EXDEV: "EXDEV", EBADF: "EBADF", EINVAL: "EINVAL", ENXIO: "ENXIO", ELOOP: "ELOOP"
         ]
         let text = String(cString: strerror(e))
         return names[e].map { "\(text) (\($0))" } ?? "\(text) (errno \(e))"

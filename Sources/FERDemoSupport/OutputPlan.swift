@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A file's identity: its device and inode (what `stat` reports, links followed), so that two
@@ -46,7 +46,6 @@ public enum OutputConflictError: Error, Equatable, Sendable, CustomStringConvert
     /// An output names the file standard output goes to, which carries other text.
     case standardOutputFile(output: String, path: String)
 
-
     /// What was wrong, where, and what to do.
     public var description: String {
         switch self {
@@ -58,7 +57,8 @@ public enum OutputConflictError: Error, Equatable, Sendable, CustomStringConvert
         case let .standardOutputTwice(first, second):
             return "\(first) and \(second) both write to standard output ('-'); send one of them to a file."
         case let .standardOutputFile(output, path):
-            return "\(output) '\(path)' is where standard output goes, which also carries ferdemo's summary; use \(output) - (the summary then goes to standard error) or another file."
+            return
+                "\(output) '\(path)' is where standard output goes, which also carries ferdemo's summary; use \(output) - (the summary then goes to standard error) or another file."
         }
     }
 }

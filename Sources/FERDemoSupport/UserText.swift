@@ -12,7 +12,6 @@ public enum UserTextError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The text does not have the expected parts (e.g. four numbers for a box).
     case malformed(option: String, text: String, expected: String)
 
-
     /// What was wrong, where, and what to do.
     public var description: String {
         switch self {

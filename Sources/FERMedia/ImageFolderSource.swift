@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FERCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The images of a folder as a FERCore `FrameSource`, in file-name order (byte-wise, so
 /// `frame_0001.png` < `frame_0002.png`), optionally including subfolders.

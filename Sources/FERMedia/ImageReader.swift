@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FERCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reads still images as RGB8: JPEG through libjpeg-turbo (the decoder cv2.imread uses,
 /// so pixels equal OpenCV's), PNG, BMP, PPM and whatever else FFmpeg's image decoders read.
@@ -61,7 +62,7 @@ public enum ImageReader {
     private static func jpegBytes(_ path: String) throws(MediaError) -> [UInt8]? {
         _ = try MediaFile.checkRegular(path)
         let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return nil }   // the FFmpeg path reports why
+        guard fd >= 0 else { return nil } // the FFmpeg path reports why
         var head: [UInt8] = [0, 0, 0]
         let n = head.withUnsafeMutableBytes { buffer -> Int in
             guard let base = buffer.baseAddress else { return 0 }

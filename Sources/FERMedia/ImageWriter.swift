@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CFFmpeg
 import FERCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Writes still images: PNG (lossless) or JPEG, chosen by the extension.
 public enum ImageWriter {
@@ -56,8 +57,11 @@ public enum ImageWriter {
         f.pointee.pts = 0
         r = av_frame_get_buffer(f, 0)
         if r < 0 { throw .ffmpeg(path: path, operation: "av_frame_get_buffer", message: FFmpeg.message(r)) }
-        guard let sws = sws_getContext(c.pointee.width, c.pointee.height, sourceFormat, c.pointee.width, c.pointee.height,
-                                       targetFormat, SWS_BILINEAR, nil, nil, nil) else {
+        guard
+            let sws = sws_getContext(
+                c.pointee.width, c.pointee.height, sourceFormat, c.pointee.width, c.pointee.height,
+                targetFormat, SWS_BILINEAR, nil, nil, nil)
+        else {
             throw .ffmpeg(path: path, operation: "sws_getContext", message: "unsupported conversion")
         }
         defer { sws_freeContext(sws) }

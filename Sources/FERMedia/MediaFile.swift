@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import FERCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Checks and reads input files before any decoder sees them.
 ///

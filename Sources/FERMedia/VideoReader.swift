@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CFFmpeg
 import FERCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reads the frames of any video (or still image) FFmpeg can demux and decode, as RGB8.
 ///
@@ -156,7 +157,9 @@ public final class VideoReader: FrameSource {
             if w == 0 || h == 0 {
                 // FFmpeg learns the size by decoding a first picture; it failed (a damaged or
                 // truncated header, or a picture over the max_pixels limit set below).
-                failure = .corrupt(path: path, reason: "no picture size could be decoded (damaged, truncated, or larger than \(ImageLimits.maximumPixels / 1_000_000) megapixels)")
+                failure = .corrupt(
+                    path: path,
+                    reason: "no picture size could be decoded (damaged, truncated, or larger than \(ImageLimits.maximumPixels / 1_000_000) megapixels)")
                 break setup
             }
             do { try ImageError.check(width: w, height: h) } catch { failure = .badImageSize(path: path, error: error); break setup }
@@ -201,7 +204,8 @@ public final class VideoReader: FrameSource {
     private static func rotation(of stream: UnsafeMutablePointer<AVStream>) -> Int {
         var degrees = fercore_stream_display_rotation(stream)
         if degrees.isNaN, let tag = av_dict_get(stream.pointee.metadata, "rotate", nil, 0),
-           let value = tag.pointee.value, let parsed = Double(String(cString: value)) {
+            let value = tag.pointee.value, let parsed = Double(String(cString: value))
+        {
             degrees = parsed - 360 * (parsed / 360).rounded(.down)
         }
         guard degrees.isFinite else { return 0 }
@@ -330,8 +334,11 @@ public final class VideoReader: FrameSource {
             let fh = min(codedHeight, max(1, Int((Double(h) * factor).rounded())))
             let x0 = (codedWidth - fw) / 2, y0 = (codedHeight - fh) / 2
             for y in 0..<codedHeight { view.row(y).update(repeating: 0, count: 3 * codedWidth) }
-            try scale(frm, into: MutableImageView(base: view.row(y0) + 3 * x0, width: fw, height: fh,
-                                                  rowBytes: view.rowBytes, format: .rgb8))
+            try scale(
+                frm,
+                into: MutableImageView(
+                    base: view.row(y0) + 3 * x0, width: fw, height: fh,
+                    rowBytes: view.rowBytes, format: .rgb8))
         }
         if rotation != 0, let source = unrotated {
             FrameRotation.rotate(source.view, clockwise: rotation, into: buffer.mutableView)
@@ -344,7 +351,8 @@ public final class VideoReader: FrameSource {
         // Gray pictures (gray JPEGs, PGM, gray PNG) are expanded to RGB by copying:
         // exact, and a gray image read back through RGB→gray is unchanged.
         if frm.pointee.format == AV_PIX_FMT_GRAY8.rawValue, w == destination.width, h == destination.height,
-           let src = frm.pointee.data.0 {
+            let src = frm.pointee.data.0
+        {
             let stride = Int(frm.pointee.linesize.0)
             for y in 0..<h {
                 let s = src + y * stride
@@ -359,9 +367,10 @@ public final class VideoReader: FrameSource {
             return
         }
         // Cached: a new context is made only when a size or the pixel format changes.
-        scaler = sws_getCachedContext(scaler, Int32(w), Int32(h), AVPixelFormat(frm.pointee.format),
-                                      Int32(destination.width), Int32(destination.height), AV_PIX_FMT_RGB24,
-                                      SWS_BILINEAR, nil, nil, nil)
+        scaler = sws_getCachedContext(
+            scaler, Int32(w), Int32(h), AVPixelFormat(frm.pointee.format),
+            Int32(destination.width), Int32(destination.height), AV_PIX_FMT_RGB24,
+            SWS_BILINEAR, nil, nil, nil)
         guard let s = scaler else {
             finished = true
             throw .unsupportedCodec(path: path, codec: "\(codecName) pixel format \(frm.pointee.format)")

@@ -151,9 +151,10 @@ public final class VideoWriter {
                 let lookahead = options.lookaheadFrames ?? (width * height > 1920 * 1080 ? 0 : nil)
                 if let lookahead {
                     let frames = max(0, lookahead)
-                    _ = fercore_av_opt_set(c.pointee.priv_data, "x264-params",
-                                           "rc-lookahead=\(frames):sync-lookahead=0:threads=1:lookahead-threads=1"
-                                           + (frames == 0 ? ":mbtree=0" : ""))
+                    _ = fercore_av_opt_set(
+                        c.pointee.priv_data, "x264-params",
+                        "rc-lookahead=\(frames):sync-lookahead=0:threads=1:lookahead-threads=1"
+                            + (frames == 0 ? ":mbtree=0" : ""))
                 }
                 // No B-frames: every frame is output in order, and short clips survive MP4 edit
                 // lists (with B-frames FFmpeg's MP4 reader dropped the last frame of 4-frame clips).
@@ -200,8 +201,9 @@ public final class VideoWriter {
         f.pointee.color_range = c.pointee.color_range
         r = av_frame_get_buffer(f, 0)
         if r < 0 { try? finish(); throw fail("av_frame_get_buffer", r) }
-        scaler = sws_getContext(Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height),
-                                c.pointee.pix_fmt, SWS_BILINEAR, nil, nil, nil)
+        scaler = sws_getContext(
+            Int32(width), Int32(height), AV_PIX_FMT_RGB24, Int32(width), Int32(height),
+            c.pointee.pix_fmt, SWS_BILINEAR, nil, nil, nil)
         if scaler == nil { try? finish(); throw fail("sws_getContext", fercore_averror_enomem()) }
     }
 

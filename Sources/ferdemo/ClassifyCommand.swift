@@ -61,8 +61,10 @@ struct Classify: ParsableCommand {
     @Option(help: "Seconds spent per benchmark measurement (0...3600).")
     var benchmarkSeconds: Double = 3
 
-    @Option(help: ArgumentHelp("Also write every decoded image, gray, as F32 tensors to this .safetensors file "
-                               + "(to compare FERCore's image decoding with cv2's).", visibility: .hidden))
+    @Option(
+        help: ArgumentHelp(
+            "Also write every decoded image, gray, as F32 tensors to this .safetensors file "
+                + "(to compare FERCore's image decoding with cv2's).", visibility: .hidden))
     var dumpPixels: String?
 
     func validate() throws {
@@ -124,8 +126,10 @@ struct Classify: ParsableCommand {
                 try withViews(pending) { views in try classifier.classify(crops: views, into: &results) }
             } catch { throw CommandFailure("classify", .failure, "\(error)") }
             for (i, r) in results.enumerated() {
-                try write(CSVOutput.row(path: names[i], face: 0, x: 0, y: 0, width: pending[i].width,
-                                        height: pending[i].height, scores: r))
+                try write(
+                    CSVOutput.row(
+                        path: names[i], face: 0, x: 0, y: 0, width: pending[i].width,
+                        height: pending[i].height, scores: r))
             }
             count += pending.count
             pending.removeAll(keepingCapacity: true)
@@ -133,7 +137,8 @@ struct Classify: ParsableCommand {
         }
         var dumped: [SafeTensorsWriter.Entry] = []
         var boxes: [Box] = []
-        try sources.forEachImage(stop: { Interrupt.isRequested }) { name, image in
+        let interrupted = { Interrupt.isRequested }
+        try sources.forEachImage(stop: interrupted) { name, image in
             if dumpPixels != nil { dumped.append(Self.grayEntry(name, image)) }
             if let detector {
                 // Detected faces: MTCNN on the RGB image, then fer's crop around each box.

@@ -78,8 +78,9 @@ struct ImageSources {
             let (shape, bytes) = try file.uint8s(name)
             let channels = shape.count == 3 ? shape[2] : 1
             guard shape.count == 2 || (shape.count == 3 && (channels == 1 || channels == 3)) else {
-                throw CommandFailure("classify", .inputUnreadable,
-                                     "\(file.path): tensor \(name) has shape \(shape); images are U8 [H, W], [H, W, 1] or [H, W, 3].")
+                throw CommandFailure(
+                    "classify", .inputUnreadable,
+                    "\(file.path): tensor \(name) has shape \(shape); images are U8 [H, W], [H, W, 1] or [H, W, 3].")
             }
             return try Image(width: shape[1], height: shape[0], format: channels == 3 ? .rgb8 : .gray8, pixels: bytes)
         } catch let error as CommandFailure {
@@ -104,7 +105,8 @@ struct CSVOutput {
 
     /// One result row; probabilities with 9 significant digits (float32 round-trips).
     static func row(path: String, face: Int, x: Int, y: Int, width: Int, height: Int, scores: EmotionScores) -> String {
-        let quoted = path.contains(",") || path.contains("\"") || path.contains("\n")
+        let quoted =
+            path.contains(",") || path.contains("\"") || path.contains("\n")
             ? "\"" + path.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : path
         let probabilities = EmotionLabel.allCases.map { String(format: "%.9g", Double(scores[$0])) }.joined(separator: ",")
         return "\(quoted),\(face),\(x),\(y),\(width),\(height),\(probabilities),\(scores.displayName)"

@@ -119,23 +119,29 @@ struct Detect: ParsableCommand {
             }
             var text: String
             if json {
-                let entry = ImageJSON(path: path, width: image.width, height: image.height, faces: faces.map { f in
-                    func p(_ v: SIMD2<Float>) -> [Float] { [v.x, v.y] }
-                    let l = f.landmarks
-                    return FaceJSON(box: [f.box.x, f.box.y, f.box.width, f.box.height], score: f.score,
-                                    landmarks: .init(left_eye: p(l.leftEye), right_eye: p(l.rightEye), nose: p(l.nose),
-                                                     mouth_left: p(l.mouthLeft), mouth_right: p(l.mouthRight)))
-                }, median_ms: median)
+                let entry = ImageJSON(
+                    path: path, width: image.width, height: image.height,
+                    faces: faces.map { f in
+                        func p(_ v: SIMD2<Float>) -> [Float] { [v.x, v.y] }
+                        let l = f.landmarks
+                        return FaceJSON(
+                            box: [f.box.x, f.box.y, f.box.width, f.box.height], score: f.score,
+                            landmarks: .init(
+                                left_eye: p(l.leftEye), right_eye: p(l.rightEye), nose: p(l.nose),
+                                mouth_left: p(l.mouthLeft), mouth_right: p(l.mouthRight)))
+                    }, median_ms: median)
                 text = String(decoding: try encoder.encode(entry), as: UTF8.self) + "\n"
             } else {
                 let timing = median.map { String(format: ", median %.2f ms over %d runs", $0, benchmark) } ?? ""
                 let st = detector.statistics
-                text = "\(path): \(image.width)x\(image.height), \(faces.count) face(s)\(timing); "
+                text =
+                    "\(path): \(image.width)x\(image.height), \(faces.count) face(s)\(timing); "
                     + "\(st.levels) levels, candidates P-Net \(st.proposals) → R-Net \(st.refined) → O-Net \(st.faces)\n"
                 for (i, f) in faces.enumerated() {
-                    text += String(format: "  %d: box x %.1f y %.1f w %.1f h %.1f  score %.4f  eyes (%.1f, %.1f) (%.1f, %.1f)\n",
-                                   i, f.box.x, f.box.y, f.box.width, f.box.height, f.score,
-                                   f.landmarks.leftEye.x, f.landmarks.leftEye.y, f.landmarks.rightEye.x, f.landmarks.rightEye.y)
+                    text += String(
+                        format: "  %d: box x %.1f y %.1f w %.1f h %.1f  score %.4f  eyes (%.1f, %.1f) (%.1f, %.1f)\n",
+                        i, f.box.x, f.box.y, f.box.width, f.box.height, f.score,
+                        f.landmarks.leftEye.x, f.landmarks.leftEye.y, f.landmarks.rightEye.x, f.landmarks.rightEye.y)
                 }
             }
             try Output.out("detect", text)

@@ -12,7 +12,7 @@ struct EmotionBenchmark {
 
     func run() throws {
         let side = classifier.inputSize
-        var generator = SplitMix64(seed: 20240601)
+        var generator = SplitMix64(seed: 20_240_601)
         let inputs = (0..<(8 * side * side)).map { _ in Float(generator.next() % 2001) / 1000 - 1 }
         let b1 = try measure(batch: 1, inputs: inputs)
         let b8 = try measure(batch: 8, inputs: inputs)
@@ -21,7 +21,7 @@ struct EmotionBenchmark {
             "\"batch1_ms\": \(format(b1.median))", "\"batch1_ms_min\": \(format(b1.min))",
             "\"batch8_ms\": \(format(b8.median))", "\"batch8_faces_per_s\": \(format(8000 / b8.median))",
             "\"batch1_runs\": \(b1.runs)", "\"batch8_runs\": \(b8.runs)",
-            "\"instruction_set\": \"\(InstructionSet.current)\"",
+            "\"instruction_set\": \"\(InstructionSet.current)\""
         ]
         try Output.out("classify", "{" + fields.joined(separator: ", ") + "}\n")
     }
@@ -59,4 +59,3 @@ struct EmotionBenchmark {
         return (times[times.count / 2], times[0], times.count)
     }
 }
-

@@ -61,7 +61,8 @@ struct Eval: ParsableCommand {
         let (files, excluded) = try listImages()
         var outputs: [OutputPlan.Entry] = []
         if let plot { outputs.append(.init(option: "--plot", path: plot)) }
-        let inputs = files.map { OutputPlan.Entry(option: "FOLDER", path: $0.path) } + Output.weightsInputs(weights)
+        let inputs =
+            files.map { OutputPlan.Entry(option: "FOLDER", path: $0.path) } + Output.weightsInputs(weights)
             + (exclude.map { [OutputPlan.Entry(option: "--exclude", path: $0)] } ?? [])
         try Output.checkPlan("eval", outputs: outputs, inputs: inputs, standardOutputCarriesText: true)
 
@@ -101,10 +102,12 @@ struct Eval: ParsableCommand {
         let seconds = Date().timeIntervalSince(start)
 
         let precision = model.precision.rawValue
-        let title = "ferdemo eval \(folder): \(model.name) (\(classifier.inputSize)x\(classifier.inputSize), \(precision))"
+        let title =
+            "ferdemo eval \(folder): \(model.name) (\(classifier.inputSize)x\(classifier.inputSize), \(precision))"
             + (flip ? ", flip-averaged" : "")
         var text = "\(title)\n"
-        text += "\(matrix.total) images" + (excluded > 0 ? " (\(excluded) excluded by --exclude)" : "")
+        text +=
+            "\(matrix.total) images" + (excluded > 0 ? " (\(excluded) excluded by --exclude)" : "")
             + String(format: ", %.1f s", seconds) + (Interrupt.isRequested ? " (stopped by a signal: partial)" : "") + "\n"
         text += String(format: "accuracy %.2f %%\n\n", matrix.accuracy * 100)
         text += matrix.classTable + "\n" + matrix.matrixTable
@@ -144,8 +147,10 @@ struct Eval: ParsableCommand {
             var isDir: ObjCBool = false
             guard fm.fileExists(atPath: sub, isDirectory: &isDir), isDir.boolValue else { continue }
             guard let label = EmotionLabel(name: entry) else {
-                throw CommandFailure("eval", .usage, "'\(sub)' is not named after a label; FOLDER may hold only "
-                                     + EmotionLabel.allCases.map(\.name).joined(separator: ", ") + " (as folders).")
+                throw CommandFailure(
+                    "eval", .usage,
+                    "'\(sub)' is not named after a label; FOLDER may hold only "
+                        + EmotionLabel.allCases.map(\.name).joined(separator: ", ") + " (as folders).")
             }
             labelFolders += 1
             guard let names = try? fm.contentsOfDirectory(atPath: sub) else {

@@ -98,7 +98,8 @@ struct Models: ParsableCommand {
                 let outputs = try workspace.run(Tensor(shape: input))
                 let shapes = zip(net.outputNames, outputs).map { "\($0.0) \($0.1.shape.sampleDims)" }.joined(separator: ", ")
                 let dynamic = net.acceptsAnySpatialSize ? " (any H×W)" : ""
-                var text = "\(net.name): input \(input.sampleDims)\(dynamic) → \(shapes); \(net.stepCount) steps, "
+                var text =
+                    "\(net.name): input \(input.sampleDims)\(dynamic) → \(shapes); \(net.stepCount) steps, "
                     + String(format: "%.2f MMAC", Double(net.referenceMACs) / 1e6) + " — \(path)\n"
                 if verbose {
                     for step in net.stepDescriptions { text += "    " + step + "\n" }
@@ -116,9 +117,11 @@ struct Models: ParsableCommand {
                 let net = try Network(contentsOf: model.file.path(in: weights))
                 let input = net.referenceInputShape
                 let mark = model == .default ? " (default)" : ""
-                line = "  \(model.name)\(mark): input \(input.h)x\(input.w) gray, "
-                    + String(format: "PublicTest %.2f %% (flip %.2f %%), %.1f MMAC", model.publicTestAccuracy * 100,
-                             model.publicTestAccuracyFlip * 100, Double(net.referenceMACs) / 1e6)
+                line =
+                    "  \(model.name)\(mark): input \(input.h)x\(input.w) gray, "
+                    + String(
+                        format: "PublicTest %.2f %% (flip %.2f %%), %.1f MMAC", model.publicTestAccuracy * 100,
+                        model.publicTestAccuracyFlip * 100, Double(net.referenceMACs) / 1e6)
                     + " — \(model.summary)\n"
             } catch {
                 throw CommandFailure("models", .weightsUnusable, "\(error)")

@@ -2,8 +2,9 @@ import ArgumentParser
 import FERCore
 import FERDemoSupport
 import FERMedia
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `ferdemo frames`: decode + colour conversion + resize per frame, the input stage of the
@@ -67,8 +68,10 @@ struct Frames: ParsableCommand {
             }
         }
         let n = Double(max(frames, 1))
-        try Output.out("frames", "frames \(frames) decode_ms \(decode / n * 1e3) gray_ms \(convert / n * 1e3) resize_ms \(resize / n * 1e3) "
-                       + "total_ms \((decode + convert + resize) / n * 1e3)\n")
+        try Output.out(
+            "frames",
+            "frames \(frames) decode_ms \(decode / n * 1e3) gray_ms \(convert / n * 1e3) resize_ms \(resize / n * 1e3) "
+                + "total_ms \((decode + convert + resize) / n * 1e3)\n")
         try Output.endIfSignalled()
     }
 }

@@ -17,15 +17,17 @@ enum ImageFiles {
 
     /// A copy of `image` (RGB8, as ``read(_:)`` returns) with each face's box, score and landmarks drawn in.
     static func annotated(_ image: Image, faces: [FaceDetection]) -> Image {
-        var rgb = image                 // ImageReader always gives RGB8 (gray files are expanded)
+        var rgb = image // ImageReader always gives RGB8 (gray files are expanded)
         rgb.withMutableView { view in
             let canvas = Canvas(view)
             for face in faces {
                 let x = Int(face.box.x.rounded()), y = Int(face.box.y.rounded())
-                canvas.drawBox(x: x, y: y, width: Int(face.box.width.rounded()), height: Int(face.box.height.rounded()),
-                               color: .green, thickness: 2)
-                canvas.drawText(String(format: "%.3f", face.score), x: x, y: max(0, y - 10), color: .black,
-                                background: Color.green.withAlpha(200))
+                canvas.drawBox(
+                    x: x, y: y, width: Int(face.box.width.rounded()), height: Int(face.box.height.rounded()),
+                    color: .green, thickness: 2)
+                canvas.drawText(
+                    String(format: "%.3f", face.score), x: x, y: max(0, y - 10), color: .black,
+                    background: Color.green.withAlpha(200))
                 for p in face.landmarks.points {
                     canvas.drawDot(x: Double(p.x), y: Double(p.y), radius: 2, color: .red)
                 }

@@ -10,26 +10,26 @@ struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Detect, track and classify faces live: camera, video file or image folder; window or headless.",
         discussion: """
-        With no arguments: the first camera (/dev/video0) if present, otherwise the sample clip \
-        Samples/astronaut_pan.mp4; a window when a display is available (DISPLAY or WAYLAND_DISPLAY), \
-        otherwise headless with a progress bar and a summary. Nothing is written unless --output, \
-        --json or --report is given; --json - writes the JSON Lines to standard output (the summary \
-        then goes to standard error). No output may name an input or another output. In the window, \
-        q or Esc quits.
+            With no arguments: the first camera (/dev/video0) if present, otherwise the sample clip \
+            Samples/astronaut_pan.mp4; a window when a display is available (DISPLAY or WAYLAND_DISPLAY), \
+            otherwise headless with a progress bar and a summary. Nothing is written unless --output, \
+            --json or --report is given; --json - writes the JSON Lines to standard output (the summary \
+            then goes to standard error). No output may name an input or another output. In the window, \
+            q or Esc quits.
 
-        Ctrl-C, SIGTERM and SIGHUP stop cleanly: the output video, the JSON Lines file and the report \
-        are finalised first (a second Ctrl-C does not interrupt that; Ctrl-\\ abandons them). A write \
-        error on any output (disk full, a closed pipe) stops the run the same way.
+            Ctrl-C, SIGTERM and SIGHUP stop cleanly: the output video, the JSON Lines file and the report \
+            are finalised first (a second Ctrl-C does not interrupt that; Ctrl-\\ abandons them). A write \
+            error on any output (disk full, a closed pipe) stops the run the same way.
 
-        EXAMPLES:
-          ferdemo live
-          ferdemo live --input clip.mp4 --output annotated.mp4 --json faces.jsonl
-          ferdemo live --input clip.mp4 --report timeline.svg --no-window
-          ferdemo live --input /dev/video2 --camera-size 1280x720
-          ferdemo live --input photos/ --folder-as photos --json - | jq .source
+            EXAMPLES:
+              ferdemo live
+              ferdemo live --input clip.mp4 --output annotated.mp4 --json faces.jsonl
+              ferdemo live --input clip.mp4 --report timeline.svg --no-window
+              ferdemo live --input /dev/video2 --camera-size 1280x720
+              ferdemo live --input photos/ --folder-as photos --json - | jq .source
 
-        \(ExitStatus.helpText)
-        """)
+            \(ExitStatus.helpText)
+            """)
 
     @Option(help: "Video file, folder of images, camera path (/dev/video0) or camera index (0). Default: camera 0, else the sample clip.")
     var input: String?
@@ -61,10 +61,14 @@ struct Live: ParsableCommand {
     @Option(help: "Stop after this many frames.")
     var maxFrames: Int?
 
-    @Option(help: "Files and folders: apply each detection this many frames after the frame it ran on (0...1000; 0: at once). The output is the same on every run.")
+    @Option(
+        help: "Files and folders: apply each detection this many frames after the frame it ran on (0...1000; 0: at once). The output is the same on every run.")
     var detectionLatency = PipelineOptions().detectionLatency
 
-    @Option(help: "A folder's images are 'frames' of one sequence (tracked across images) or separate 'photos' (each detected on its own); 'auto' chooses frames when the file names are consecutively numbered.")
+    @Option(
+        help:
+            "A folder's images are 'frames' of one sequence (tracked across images) or separate 'photos' (each detected on its own); 'auto' chooses frames when the file names are consecutively numbered."
+    )
     var folderAs: FolderMode = .auto
 
     @Option(help: "Cameras: the size to ask for, WIDTHxHEIGHT (the camera may choose the nearest size it has).")
@@ -178,8 +182,9 @@ struct Live: ParsableCommand {
         }
         let headless = window == nil
         if !quiet {
-            Console.err("ferdemo live: \(source.name)\(photos ? " as separate photos" : "") → \(headless ? "headless" : "window")"
-                + ", detect every \(detectEvery), classify every \(classifyEvery), \(threads) thread(s)\n")
+            Console.err(
+                "ferdemo live: \(source.name)\(photos ? " as separate photos" : "") → \(headless ? "headless" : "window")"
+                    + ", detect every \(detectEvery), classify every \(classifyEvery), \(threads) thread(s)\n")
         }
 
         // Every write error is remembered with the output it hit; the first one stops the run.
@@ -326,7 +331,8 @@ struct Live: ParsableCommand {
         // The exit status: output failures first (they lose data), then the input, the run, a signal.
         if let videoFailure {
             let when = failedInLoop ? "stopped after \(summary.frames) frames" : "at the end, after \(summary.frames) frames"
-            throw CommandFailure("live", .outputFailed, "writing the video '\(output ?? "")' (--output) failed (\(when); the other outputs are finalised): \(videoFailure)")
+            throw CommandFailure(
+                "live", .outputFailed, "writing the video '\(output ?? "")' (--output) failed (\(when); the other outputs are finalised): \(videoFailure)")
         }
         if let outputFailure {
             let when = failedInLoop ? "stopped after \(summary.frames) frames" : "at the end, after \(summary.frames) frames"
@@ -339,7 +345,9 @@ struct Live: ParsableCommand {
         }
         if let inputFailure {
             let status: ExitStatus = source.isCamera ? .cameraUnusable : .inputUnreadable
-            throw CommandFailure("live", status, "reading \(source.isCamera ? "the camera" : "the input") failed after \(summary.frames) frames: \(inputFailure) Outputs finalised.")
+            throw CommandFailure(
+                "live", status,
+                "reading \(source.isCamera ? "the camera" : "the input") failed after \(summary.frames) frames: \(inputFailure) Outputs finalised.")
         }
         if let runFailure {
             throw CommandFailure("live", .failure, "stopped after \(summary.frames) frames: \(runFailure) Outputs finalised.")

@@ -26,7 +26,8 @@ enum LiveInputError: Error, CustomStringConvertible {
         case let .cameraUnusable(path, underlying):
             return "ferdemo live: cannot use the camera \(path): \(underlying)"
         case let .missingFile(path):
-            return "ferdemo live: no file or folder at '\(path)'. Check the path; --input takes a video file, a folder of images, a camera path (/dev/video0) or a camera index (0)."
+            return
+                "ferdemo live: no file or folder at '\(path)'. Check the path; --input takes a video file, a folder of images, a camera path (/dev/video0) or a camera index (0)."
         case let .unreadable(path, underlying):
             return "ferdemo live: cannot read '\(path)' as a video or image: \(underlying)"
         case let .emptyFolder(path):

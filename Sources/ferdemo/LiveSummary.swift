@@ -5,12 +5,12 @@ import Foundation
 /// face's emotion shares. Recording a frame allocates only when a new face ID appears.
 struct LiveSummary {
     private(set) var frames = 0
-    var frameLatency = LatencyHistogram()      // EmotionPipeline.process, the frame path
-    var loopLatency = LatencyHistogram()       // a whole loop turn: read + process + sinks
+    var frameLatency = LatencyHistogram() // EmotionPipeline.process, the frame path
+    var loopLatency = LatencyHistogram() // a whole loop turn: read + process + sinks
     var tracking = LatencyHistogram()
-    var detectionHandOver = LatencyHistogram()  // frames that started a detection
-    var detectorRun = LatencyHistogram()        // the detector itself, per applied detection
-    var reconcile = LatencyHistogram()          // frames that reconciled detections
+    var detectionHandOver = LatencyHistogram() // frames that started a detection
+    var detectorRun = LatencyHistogram() // the detector itself, per applied detection
+    var reconcile = LatencyHistogram() // frames that reconciled detections
     var classification = LatencyHistogram()
     private var labelCounts: [Int: [Int]] = [:] // id → frames per label (classified faces)
     private var firstFrame: [Int: Int] = [:]
@@ -48,14 +48,19 @@ struct LiveSummary {
 
     func text(mode: DetectionMode, threads: Int) -> String {
         func ms(_ h: LatencyHistogram) -> String {
-            h.count == 0 ? "–" : String(format: "p50 %.2f  p99 %.2f  mean %.2f ms (%d)", h.percentile(50) * 1e3, h.percentile(99) * 1e3,
-                                        h.mean * 1e3, h.count)
+            h.count == 0
+                ? "–"
+                : String(
+                    format: "p50 %.2f  p99 %.2f  mean %.2f ms (%d)", h.percentile(50) * 1e3, h.percentile(99) * 1e3,
+                    h.mean * 1e3, h.count)
         }
         var lines: [String] = []
         let fps = wallSeconds > 0 ? Double(frames) / wallSeconds : 0
         let pipelineFPS = frameLatency.total > 0 ? Double(frames) / frameLatency.total : 0
-        lines.append(String(format: "Summary: %d frames in %.2f s — %.1f FPS end to end (read + pipeline + outputs), %.1f FPS pipeline only",
-                            frames, wallSeconds, fps, pipelineFPS))
+        lines.append(
+            String(
+                format: "Summary: %d frames in %.2f s — %.1f FPS end to end (read + pipeline + outputs), %.1f FPS pipeline only",
+                frames, wallSeconds, fps, pipelineFPS))
         let modeText: String
         switch mode {
         case .synchronous: modeText = "synchronous (inline)"
@@ -76,8 +81,10 @@ struct LiveSummary {
             if let counts = labelCounts[id] {
                 let total = max(1, counts.reduce(0, +))
                 let shares = counts.enumerated().filter { $0.element > 0 }.sorted { $0.element > $1.element }
-                line += shares.map { " \(EmotionLabel(rawValue: $0.offset)?.name ?? "?") \(String(format: "%.0f%%", 100 * Double($0.element) / Double(total)))" }
-                    .joined(separator: ",")
+                line += shares.map {
+                    " \(EmotionLabel(rawValue: $0.offset)?.name ?? "?") \(String(format: "%.0f%%", 100 * Double($0.element) / Double(total)))"
+                }
+                .joined(separator: ",")
             } else {
                 line += " never classified"
             }

@@ -4,9 +4,11 @@ import FERCore
 /// `--model NAME`: the emotion network a subcommand runs (``EmotionModel``; `ferdemo models`
 /// lists them).
 struct EmotionModelOption: ParsableArguments {
-    @Option(name: .customLong("model"),
-            help: ArgumentHelp("Emotion model: \(EmotionModel.names) (default \(EmotionModel.default.name); `ferdemo models` lists them).",
-                               valueName: "name"))
+    @Option(
+        name: .customLong("model"),
+        help: ArgumentHelp(
+            "Emotion model: \(EmotionModel.names) (default \(EmotionModel.default.name); `ferdemo models` lists them).",
+            valueName: "name"))
     var name: String = EmotionModel.default.name
 
     @Flag(help: "Run the model's int8 variant (fernet: fernet-int8; AVX-512 VNNI or AVX2 integer multiply-add).")

@@ -9,7 +9,7 @@ enum Overlay {
     /// the sample's blue-green gradient. ID 1 is pure green (the window test looks for it).
     static let palette: [Color] = [
         Color(r: 0, g: 255, b: 0), Color(r: 255, g: 0, b: 255), Color(r: 0, g: 200, b: 255),
-        Color(r: 255, g: 160, b: 0), Color(r: 255, g: 255, b: 0), Color(r: 255, g: 64, b: 64),
+        Color(r: 255, g: 160, b: 0), Color(r: 255, g: 255, b: 0), Color(r: 255, g: 64, b: 64)
     ]
 
     /// Bar colours by emotion (angry, disgust, fear, happy, sad, surprise, neutral). Neutral is a
@@ -17,7 +17,7 @@ enum Overlay {
     static let emotionColors: [Color] = [
         Color(r: 230, g: 40, b: 40), Color(r: 120, g: 170, b: 40), Color(r: 150, g: 80, b: 200),
         Color(r: 255, g: 210, b: 0), Color(r: 60, g: 110, b: 230), Color(r: 255, g: 140, b: 0),
-        Color(r: 120, g: 120, b: 130),
+        Color(r: 120, g: 120, b: 130)
     ]
 
     static func color(for id: Int) -> Color { palette[(max(id, 1) - 1) % palette.count] }
@@ -44,9 +44,10 @@ enum Overlay {
             if let e = face.emotion { drawBars(e, canvas: canvas, x: x + w + 4 * scale, y: y, scale: scale, frameWidth: frame.width) }
         }
         let t = result.timings
-        let header = String(format: "%.1f FPS  track %.1f  det %.1f  cls %.1f  total %.1f ms  faces %d",
-                            fps, t.tracking * 1e3, max(t.detection, t.detectorRun) * 1e3, t.classification * 1e3,
-                            t.total * 1e3, result.faces.count)
+        let header = String(
+            format: "%.1f FPS  track %.1f  det %.1f  cls %.1f  total %.1f ms  faces %d",
+            fps, t.tracking * 1e3, max(t.detection, t.detectorRun) * 1e3, t.classification * 1e3,
+            t.total * 1e3, result.faces.count)
         canvas.drawText(header, x: 4 * scale, y: 4 * scale, color: .white, scale: scale, background: Color.black.withAlpha(160))
     }
 
@@ -57,13 +58,15 @@ enum Overlay {
         let labelWidth = 4 * BitmapFont.advance * scale
         let total = labelWidth + barWidth + 4 * scale
         let x0 = x + total <= frameWidth ? x : max(0, x - total - 8 * scale)
-        canvas.fillRect(x: x0 - 2 * scale, y: y - 2 * scale, width: total + 2 * scale, height: 7 * row + 2 * scale,
-                        color: Color.black.withAlpha(140))
+        canvas.fillRect(
+            x: x0 - 2 * scale, y: y - 2 * scale, width: total + 2 * scale, height: 7 * row + 2 * scale,
+            color: Color.black.withAlpha(140))
         for label in EmotionLabel.allCases {
             let ry = y + label.rawValue * row
             canvas.drawText(String(label.name.prefix(3)), x: x0, y: ry, color: .white, scale: scale)
-            canvas.drawBar(x: x0 + labelWidth, y: ry, width: barWidth, height: BitmapFont.glyphHeight * scale,
-                           fraction: Double(e[label]), color: emotionColors[label.rawValue], track: Color(r: 60, g: 60, b: 60, alpha: 200))
+            canvas.drawBar(
+                x: x0 + labelWidth, y: ry, width: barWidth, height: BitmapFont.glyphHeight * scale,
+                fraction: Double(e[label]), color: emotionColors[label.rawValue], track: Color(r: 60, g: 60, b: 60, alpha: 200))
         }
     }
 }

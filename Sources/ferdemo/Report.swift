@@ -84,8 +84,9 @@ struct Report {
                     let v = Double(s.probabilities[label.rawValue])
                     let ya = y0 + Self.panel - Int((acc + v) * Double(Self.panel))
                     let yb = y0 + Self.panel - Int(acc * Double(Self.panel))
-                    canvas.fillRect(x: xa, y: ya, width: min(xb, Self.left + plotW) - xa, height: yb - ya,
-                                    color: Overlay.emotionColors[label.rawValue])
+                    canvas.fillRect(
+                        x: xa, y: ya, width: min(xb, Self.left + plotW) - xa, height: yb - ya,
+                        color: Overlay.emotionColors[label.rawValue])
                     acc += v
                 }
             }
@@ -130,16 +131,19 @@ struct Report {
             guard let samples = series[id] else { continue }
             for label in EmotionLabel.allCases {
                 let points = samples.map { s in
-                    String(format: "%.1f,%.1f", Double(Self.left) + plotW * (s.time - t0) / (t1 - t0),
-                           y0 + panel * (1 - Double(s.probabilities[label.rawValue])))
+                    String(
+                        format: "%.1f,%.1f", Double(Self.left) + plotW * (s.time - t0) / (t1 - t0),
+                        y0 + panel * (1 - Double(s.probabilities[label.rawValue])))
                 }.joined(separator: " ")
-                out += "<polyline fill=\"none\" stroke=\"\(hex(Overlay.emotionColors[label.rawValue]))\" stroke-width=\"1.5\" points=\"\(points)\"><title>\(label.name)</title></polyline>\n"
+                out +=
+                    "<polyline fill=\"none\" stroke=\"\(hex(Overlay.emotionColors[label.rawValue]))\" stroke-width=\"1.5\" points=\"\(points)\"><title>\(label.name)</title></polyline>\n"
             }
             for t in Self.ticks(from: t0, to: t1) {
                 let x = Double(Self.left) + plotW * (t - t0) / (t1 - t0)
                 out += String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"black\"/>", x, y0 + panel, x, y0 + panel + 5)
-                out += String(format: "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%@</text>\n", x, Int(y0 + panel + 17),
-                              Self.tickLabel(t, from: t0, to: t1))
+                out += String(
+                    format: "<text x=\"%.1f\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%@</text>\n", x, Int(y0 + panel + 17),
+                    Self.tickLabel(t, from: t0, to: t1))
             }
             for (v, text) in [(0.0, "0"), (0.5, "0.5"), (1.0, "1")] {
                 let y = y0 + panel * (1 - v)

@@ -7,21 +7,21 @@ struct Track: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Track one face through a clip with FERCore's CSR-DCF tracker and write its box on every frame as CSV.",
         discussion: """
-        The CSV columns are frame, id, x, y, w, h, confidence (the tracker's peak-to-sidelobe ratio) \
-        and lost (1 when the tracker reports the face lost on that frame: it then keeps the last box \
-        and searches around it). Without --csv the CSV goes to stdout. No detector runs: the face is \
-        the one given by --init-box on the first frame (`ferdemo live` starts tracks from the detector).
+            The CSV columns are frame, id, x, y, w, h, confidence (the tracker's peak-to-sidelobe ratio) \
+            and lost (1 when the tracker reports the face lost on that frame: it then keeps the last box \
+            and searches around it). Without --csv the CSV goes to stdout. No detector runs: the face is \
+            the one given by --init-box on the first frame (`ferdemo live` starts tracks from the detector).
 
-        Rows are written as the frames are tracked; a --csv file is replaced only when the run ends \
-        (Ctrl-C, SIGTERM and SIGHUP end it cleanly too, keeping the rows so far).
+            Rows are written as the frames are tracked; a --csv file is replaced only when the run ends \
+            (Ctrl-C, SIGTERM and SIGHUP end it cleanly too, keeping the rows so far).
 
-        EXAMPLES:
-          ferdemo track --input clip.mp4 --init-box 120,80,64,78
-          ferdemo track --input frames/ --init-box 120,80,64,78 --csv boxes.csv
-          ferdemo track --input /dev/video0 --init-box 200,120,90,110 --timing
+            EXAMPLES:
+              ferdemo track --input clip.mp4 --init-box 120,80,64,78
+              ferdemo track --input frames/ --init-box 120,80,64,78 --csv boxes.csv
+              ferdemo track --input /dev/video0 --init-box 200,120,90,110 --timing
 
-        \(ExitStatus.helpText)
-        """)
+            \(ExitStatus.helpText)
+            """)
 
     @Option(help: "A video file, a folder of images or a camera (path or index), as for `ferdemo live`.")
     var input: String
@@ -51,9 +51,10 @@ struct Track: ParsableCommand {
         defer { source.close() }
         let csvToStandardOutput = csv == nil || csv == "-"
         if let csv {
-            try Output.checkPlan("track", outputs: [.init(option: "--csv", path: csv)],
-                                 inputs: source.inputPaths.map { .init(option: "--input", path: $0) },
-                                 standardOutputCarriesText: timing && !csvToStandardOutput)
+            try Output.checkPlan(
+                "track", outputs: [.init(option: "--csv", path: csv)],
+                inputs: source.inputPaths.map { .init(option: "--input", path: $0) },
+                standardOutputCarriesText: timing && !csvToStandardOutput)
         }
         let out: OutputFile
         do { out = try OutputFile(path: csv ?? "-", option: "--csv", mode: .replace) } catch { throw Output.failure("track", error) }
@@ -81,8 +82,9 @@ struct Track: ParsableCommand {
             var rows = ""
             for i in 0..<tracker.count {
                 let t = tracker.track(at: i)
-                rows += String(format: "%d,%d,%.2f,%.2f,%.2f,%.2f,%.3f,%d\n", frame, t.id, t.box.x, t.box.y, t.box.width, t.box.height,
-                               t.trackingConfidence.isFinite ? t.trackingConfidence : 0, t.isLost ? 1 : 0)
+                rows += String(
+                    format: "%d,%d,%.2f,%.2f,%.2f,%.2f,%.3f,%d\n", frame, t.id, t.box.x, t.box.y, t.box.width, t.box.height,
+                    t.trackingConfidence.isFinite ? t.trackingConfidence : 0, t.isLost ? 1 : 0)
             }
             try write(rows)
         }
@@ -100,8 +102,9 @@ struct Track: ParsableCommand {
             do {
                 guard try source.next(into: frame) != nil else { break }
             } catch {
-                throw CommandFailure("track", source.isCamera ? .cameraUnusable : .inputUnreadable,
-                                     "reading \(input) failed after \(frameIndex) frames: \(error)")
+                throw CommandFailure(
+                    "track", source.isCamera ? .cameraUnusable : .inputUnreadable,
+                    "reading \(input) failed after \(frameIndex) frames: \(error)")
             }
             let start = MonotonicClock.nanoseconds()
             let cpuStart = Self.threadCPUMilliseconds()
@@ -122,9 +125,10 @@ struct Track: ParsableCommand {
         if timing, !times.isEmpty {
             let sorted = times.sorted()
             let cpu = cpuTimes.sorted()
-            let report = String(format: "ms_per_update median %.3f mean %.3f frames %d cpu_median %.3f cpu_mean %.3f cpu_max %.3f",
-                                sorted[sorted.count / 2], times.reduce(0, +) / Double(times.count), times.count, cpu[cpu.count / 2],
-                                cpu.reduce(0, +) / Double(cpu.count), cpu[cpu.count - 1])
+            let report = String(
+                format: "ms_per_update median %.3f mean %.3f frames %d cpu_median %.3f cpu_mean %.3f cpu_max %.3f",
+                sorted[sorted.count / 2], times.reduce(0, +) / Double(times.count), times.count, cpu[cpu.count / 2],
+                cpu.reduce(0, +) / Double(cpu.count), cpu[cpu.count - 1])
             if csvToStandardOutput { Console.err(report + "\n") } else { try Output.out("track", report + "\n") }
         }
         try Output.endIfSignalled()

@@ -1,6 +1,6 @@
 import CSDL2
-import Foundation
 import FERCore
+import Foundation
 
 /// Why the window could not be used.
 enum WindowError: Error, CustomStringConvertible {
@@ -48,8 +48,11 @@ final class Window {
             throw WindowError.noDisplay(String(cString: fer_SDL_GetError()))
         }
         let flags = SDL_WINDOW_SHOWN.rawValue | SDL_WINDOW_RESIZABLE.rawValue
-        guard let window = fer_SDL_CreateWindow(title, fer_sdl_windowpos_centered(), fer_sdl_windowpos_centered(),
-                                            Int32(width), Int32(height), flags) else {
+        guard
+            let window = fer_SDL_CreateWindow(
+                title, fer_sdl_windowpos_centered(), fer_sdl_windowpos_centered(),
+                Int32(width), Int32(height), flags)
+        else {
             let reason = String(cString: fer_SDL_GetError())
             fer_SDL_Quit()
             throw WindowError.sdl("SDL_CreateWindow: \(reason)")
@@ -77,8 +80,9 @@ final class Window {
         guard frame.format == .rgb8 else { throw WindowError.sdl("frames must be RGB8") }
         if texture == nil || textureSize != (frame.width, frame.height) {
             if let texture { fer_SDL_DestroyTexture(texture) }
-            texture = fer_SDL_CreateTexture(renderer, UInt32(SDL_PIXELFORMAT_RGB24.rawValue),
-                                        Int32(SDL_TEXTUREACCESS_STREAMING.rawValue), Int32(frame.width), Int32(frame.height))
+            texture = fer_SDL_CreateTexture(
+                renderer, UInt32(SDL_PIXELFORMAT_RGB24.rawValue),
+                Int32(SDL_TEXTUREACCESS_STREAMING.rawValue), Int32(frame.width), Int32(frame.height))
             guard texture != nil else { throw WindowError.sdl("SDL_CreateTexture: \(String(cString: fer_SDL_GetError()))") }
             textureSize = (frame.width, frame.height)
         }

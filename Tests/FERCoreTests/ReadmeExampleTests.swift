@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The README's ten-line example compiles and does what it says.
@@ -13,7 +14,7 @@ struct ReadmeExampleTests {
         workspace.run()
         let probabilities = Array(workspace.output(0).buffer)
         #expect(probabilities.count == 7)
-        #expect(abs(probabilities.reduce(0, +) - 1) < 1e-5)   // softmax output; float32 rounding only
+        #expect(abs(probabilities.reduce(0, +) - 1) < 1e-5) // softmax output; float32 rounding only
         #expect(probabilities.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 }

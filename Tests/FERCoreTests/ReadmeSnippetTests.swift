@@ -29,8 +29,9 @@ struct ReadmeSnippetTests {
         let texts = try files.map { try String(contentsOf: sources.appendingPathComponent($0), encoding: .utf8) }
         for snippet in snippets {
             let firstLines = snippet.split(separator: "\n").prefix(4).joined(separator: " / ")
-            #expect(texts.contains { $0.contains(snippet) },
-                    "README snippet not in Tests/ConsumerPackage (copy it there verbatim): \(firstLines)")
+            #expect(
+                texts.contains { $0.contains(snippet) },
+                "README snippet not in Tests/ConsumerPackage (copy it there verbatim): \(firstLines)")
         }
     }
 }

@@ -1,6 +1,7 @@
+import FERCore
 import Foundation
 import Testing
-import FERCore
+
 @testable import FERMedia
 
 /// Not a test: makes the large clips the memory measurements of Docs/Reliability.md use,

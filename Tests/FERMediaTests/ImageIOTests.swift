@@ -1,6 +1,7 @@
+import FERCore
 import Foundation
 import Testing
-import FERCore
+
 @testable import FERMedia
 
 @Suite struct ImageIOTests {
@@ -76,7 +77,7 @@ import FERCore
             guard let e = error as? MediaError else { return false }
             switch e {
             case .badImageSize(_, .tooLarge): return true
-            case .corrupt, .unrecognizedFormat: return true   // FFmpeg's own max_pixels check got there first
+            case .corrupt, .unrecognizedFormat: return true // FFmpeg's own max_pixels check got there first
             default: return false
             }
         }

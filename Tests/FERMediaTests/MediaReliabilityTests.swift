@@ -1,6 +1,7 @@
+import FERCore
 import Foundation
 import Testing
-import FERCore
+
 @testable import FERMedia
 
 /// Hostile inputs and faults of issue 13 for reading: FIFOs and other non-files, damaged
@@ -122,7 +123,7 @@ import FERCore
             try image.withView { v throws(MediaError) in try ImageWriter.write(v, to: path) }
         } else {
             var bmp = bmpHeader(width: 160, height: 120, payload: 0)
-            bmp += image.pixels   // BGR bottom-up in a real BMP; any bytes make a valid 24-bit picture
+            bmp += image.pixels // BGR bottom-up in a real BMP; any bytes make a valid 24-bit picture
             try Data(bmp).write(to: URL(fileURLWithPath: path))
         }
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -294,7 +295,7 @@ import FERCore
                 // 128×48 → 64×24 centred: rows 12..<36 are the picture.
                 #expect(at(32, 2) == 0 && at(32, 45) == 0 && abs(at(32, 24) - 200) <= 3)
             default:
-                #expect(abs(at(2, 24) - 200) <= 3)   // JPEG of a flat grey: within 3 levels
+                #expect(abs(at(2, 24) - 200) <= 3) // JPEG of a flat grey: within 3 levels
             }
             try out.write(buffer.view)
             count += 1
@@ -316,7 +317,8 @@ import FERCore
         try wide.withView { v throws(MediaError) in try ImageWriter.write(v, to: first) }
         // The narrow frame is cv2's (Tools/make_image_fixtures.py): ImageWriter writes 4:4:4,
         // which swscale converts without overshooting.
-        let stream = [UInt8](try Data(contentsOf: URL(fileURLWithPath: first)))
+        let stream =
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: first)))
             + [UInt8](try Data(contentsOf: URL(fileURLWithPath: MediaPaths.fixture("media/narrow420.jpg"))))
         let path = MediaPaths.temporary("narrow.mjpeg")
         try Data(stream).write(to: URL(fileURLWithPath: path))
@@ -326,7 +328,9 @@ import FERCore
         #expect(try reader.nextFrame(into: buffer) != nil)
         let p = Image(buffer.view).pixels
         var touched = 0
-        for y in 0..<48 { for x in 0..<64 where x < 29 || x >= 35 { if p[(y * 64 + x) * 3 ..< (y * 64 + x) * 3 + 3].contains(where: { $0 != 0 }) { touched += 1 } } }
+        for y in 0..<48 {
+            for x in 0..<64 where x < 29 || x >= 35 { if p[(y * 64 + x) * 3..<(y * 64 + x) * 3 + 3].contains(where: { $0 != 0 }) { touched += 1 } }
+        }
         #expect(touched == 0, "\(touched) margin pixels written")
         #expect(abs(Int(p[(24 * 64 + 31) * 3]) - 220) <= 6)
     }

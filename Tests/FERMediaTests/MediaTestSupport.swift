@@ -1,5 +1,6 @@
-import Foundation
 import FERCore
+import Foundation
+
 @testable import FERMedia
 
 enum MediaPaths {
@@ -102,7 +103,8 @@ final class FIFOWatchdog: @unchecked Sendable {
 
 /// Reads every frame of `path`: (size, timestamp) per frame and the last frame's pixels.
 func readAll(_ path: String, options: VideoReader.Options = VideoReader.Options()) throws
-    -> (reader: VideoReader, frames: [(width: Int, height: Int, timestamp: Double)], last: Image?) {
+    -> (reader: VideoReader, frames: [(width: Int, height: Int, timestamp: Double)], last: Image?)
+{
     let reader = try VideoReader(path: path, options: options)
     let buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8)
     var frames: [(Int, Int, Double)] = []

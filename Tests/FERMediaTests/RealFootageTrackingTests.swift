@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import FERCore
 import FERMedia
+import Foundation
+import Testing
 
 /// Real face footage with ground truth: the OTB sequences of `../shared/data/otb-faces` (or
 /// `$FERCORE_OTB_DIR`). They are research data that may not be redistributed, so they are not in
@@ -26,8 +26,11 @@ enum OTBFaces {
     }
 }
 
-@Suite("Tracking on real footage (OTB faces)", .enabled(if: OTBFaces.directory != nil,
-                                                          "needs ../shared/data/otb-faces or $FERCORE_OTB_DIR"))
+@Suite(
+    "Tracking on real footage (OTB faces)",
+    .enabled(
+        if: OTBFaces.directory != nil,
+        "needs ../shared/data/otb-faces or $FERCORE_OTB_DIR"))
 struct RealFootageTrackingTests {
     /// The first `frames` frames of a sequence, tracked from the first ground-truth box.
     /// Returns the success AUC (OTB's, frame 0 excluded) and the box area over the true area,

@@ -1,6 +1,7 @@
+import FERCore
 import Foundation
 import Testing
-import FERCore
+
 @testable import FERMedia
 
 @Suite struct VideoReaderTests {
@@ -25,10 +26,12 @@ import FERCore
             #expect(d.max <= 24 && d.mean < 1.5, "frame \(count): \(d)")
             // Spot pixels: centre of the white square, and the flat background (JPEG tolerance 4).
             let sq = ((24 * 64) + 10 + 4 * count) * 3
-            #expect(ours.pixels[sq] >= 235 && ours.pixels[sq + 1] >= 235 && ours.pixels[sq + 2] >= 235,
-                    "frame \(count) square centre \(ours.pixels[sq..<sq + 3])")
+            #expect(
+                ours.pixels[sq] >= 235 && ours.pixels[sq + 1] >= 235 && ours.pixels[sq + 2] >= 235,
+                "frame \(count) square centre \(ours.pixels[sq..<sq + 3])")
             let bg = ((5 * 64) + 60) * 3
-            #expect(abs(Int(ours.pixels[bg]) - 20 * count) <= 4 && abs(Int(ours.pixels[bg + 1]) - 100) <= 4
+            #expect(
+                abs(Int(ours.pixels[bg]) - 20 * count) <= 4 && abs(Int(ours.pixels[bg + 1]) - 100) <= 4
                     && abs(Int(ours.pixels[bg + 2]) - (220 - 15 * count)) <= 4)
             count += 1
         }
@@ -128,4 +131,3 @@ import FERCore
         #expect(try reader.nextFrame(into: frame) == nil)
     }
 }
-

@@ -1,6 +1,7 @@
+import FERCore
 import Foundation
 import Testing
-import FERCore
+
 @testable import FERMedia
 
 @Suite(.serialized) struct VideoWriterTests {
@@ -14,7 +15,7 @@ import FERCore
         let frames = try (0..<12).map { try pattern($0) }
         for f in frames { try f.withView { v throws(MediaError) in try writer.write(v) } }
         try writer.finish()
-        try writer.finish()   // idempotent
+        try writer.finish() // idempotent
         #expect(writer.framesWritten == 12)
         let reader = try VideoReader(path: path)
         #expect(reader.width == 64 && reader.height == 48)

@@ -17,8 +17,10 @@ struct CameraTests {
 
     /// Runs ferdemo on the fake camera with a JSON Lines file and a video, and reads both back
     /// (every JSON line must parse; the video must decode when it exists).
-    static func run(_ format: FakeCamera.Format, width: Int = 640, height: Int = 480, faults: String = "",
-                    arguments: [String] = ["--max-frames", "30"]) throws -> Result {
+    static func run(
+        _ format: FakeCamera.Format, width: Int = 640, height: Int = 480, faults: String = "",
+        arguments: [String] = ["--max-frames", "30"]
+    ) throws -> Result {
         let json = Demo.temporary("cam.jsonl"), video = Demo.temporary("cam.mp4")
         let env = try FakeCamera.environment(format, width: width, height: height, faults: faults)
         let run = try Demo.run(Self.live + arguments + ["--json", json.path, "--output", video.path], environment: env)
@@ -52,8 +54,9 @@ struct CameraTests {
                 // margin; the centre may not).
                 if box.count == 4 {
                     let cx = box[0] + box[2] / 2, cy = box[1] + box[3] / 2
-                    #expect(cx >= 0 && cx < Double(width) && cy >= 0 && cy < Double(height), "box \(box) outside \(width)x\(height)",
-                            sourceLocation: sourceLocation)
+                    #expect(
+                        cx >= 0 && cx < Double(width) && cy >= 0 && cy < Double(height), "box \(box) outside \(width)x\(height)",
+                        sourceLocation: sourceLocation)
                 }
             }
         }
@@ -76,20 +79,22 @@ struct CameraTests {
         Self.expectAstronaut(r, width: 320, height: 240, frames: 30)
     }
 
-    @Test("faults while opening: a typed error, its message and status, nothing written", arguments: [
-        ("open=ENOENT", Int32(3), "no camera at /dev/video-fercore-fake"),
-        ("open=EBUSY", 5, "is busy; close the other program using the camera"),
-        ("open=EACCES", 5, "add your user to the 'video' group"),
-        ("querycap=notcapture", 5, "is not a video capture device"),
-        ("querycap=nostreaming", 5, "does not support streaming I/O"),
-        ("s_fmt=EINVAL", 5, "offers no usable pixel format (VIDIOC_S_FMT YUYV: Invalid argument; VIDIOC_S_FMT RGB3: Invalid argument)"),
-        ("s_fmt=EBUSY", 5, "is busy"),
-        ("reqbufs=ENOMEM", 5, "VIDIOC_REQBUFS failed (errno 12: Cannot allocate memory)"),
-        ("reqbufs=one", 5, "the driver granted 1 buffer(s) of the 4 asked for"),
-        ("mmap=ENOMEM", 5, "mmap failed (errno 12: Cannot allocate memory)"),
-        ("smallbuf", 5, "holds 307200 bytes, but a 640x480 YUYV frame needs 614400"),
-        ("streamon=EIO", 5, "VIDIOC_STREAMON failed (errno 5: Input/output error)"),
-    ])
+    @Test(
+        "faults while opening: a typed error, its message and status, nothing written",
+        arguments: [
+            ("open=ENOENT", Int32(3), "no camera at /dev/video-fercore-fake"),
+            ("open=EBUSY", 5, "is busy; close the other program using the camera"),
+            ("open=EACCES", 5, "add your user to the 'video' group"),
+            ("querycap=notcapture", 5, "is not a video capture device"),
+            ("querycap=nostreaming", 5, "does not support streaming I/O"),
+            ("s_fmt=EINVAL", 5, "offers no usable pixel format (VIDIOC_S_FMT YUYV: Invalid argument; VIDIOC_S_FMT RGB3: Invalid argument)"),
+            ("s_fmt=EBUSY", 5, "is busy"),
+            ("reqbufs=ENOMEM", 5, "VIDIOC_REQBUFS failed (errno 12: Cannot allocate memory)"),
+            ("reqbufs=one", 5, "the driver granted 1 buffer(s) of the 4 asked for"),
+            ("mmap=ENOMEM", 5, "mmap failed (errno 12: Cannot allocate memory)"),
+            ("smallbuf", 5, "holds 307200 bytes, but a 640x480 YUYV frame needs 614400"),
+            ("streamon=EIO", 5, "VIDIOC_STREAMON failed (errno 5: Input/output error)")
+        ])
     func openFaults(fault: String, status: Int32, message: String) throws {
         let r = try Self.run(.yuyv, faults: fault)
         #expect(r.run.status == status, "\(fault): \(r.run.stderr)")
@@ -98,17 +103,19 @@ struct CameraTests {
         #expect(r.lines.isEmpty && r.videoFrames == nil, "\(fault): outputs were written")
     }
 
-    @Test("faults mid-stream: the camera's end or error reported (status 5), every output finalised", arguments: [
-        ("dqbuf=EIO@10", 10, "stopped after 10 frames: VIDIOC_DQBUF: Input/output error (unplugged?)"),
-        ("dqbuf=ENODEV@10", 10, "stopped after 10 frames: VIDIOC_DQBUF: No such device (unplugged?)"),
-        // Unplugged while a frame is processed (re-queueing its buffer fails), or while waiting
-        // for the next one (poll reports the hang-up): both are what a USB camera does.
-        ("unplug@10", 10, "stopped after 10 frames: VIDIOC_QBUF: device gone (unplugged?)"),
-        ("hangup@10", 10, "stopped after 10 frames: the device reported an error or hang-up (unplugged?)"),
-        ("stall@8", 8, "No frame from '/dev/video-fercore-fake' within 2000 ms"),
-        ("badindex@6", 6, "the driver returned buffer 1000, but only 4 exist"),
-        ("shortall", 0, "30 frames in a row carried 307200 bytes where a 640x480 YUYV frame needs 614400"),
-    ])
+    @Test(
+        "faults mid-stream: the camera's end or error reported (status 5), every output finalised",
+        arguments: [
+            ("dqbuf=EIO@10", 10, "stopped after 10 frames: VIDIOC_DQBUF: Input/output error (unplugged?)"),
+            ("dqbuf=ENODEV@10", 10, "stopped after 10 frames: VIDIOC_DQBUF: No such device (unplugged?)"),
+            // Unplugged while a frame is processed (re-queueing its buffer fails), or while waiting
+            // for the next one (poll reports the hang-up): both are what a USB camera does.
+            ("unplug@10", 10, "stopped after 10 frames: VIDIOC_QBUF: device gone (unplugged?)"),
+            ("hangup@10", 10, "stopped after 10 frames: the device reported an error or hang-up (unplugged?)"),
+            ("stall@8", 8, "No frame from '/dev/video-fercore-fake' within 2000 ms"),
+            ("badindex@6", 6, "the driver returned buffer 1000, but only 4 exist"),
+            ("shortall", 0, "30 frames in a row carried 307200 bytes where a 640x480 YUYV frame needs 614400")
+        ])
     func streamFaults(fault: String, frames: Int, message: String) throws {
         let r = try Self.run(.yuyv, faults: fault)
         #expect(r.run.status == 5, "\(fault): \(r.run.stderr)")
@@ -153,8 +160,9 @@ struct CameraTests {
         let csv = Demo.temporary("track.csv")
         try Data("old content\n".utf8).write(to: csv)
         let env = try FakeCamera.environment(.yuyv, width: 640, height: 480)
-        let (process, _, err) = try Demo.start(["track", "--input", FakeCamera.device, "--init-box", "250,150,120,140", "--csv", csv.path],
-                                               environment: env)
+        let (process, _, err) = try Demo.start(
+            ["track", "--input", FakeCamera.device, "--init-box", "250,150,120,140", "--csv", csv.path],
+            environment: env)
         // The CSV replaces the old file only when the run ends: until then it still holds the old content.
         usleep(1_500_000)
         #expect(try String(contentsOf: csv, encoding: .utf8) == "old content\n")

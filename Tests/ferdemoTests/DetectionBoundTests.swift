@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import FERCore
 import FERMedia
+import Foundation
+import Testing
 
 /// ferdemo and the detector's memory bound: a minimum face too small for an image is a usage
 /// error (status 2) that names the smallest that fits, before any detection work.

@@ -12,7 +12,7 @@ struct EvalCommandTests {
         var m = ConfusionMatrix(classes: ["a", "b", "c"])
         // truth a: 3 right, 1 as b; truth b: 2 right; truth c: 1 as a. Nothing predicted c.
         for (t, p) in [(0, 0), (0, 0), (0, 0), (0, 1), (1, 1), (1, 1), (2, 0)] { m.add(truth: t, predicted: p) }
-        m.add(truth: 5, predicted: 0)   // out of range: ignored
+        m.add(truth: 5, predicted: 0) // out of range: ignored
         #expect(m.total == 7 && m.correct == 5)
         #expect(abs(m.accuracy - 5.0 / 7) < 1e-12)
         #expect(m.recall(0) == 0.75 && m.recall(1) == 1 && m.recall(2) == 0)

@@ -65,8 +65,9 @@ struct FacesThroughTimeTests {
         var frames: [Int: Image] = [:]
         while let info = try reader.nextFrame(into: frame), info.index <= indices.max() ?? 0 {
             if indices.contains(info.index) {
-                frames[info.index] = try Image(width: 640, height: 480, format: .rgb8,
-                                               pixels: Array(UnsafeBufferPointer(start: frame.view.base, count: 640 * 480 * 3)))
+                frames[info.index] = try Image(
+                    width: 640, height: 480, format: .rgb8,
+                    pixels: Array(UnsafeBufferPointer(start: frame.view.base, count: 640 * 480 * 3)))
             }
         }
         let grey = try Image(width: 640, height: 480, format: .rgb8, repeating: 128)
@@ -85,7 +86,8 @@ struct FacesThroughTimeTests {
         #expect(run.status == 0, "stderr: \(run.stderr)")
         #expect(run.stderr.contains("as separate photos"))
         let lines = try Self.lines(json)
-        #expect(lines.map { ($0["source"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }
+        #expect(
+            lines.map { ($0["source"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } }
                 == ["beach.png", "grey.png", "party.png"])
         #expect(lines.map { Self.faces($0).count } == [1, 0, 1])
         // Photos do not share tracks: the third picture's face is a new face.

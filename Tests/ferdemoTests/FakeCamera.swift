@@ -12,7 +12,10 @@ enum FakeCamera {
     static let device = "/dev/video-fercore-fake"
     static let source = Demo.root.appendingPathComponent("Tests/Support/fake_v4l2/fake_v4l2.c").path
 
-    enum Format: String { case yuyv = "YUYV", mjpeg = "MJPG" }
+    enum Format: String {
+        case yuyv = "YUYV"
+        case mjpeg = "MJPG"
+    }
 
     private static let cache = Mutex<[String: String]>([:])
 
@@ -92,9 +95,11 @@ enum FakeCamera {
 
     /// The environment that makes `ferdemo` see the fake camera.
     static func environment(_ format: Format, width: Int, height: Int, fps: Int = 30, faults: String = "") throws -> [String: String] {
-        var env = ["LD_PRELOAD": try library(), "FAKE_V4L2_DEVICE": device, "FAKE_V4L2_FORMAT": format.rawValue,
-                   "FAKE_V4L2_SIZE": "\(width)x\(height)", "FAKE_V4L2_FPS": "\(fps)",
-                   "FAKE_V4L2_FRAMES": try frames(format, width: width, height: height)]
+        var env = [
+            "LD_PRELOAD": try library(), "FAKE_V4L2_DEVICE": device, "FAKE_V4L2_FORMAT": format.rawValue,
+            "FAKE_V4L2_SIZE": "\(width)x\(height)", "FAKE_V4L2_FPS": "\(fps)",
+            "FAKE_V4L2_FRAMES": try frames(format, width: width, height: height)
+        ]
         if !faults.isEmpty { env["FAKE_V4L2_FAULTS"] = faults }
         return env
     }

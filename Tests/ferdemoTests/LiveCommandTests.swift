@@ -1,6 +1,6 @@
 import FERCore
-import FERMedia
 import FERDemoSupport
+import FERMedia
 import Foundation
 import Testing
 
@@ -9,8 +9,10 @@ import Testing
 @Suite("ferdemo live", .serialized)
 struct LiveCommandTests {
     /// Few frames, detection every 2, min face 30: a few seconds in a debug build.
-    static let quick = ["live", "--input", Demo.sample, "--no-window", "--sync-detection", "--detect-every", "2",
-                        "--min-face", "30", "--threads", "2"]
+    static let quick = [
+        "live", "--input", Demo.sample, "--no-window", "--sync-detection", "--detect-every", "2",
+        "--min-face", "30", "--threads", "2"
+    ]
 
     @Test("headless on the sample: a playable video, valid JSON Lines, a report, a summary")
     func headless() throws {

@@ -25,7 +25,7 @@ struct OptionsAndStatusTests {
             (["detect", Self.image], "--min-face"), (["detect", Self.image], "--threads"), (["detect", Self.image], "--benchmark"),
             (["classify", Self.image], "--threads"), (["classify", Self.image], "--batch"),
             (["frames", Demo.sample], "--width"), (["frames", Demo.sample], "--height"), (["frames", Demo.sample], "--passes"),
-            (["models"], "--threads"),
+            (["models"], "--threads")
         ]
         for (prefix, option) in cases {
             // --option=value so that a negative value is not taken for an option.
@@ -55,8 +55,10 @@ struct OptionsAndStatusTests {
 
     @Test("bad options exit 2 in every subcommand, with the usage banner")
     func usageErrors() throws {
-        for arguments in [["--no-such-option"], ["live", "--no-such-option"], ["detect"], ["classify"], ["track", "--input", Demo.sample],
-                          ["models", "--threads", "x"], ["frames", "--passes", "many"]] {
+        for arguments in [
+            ["--no-such-option"], ["live", "--no-such-option"], ["detect"], ["classify"], ["track", "--input", Demo.sample],
+            ["models", "--threads", "x"], ["frames", "--passes", "many"]
+        ] {
             let run = try Demo.run(arguments)
             #expect(run.status == 2, "\(arguments): \(run.status) \(run.stderr)")
             #expect(run.stderr.contains("Usage:"), "\(arguments): \(run.stderr)")
@@ -101,7 +103,7 @@ struct OptionsAndStatusTests {
             try Demo.run(["detect", "--weights", empty.path, Self.image]),
             try Demo.run(["classify", "--weights", empty.path, Self.image]),
             try Demo.run(["live", "--weights", empty.path, "--input", Demo.sample, "--no-window"]),
-            try Demo.run(["models", "--weights", empty.path]),
+            try Demo.run(["models", "--weights", empty.path])
         ]
         for run in runs {
             #expect(run.status == 7, "\(run.stderr)")

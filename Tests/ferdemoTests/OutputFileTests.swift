@@ -46,7 +46,7 @@ import Testing
         do {
             let file = try OutputFile(path: path, option: "--csv", mode: .replace)
             try file.write("partial")
-        }   // deinit abandons
+        } // deinit abandons
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "old\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["keep.csv"])
     }
@@ -89,8 +89,9 @@ import Testing
         // After a failure the output is closed: later writes fail too, finish is a no-op.
         #expect(throws: OutputError.self) { try file.write("more\n") }
         try file.finish()
-        #expect(OutputError.writeFailed(output: "--json", path: full, errno: ENOSPC).description
-            == "writing '\(full)' (--json) failed: No space left on device (ENOSPC); free some space or write elsewhere.")
+        #expect(
+            OutputError.writeFailed(output: "--json", path: full, errno: ENOSPC).description
+                == "writing '\(full)' (--json) failed: No space left on device (ENOSPC); free some space or write elsewhere.")
     }
 
     @Test("a FIFO is written in place; one without a reader is refused, not waited for")
@@ -152,18 +153,23 @@ import Testing
         // Two outputs to one new file, through different spellings.
         #expect(throws: OutputConflictError.sameFile(first: "--json", second: "--report", path: dir + "/sub/../out.svg")) {
             try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
-            try OutputPlan.check(outputs: [.init(option: "--json", path: dir + "/out.svg"), .init(option: "--report", path: dir + "/sub/../out.svg")],
-                                 inputs: inputs, standardOutputCarriesText: false)
+            try OutputPlan.check(
+                outputs: [.init(option: "--json", path: dir + "/out.svg"), .init(option: "--report", path: dir + "/sub/../out.svg")],
+                inputs: inputs, standardOutputCarriesText: false)
         }
         #expect(throws: OutputConflictError.standardOutputTwice(first: "--json", second: "--csv")) {
             try OutputPlan.check(outputs: [.init(option: "--json", path: "-"), .init(option: "--csv", path: "-")], inputs: [], standardOutputCarriesText: false)
         }
         // /dev/null may take several outputs; distinct files are fine.
-        try OutputPlan.check(outputs: [.init(option: "--json", path: "/dev/null"), .init(option: "--report", path: "/dev/null"),
-                                       .init(option: "--output", path: dir + "/a.mp4")],
-                             inputs: inputs, standardOutputCarriesText: true)
-        #expect(OutputConflictError.overwritesInput(output: "--output", path: link, input: "--input", inputPath: input).description
-            == "--output '\(link)' is the same file as the input ('\(input)') of --input; refusing to write over an input. Choose another output path.")
+        try OutputPlan.check(
+            outputs: [
+                .init(option: "--json", path: "/dev/null"), .init(option: "--report", path: "/dev/null"),
+                .init(option: "--output", path: dir + "/a.mp4")
+            ],
+            inputs: inputs, standardOutputCarriesText: true)
+        #expect(
+            OutputConflictError.overwritesInput(output: "--output", path: link, input: "--input", inputPath: input).description
+                == "--output '\(link)' is the same file as the input ('\(input)') of --input; refusing to write over an input. Choose another output path.")
     }
 
     @Test("an output folder is created with its parents; a file in the way is named")

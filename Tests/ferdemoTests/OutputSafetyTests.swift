@@ -14,7 +14,7 @@ struct OutputSafetyTests {
         let cases: [([String], String)] = [
             (Self.live + ["--json", full], "(--json)"),
             (["classify", Self.image, "--cropped", "--csv", full], "(--csv)"),
-            (["track", "--input", Demo.sample, "--init-box", "250,150,120,140", "--csv", full], "(--csv)"),
+            (["track", "--input", Demo.sample, "--init-box", "250,150,120,140", "--csv", full], "(--csv)")
         ]
         for (arguments, named) in cases {
             let run = try Demo.run(arguments)
@@ -79,7 +79,7 @@ struct OutputSafetyTests {
             base + ["--json", dir.appendingPathComponent("x.mp4").path, "--output", dir.appendingPathComponent("x.mp4").path],
             ["track", "--input", clip.path, "--init-box", "250,150,120,140", "--csv", alias.path],
             ["classify", Self.image, "--csv", Self.image],
-            ["classify", Self.image, "--csv", "-", "--dump-pixels", "-"],
+            ["classify", Self.image, "--csv", "-", "--dump-pixels", "-"]
         ]
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
         for arguments in refused {
@@ -97,9 +97,11 @@ struct OutputSafetyTests {
         let json = Demo.temporary("first.jsonl")
         let folder = Demo.temporary("a-folder.svg")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for (option, path, message) in [("--report", "/nonexistent-folder/r.svg", "the folder does not exist: create it first"),
-                                        ("--output", "/nonexistent-folder/v.mp4", "the folder does not exist: create it first"),
-                                        ("--report", folder.path, "is a directory")] {
+        for (option, path, message) in [
+            ("--report", "/nonexistent-folder/r.svg", "the folder does not exist: create it first"),
+            ("--output", "/nonexistent-folder/v.mp4", "the folder does not exist: create it first"),
+            ("--report", folder.path, "is a directory")
+        ] {
             let run = try Demo.run(Self.live + ["--json", json.path, option, path])
             #expect(run.status == 6, "\(option) \(path): \(run.stderr)")
             #expect(run.stderr.contains("(\(option))") || run.stderr.contains("\(option) '"), "\(run.stderr)")
@@ -127,8 +129,9 @@ struct OutputSafetyTests {
     /// Not under ThreadSanitizer (`make sanitize-thread` sets TSAN_OPTIONS): a TSan-built binary
     /// dies with SIGBUS at start-up under `ulimit -f 100` (its shadow-memory set-up needs larger
     /// file mappings), before ferdemo runs a line of its own.
-    @Test("a file over the size limit (ulimit -f): status 6, the JSON Lines cut back to whole lines",
-          .disabled(if: ProcessInfo.processInfo.environment["TSAN_OPTIONS"] != nil, "ThreadSanitizer binaries cannot start under ulimit -f"))
+    @Test(
+        "a file over the size limit (ulimit -f): status 6, the JSON Lines cut back to whole lines",
+        .disabled(if: ProcessInfo.processInfo.environment["TSAN_OPTIONS"] != nil, "ThreadSanitizer binaries cannot start under ulimit -f"))
     func fileSizeLimit() throws {
         let json = Demo.temporary("limited.jsonl")
         // 100 KiB (bash counts ulimit -f in 1024-byte blocks): more than the first 64 KiB

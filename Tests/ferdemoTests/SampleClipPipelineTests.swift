@@ -15,7 +15,7 @@ struct SampleClipPipelineTests {
         config.detectEvery = 1
         config.classifyEvery = 2
         config.threads = 2
-        config.detector.minimumFaceSize = 30   // both faces are ≥ 38 px; fewer pyramid levels in debug
+        config.detector.minimumFaceSize = 30 // both faces are ≥ 38 px; fewer pyramid levels in debug
         config.weightsDirectory = Demo.root.appendingPathComponent("Weights").path
         let pipeline = try EmotionPipeline(options: config)
         let reader = try VideoReader(path: Demo.sample)
@@ -52,7 +52,7 @@ struct ReadmePipelineExampleTests {
     @Test("the example runs on the sample clip and names the astronaut's emotion")
     func example() throws {
         var config = PipelineOptions()
-        config.detectionMode = .synchronous          // deterministic for the test
+        config.detectionMode = .synchronous // deterministic for the test
         config.weightsDirectory = Demo.root.appendingPathComponent("Weights").path
         let pipeline = try EmotionPipeline(options: config)
         let video = try VideoReader(path: Demo.sample)

@@ -8,8 +8,10 @@ import Testing
 struct SignalTests {
     /// Every frame detected (slow enough that a signal lands mid-run), sample clip, all outputs.
     static func arguments(video: URL, json: URL, report: URL) -> [String] {
-        ["live", "--input", Demo.sample, "--no-window", "--detect-every", "1", "--sync-detection",
-         "--output", video.path, "--json", json.path, "--report", report.path]
+        [
+            "live", "--input", Demo.sample, "--no-window", "--detect-every", "1", "--sync-detection",
+            "--output", video.path, "--json", json.path, "--report", report.path
+        ]
     }
 
     /// Waits until the run has written at least `lines` JSON lines (it is mid-run then).
@@ -28,7 +30,9 @@ struct SignalTests {
         let duration = Outputs.probedDuration(video.path)
         #expect(duration != nil, "libavformat cannot read the video's duration (not finalised)", sourceLocation: sourceLocation)
         // The clip runs at 30 fps: duration = frames / 30, within one frame (the container's rounding).
-        if let duration { #expect(abs(duration - Double(lines.count) / 30) <= 1.0 / 30 + 1e-6, "\(duration) s for \(lines.count) frames", sourceLocation: sourceLocation) }
+        if let duration {
+            #expect(abs(duration - Double(lines.count) / 30) <= 1.0 / 30 + 1e-6, "\(duration) s for \(lines.count) frames", sourceLocation: sourceLocation)
+        }
         #expect(try Outputs.decodedFrames(video.path) == lines.count, sourceLocation: sourceLocation)
         let svg = try String(contentsOf: report, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"), sourceLocation: sourceLocation)
@@ -42,7 +46,9 @@ struct SignalTests {
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
-        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signal, "\(process.terminationReason) \(process.terminationStatus): \(stderr)")
+        #expect(
+            process.terminationReason == .uncaughtSignal && process.terminationStatus == signal,
+            "\(process.terminationReason) \(process.terminationStatus): \(stderr)")
         #expect(stderr.contains("stopped by \(signal == SIGTERM ? "SIGTERM" : "SIGHUP")") && stderr.contains("outputs finalised"), "\(stderr)")
         try Self.expectFinalised(video: video, json: json, report: report)
     }
@@ -57,7 +63,8 @@ struct SignalTests {
         let reader = open(fifo.path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         #expect(reader >= 0)
         defer { close(reader) }
-        #expect(fcntl(reader, 1031 /* F_SETPIPE_SZ, Linux-only, not imported */, 4096) >= 4096)
+        let setPipeSize: Int32 = 1031 // F_SETPIPE_SZ: Linux-only, not imported
+        #expect(fcntl(reader, setPipeSize, 4096) >= 4096)
         let (process, _, err) = try Demo.start(Self.arguments(video: video, json: json, report: fifo))
         #expect(Self.waitForLines(json, 3))
         kill(process.processIdentifier, SIGINT)
@@ -93,8 +100,9 @@ struct SignalTests {
         let pipe = Pipe()
         let err = Demo.temporary("err.txt")
         _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        let process = try Demo.start(["live", "--input", Demo.sample, "--no-window", "--json", "-", "--output", video.path, "--report", report.path],
-                                     stdout: pipe, stderr: try FileHandle(forWritingTo: err))
+        let process = try Demo.start(
+            ["live", "--input", Demo.sample, "--no-window", "--json", "-", "--output", video.path, "--report", report.path],
+            stdout: pipe, stderr: try FileHandle(forWritingTo: err))
         // Read one line, as `head -1` does, then close the pipe.
         var first = Data()
         while !first.contains(UInt8(ascii: "\n")) {
@@ -119,12 +127,14 @@ struct SignalTests {
     func brokenStandardError() throws {
         let video = Demo.temporary("epipe.mp4"), json = Demo.temporary("epipe.jsonl"), report = Demo.temporary("epipe.svg")
         let pipe = Pipe()
-        try pipe.fileHandleForReading.close()   // nobody will read ferdemo's progress
-        let process = try Demo.start(Self.arguments(video: video, json: json, report: report), stdout: FileHandle.nullDevice,
-                                     stderr: pipe.fileHandleForWriting)
+        try pipe.fileHandleForReading.close() // nobody will read ferdemo's progress
+        let process = try Demo.start(
+            Self.arguments(video: video, json: json, report: report), stdout: FileHandle.nullDevice,
+            stderr: pipe.fileHandleForWriting)
         try pipe.fileHandleForWriting.close()
         process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE, "\(process.terminationReason) \(process.terminationStatus)")
+        #expect(
+            process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE, "\(process.terminationReason) \(process.terminationStatus)")
         try Self.expectFinalised(video: video, json: json, report: report)
     }
 }

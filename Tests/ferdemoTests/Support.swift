@@ -81,8 +81,9 @@ enum Demo {
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let (p, out, err) = try start(arguments, environment: environment)
         p.waitUntilExit()
-        return Run(status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                   stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        return Run(
+            status: p.terminationStatus, stdout: (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOf: err, encoding: .utf8)) ?? "")
     }
 
     /// Starts ferdemo with the given standard output and error (pipes, files, devices).

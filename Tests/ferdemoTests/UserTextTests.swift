@@ -61,8 +61,9 @@ import Testing
         #expect(throws: UserTextError.outOfRange(option: "--b", text: "1,2,0,4", range: "a box whose width and height are at least 1 px")) {
             try UserText.box("1,2,0,4", option: "--b")
         }
-        #expect(UserTextError.malformed(option: "--init-box", text: "1,2,3", expected: "four numbers x,y,w,h in pixels (e.g. 120,80,64,78)")
-            .description == "--init-box '1,2,3': expected four numbers x,y,w,h in pixels (e.g. 120,80,64,78).")
+        #expect(
+            UserTextError.malformed(option: "--init-box", text: "1,2,3", expected: "four numbers x,y,w,h in pixels (e.g. 120,80,64,78)")
+                .description == "--init-box '1,2,3': expected four numbers x,y,w,h in pixels (e.g. 120,80,64,78).")
     }
 
     @Test func sizes() throws {
@@ -78,7 +79,7 @@ import Testing
         #expect(InputSpec("0") == .cameraIndex(0))
         #expect(InputSpec("12") == .cameraIndex(12))
         #expect(InputSpec("/dev/video3") == .camera("/dev/video3"))
-        #expect(InputSpec("/dev/null") == .camera("/dev/null"))          // a character device
+        #expect(InputSpec("/dev/null") == .camera("/dev/null")) // a character device
         #expect(InputSpec("clip.mp4", isCharacterDevice: { _ in false }) == .path("clip.mp4"))
         #expect(InputSpec("-1", isCharacterDevice: { _ in false }) == .path("-1"))
         #expect(InputSpec("", isCharacterDevice: { _ in true }) == .path(""))

@@ -8,14 +8,18 @@ struct WindowTests {
     static let xvfb = "/usr/bin/Xvfb"
     static let xwd = "/usr/bin/xwd"
 
-    @Test("the overlay (ID 1's green box and label) is drawn in the window",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: xvfb) && FileManager.default.isExecutableFile(atPath: xwd),
-                   "needs Xvfb and xwd (Debian packages xvfb and x11-apps; Tools/setup_system.sh installs them)"))
+    @Test(
+        "the overlay (ID 1's green box and label) is drawn in the window",
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: xvfb) && FileManager.default.isExecutableFile(atPath: xwd),
+            "needs Xvfb and xwd (Debian packages xvfb and x11-apps; Tools/setup_system.sh installs them)"))
     func overlayDrawn() throws {
         // A free display number: no X socket and no lock file for it.
-        guard let display = (90..<140).first(where: {
-            !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
-        }) else {
+        guard
+            let display = (90..<140).first(where: {
+                !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
+            })
+        else {
             Issue.record("no free X display number in 90..<140")
             return
         }
@@ -96,8 +100,11 @@ struct XWDImage {
                     // byte_order 0 = LSBFirst: the first byte is the least significant.
                     v |= Int(bytes[o + k]) << (byteOrder == 0 ? 8 * k : 8 * (step - 1 - k))
                 }
-                pixels.append((UInt8((v & redMask) >> shift(redMask)), UInt8((v & greenMask) >> shift(greenMask)),
-                               UInt8((v & blueMask) >> shift(blueMask))))
+                pixels.append(
+                    (
+                        UInt8((v & redMask) >> shift(redMask)), UInt8((v & greenMask) >> shift(greenMask)),
+                        UInt8((v & blueMask) >> shift(blueMask))
+                    ))
             }
         }
         self.width = width

@@ -48,7 +48,7 @@ func registerDetectionBenchmarks() {
         Case(name: "detect-640x480-min40", large: false, minimumFace: 40, stage: .full),
         Case(name: "detect-1280x720-min20", large: true, minimumFace: 20, stage: .full),
         Case(name: "detect-640x480-min20-pnet-only", large: false, minimumFace: 20, stage: .pnetOnly),
-        Case(name: "detect-640x480-min20-through-rnet", large: false, minimumFace: 20, stage: .throughRNet),
+        Case(name: "detect-640x480-min20-through-rnet", large: false, minimumFace: 20, stage: .throughRNet)
     ]
     for threads in threadCounts {
         for c in cases {
@@ -56,8 +56,10 @@ func registerDetectionBenchmarks() {
             Benchmark(
                 "\(c.name)-t\(threads)",
                 configuration: .init(
-                    metrics: [.wallClock, .mallocCountTotal, DetectionMetric.levels, DetectionMetric.proposals,
-                              DetectionMetric.refined, DetectionMetric.faces],
+                    metrics: [
+                        .wallClock, .mallocCountTotal, DetectionMetric.levels, DetectionMetric.proposals,
+                        DetectionMetric.refined, DetectionMetric.faces
+                    ],
                     timeUnits: .milliseconds,
                     maxDuration: .seconds(2),
                     maxIterations: 200,

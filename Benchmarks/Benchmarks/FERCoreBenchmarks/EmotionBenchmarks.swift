@@ -31,8 +31,9 @@ final class EmotionFixture {
         let gray = try ImageBuffer(width: frame.width, height: frame.height, format: .gray8)
         try ColorConversion.rgbToGray(frame.view, into: gray.mutableView)
         cropImage = try ImageBuffer(width: 48, height: 48, format: .gray8)
-        try Resizer().resize(try gray.view.cropped(x: Int(face.x), y: Int(face.y), width: Int(face.width), height: Int(face.height)),
-                             into: cropImage.mutableView, interpolation: .area)
+        try Resizer().resize(
+            try gray.view.cropped(x: Int(face.x), y: Int(face.y), width: Int(face.width), height: Int(face.height)),
+            into: cropImage.mutableView, interpolation: .area)
         crops = Array(repeating: cropImage.view, count: batch)
         let side = classifier.inputSize
         let base = UnsafeMutablePointer<Float>.allocate(capacity: batch * side * side)

@@ -53,8 +53,9 @@ func registerEngineBenchmarks() {
             let parts = threads == 1 // GEMM alone is one single-threaded call: the same at every pool size
             Benchmark(
                 name,
-                configuration: .init(metrics: [.wallClock, FERMetric.layerMFLOPS, FERMetric.layerNanos]
-                    + (parts ? [FERMetric.gemmMFLOPS, FERMetric.im2colNanos] : [])),
+                configuration: .init(
+                    metrics: [.wallClock, FERMetric.layerMFLOPS, FERMetric.layerNanos]
+                        + (parts ? [FERMetric.gemmMFLOPS, FERMetric.im2colNanos] : [])),
                 closure: { benchmark in
                     guard let fixture = slot.value else { return }
                     if parts {

@@ -101,8 +101,10 @@ func registerFrameBenchmarks() {
         teardown: { gray.value = nil }
     )
 
-    for (interpolation, name, w, h) in [(Interpolation.linear, "linear", 320, 240), (.area, "area", 320, 240),
-                                        (.linear, "linear", 384, 288)] {
+    for (interpolation, name, w, h) in [
+        (Interpolation.linear, "linear", 320, 240), (.area, "area", 320, 240),
+        (.linear, "linear", 384, 288)
+    ] {
         let slot = Slot<ConversionFixture>()
         Benchmark(
             "frame-resize-\(name)-640x480-\(w)x\(h)",

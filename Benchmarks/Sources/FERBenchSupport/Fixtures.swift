@@ -2,9 +2,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Where the benchmarks find `Weights/`: `$FERCORE_WEIGHTS` when set, otherwise the
@@ -70,8 +70,9 @@ public struct Timing: Sendable {
             times.append((monotonicSeconds() - t0) / Double(repeats))
         }
         times.sort()
-        return Timing(median: times[times.count / 2], min: times[0],
-                      p90: times[Swift.min(times.count - 1, (times.count * 9) / 10)], samples: samples)
+        return Timing(
+            median: times[times.count / 2], min: times[0],
+            p90: times[Swift.min(times.count - 1, (times.count * 9) / 10)], samples: samples)
     }
 }
 
@@ -113,8 +114,9 @@ public final class LayerFixture {
         output = .allocate(capacity: layer.output.count)
         if let g = layer.geometry, layer.op == .conv {
             // The whole im2col matrix (runIm2col) and the layer's per-thread blocks (runLayer).
-            scratchCount = Swift.max(Im2col.count(shape: layer.input, geometry: g),
-                                     PackedConvolution.scratchCount(shape: layer.input, geometry: g, threads: pool.threads))
+            scratchCount = Swift.max(
+                Im2col.count(shape: layer.input, geometry: g),
+                PackedConvolution.scratchCount(shape: layer.input, geometry: g, threads: pool.threads))
         } else {
             scratchCount = 0
         }
@@ -154,27 +156,32 @@ public final class LayerFixture {
         switch layer.op {
         case .conv, .dense:
             packed.withUnsafeBufferPointer { w in
-            paddedBias.withUnsafeBufferPointer { b in
-            paddedAlpha.withUnsafeBufferPointer { a in
-                let act: Activation
-                switch layer.activation {
-                case .none: act = .none
-                case .relu: act = .relu
-                case .prelu: act = .prelu(a.baseAddress!)
+                paddedBias.withUnsafeBufferPointer { b in
+                    paddedAlpha.withUnsafeBufferPointer { a in
+                        let act: Activation
+                        switch layer.activation {
+                        case .none: act = .none
+                        case .relu: act = .relu
+                        case .prelu: act = .prelu(a.baseAddress!)
+                        }
+                        if layer.op == .dense {
+                            PackedConvolution.dense(
+                                input: input, rows: layer.input.n, inputs: layer.input.c, packed: w.baseAddress!,
+                                bias: b.baseAddress!, cout: layer.cout, activation: act, output: output, pool: pool)
+                        } else if let g = layer.geometry {
+                            PackedConvolution.conv2d(
+                                input: input, shape: layer.input, geometry: g, packed: w.baseAddress!,
+                                bias: b.baseAddress!, cout: layer.cout, activation: act, output: output,
+                                scratch: scratch, pool: pool)
+                        }
+                    }
                 }
-                if layer.op == .dense {
-                    PackedConvolution.dense(input: input, rows: layer.input.n, inputs: layer.input.c, packed: w.baseAddress!,
-                                            bias: b.baseAddress!, cout: layer.cout, activation: act, output: output, pool: pool)
-                } else if let g = layer.geometry {
-                    PackedConvolution.conv2d(input: input, shape: layer.input, geometry: g, packed: w.baseAddress!,
-                                             bias: b.baseAddress!, cout: layer.cout, activation: act, output: output,
-                                             scratch: scratch, pool: pool)
-                }
-            }}}
+            }
         case .depthwise:
             guard let g = layer.geometry else { return }
-            Depthwise.conv2d(input: input, shape: layer.input, geometry: g, kernel: kernel, bias: nil,
-                             activation: activation, output: output, pool: pool)
+            Depthwise.conv2d(
+                input: input, shape: layer.input, geometry: g, kernel: kernel, bias: nil,
+                activation: activation, output: output, pool: pool)
         }
     }
 
@@ -258,7 +265,7 @@ public struct ForwardCase: Sendable {
         ForwardCase(label: "onet b1", model: .onet, batch: 1),
         ForwardCase(label: "onet b8", model: .onet, batch: 8),
         ForwardCase(label: "mini_xception b1", model: .emotion, batch: 1),
-        ForwardCase(label: "mini_xception b8", model: .emotion, batch: 8),
+        ForwardCase(label: "mini_xception b8", model: .emotion, batch: 8)
     ]
 
     public func makeFixture(pool: WorkerPool) throws -> ForwardFixture {

@@ -91,18 +91,22 @@ struct LayerListBuilder {
     var layers: [LayerShape] = []
 
     @discardableResult
-    mutating func conv(_ name: String, _ k: Int, _ cout: Int, stride: Int = 1, padding: Padding = .valid,
-                       _ act: LayerActivation, from source: TensorShape? = nil) -> TensorShape {
-        let layer = LayerShape(network: network, workload: workload, name: name, op: .conv, input: source ?? shape,
-                               kh: k, kw: k, stride: stride, padding: padding, cout: cout, activation: act)
+    mutating func conv(
+        _ name: String, _ k: Int, _ cout: Int, stride: Int = 1, padding: Padding = .valid,
+        _ act: LayerActivation, from source: TensorShape? = nil
+    ) -> TensorShape {
+        let layer = LayerShape(
+            network: network, workload: workload, name: name, op: .conv, input: source ?? shape,
+            kh: k, kw: k, stride: stride, padding: padding, cout: cout, activation: act)
         layers.append(layer)
         if source == nil { shape = layer.output }
         return layer.output
     }
 
     mutating func depthwise(_ name: String) {
-        let layer = LayerShape(network: network, workload: workload, name: name, op: .depthwise, input: shape,
-                               kh: 3, kw: 3, stride: 1, padding: .same, cout: shape.c, activation: .none)
+        let layer = LayerShape(
+            network: network, workload: workload, name: name, op: .depthwise, input: shape,
+            kh: 3, kw: 3, stride: 1, padding: .same, cout: shape.c, activation: .none)
         layers.append(layer)
         shape = layer.output
     }
@@ -118,8 +122,9 @@ struct LayerListBuilder {
 
     mutating func dense(_ name: String, _ units: Int, _ act: LayerActivation, from source: TensorShape? = nil) {
         let input = source ?? shape
-        let layer = LayerShape(network: network, workload: workload, name: name, op: .dense, input: input,
-                               kh: 1, kw: 1, stride: 1, padding: .valid, cout: units, activation: act)
+        let layer = LayerShape(
+            network: network, workload: workload, name: name, op: .dense, input: input,
+            kh: 1, kw: 1, stride: 1, padding: .valid, cout: units, activation: act)
         layers.append(layer)
         if source == nil { shape = layer.output }
     }
@@ -187,7 +192,7 @@ public enum LayerCatalog {
             (16, ("separable_conv2d_1", "activation_3", "separable_conv2d_2", "batch_normalization_5"), "batch_normalization_3"),
             (32, ("separable_conv2d_3", "activation_4", "separable_conv2d_4", "batch_normalization_8"), "batch_normalization_6"),
             (64, ("separable_conv2d_5", "activation_5", "separable_conv2d_6", "batch_normalization_11"), "batch_normalization_9"),
-            (128, ("separable_conv2d_7", "activation_6", "separable_conv2d_8", "batch_normalization_14"), "batch_normalization_12"),
+            (128, ("separable_conv2d_7", "activation_6", "separable_conv2d_8", "batch_normalization_14"), "batch_normalization_12")
         ]
         for block in blocks {
             let entry = b.shape

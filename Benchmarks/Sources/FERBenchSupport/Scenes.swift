@@ -119,9 +119,11 @@ public final class TrackingScene {
                         }
                     }
                     if i == 0 {
-                        boxes.append(Box(x: Double(cx * cellW) + Double(cellW) / 2 - faceW / 2 + (faceCX - faceCX.rounded()),
-                                              y: Double(cy * cellH) + Double(cellH) / 2 - faceH / 2 + (faceCY - faceCY.rounded()),
-                                              width: faceW, height: faceH))
+                        boxes.append(
+                            Box(
+                                x: Double(cx * cellW) + Double(cellW) / 2 - faceW / 2 + (faceCX - faceCX.rounded()),
+                                y: Double(cy * cellH) + Double(cellH) / 2 - faceH / 2 + (faceCY - faceCY.rounded()),
+                                width: faceW, height: faceH))
                     }
                 }
             }

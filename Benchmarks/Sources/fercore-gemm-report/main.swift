@@ -70,24 +70,31 @@ func fmt(_ x: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)
 func us(_ seconds: Double) -> String { seconds < 1e-4 ? fmt(seconds * 1e6, 2) : fmt(seconds * 1e6, 1) }
 
 let cpu = cpuInfo()
-let layerSets: [[LayerShape]] = options.quick
+let layerSets: [[LayerShape]] =
+    options.quick
     ? [LayerCatalog.pnet(width: 384, height: 288), LayerCatalog.miniXception(batch: 1)]
-    : [LayerCatalog.pnet(width: 384, height: 288), LayerCatalog.miniXception(batch: 1), LayerCatalog.miniXception(batch: 8),
-       LayerCatalog.rnet(batch: 16), LayerCatalog.onet(batch: 8)]
+    : [
+        LayerCatalog.pnet(width: 384, height: 288), LayerCatalog.miniXception(batch: 1), LayerCatalog.miniXception(batch: 8),
+        LayerCatalog.rnet(batch: 16), LayerCatalog.onet(batch: 8)
+    ]
 let forwardCases = options.quick ? ForwardCase.all.filter { $0.model == .pnet || $0.label == "mini_xception b1" } : ForwardCase.all
 
 print("# FERCore GEMM report\n")
 print("- date: \(ISO8601DateFormatter().string(from: Date()))")
 print("- CPU: \(cpu.model), \(ProcessInfo.processInfo.activeProcessorCount) cores; flags: \(cpu.flags)")
-print("- FERCore \(FERCoreVersion.string) kernels: \(InstructionSet.current) (CPU supports \(InstructionSet.supported); FERCORE_ISA overrides)\(FERCoreVersion.isDebugBuild ? ", DEBUG BUILD" : "")")
+print(
+    "- FERCore \(FERCoreVersion.string) kernels: \(InstructionSet.current) (CPU supports \(InstructionSet.supported); FERCORE_ISA overrides)\(FERCoreVersion.isDebugBuild ? ", DEBUG BUILD" : "")"
+)
 print("- OpenBLAS core (comparison only): \(BLAS.coreName)")
 print("- statistic: \(options.useMin ? "min" : "median") of \(options.samples) samples (each sample ≥ 2 ms of repeated calls)")
 print("- weights: \(BenchWeights.directory)")
 
 // The hand-written layer lists must agree with the networks' own MAC counts.
 print("\n## Layer list check (MACs at the reference input vs Network.referenceMACs)\n")
-for (model, layers) in [(ModelFile.pnet, LayerCatalog.pnet(width: 12, height: 12)), (.rnet, LayerCatalog.rnet(batch: 1)),
-                        (.onet, LayerCatalog.onet(batch: 1)), (.emotion, LayerCatalog.miniXception(batch: 1))] {
+for (model, layers) in [
+    (ModelFile.pnet, LayerCatalog.pnet(width: 12, height: 12)), (.rnet, LayerCatalog.rnet(batch: 1)),
+    (.onet, LayerCatalog.onet(batch: 1)), (.emotion, LayerCatalog.miniXception(batch: 1))
+] {
     if let net = try? BenchWeights.network(model) {
         let ours = LayerCatalog.macs(layers)
         print("- \(net.name): \(ours) vs \(net.referenceMACs) — \(ours == net.referenceMACs ? "ok" : "MISMATCH")")
@@ -120,7 +127,9 @@ print("\n## SGEMM 1024×1024×1024 peak\n")
 print("| OpenBLAS threads | GFLOPS (\(options.useMin ? "min" : "median")) | best | median |")
 print("|---:|---:|---:|---:|")
 for (t, timing) in [(1, peak1Timing), (2, peak2Timing)] {
-    print("| \(t) | **\(fmt(gflops(macs: peakMACs, seconds: timing.chosen)))** | \(fmt(gflops(macs: peakMACs, seconds: timing.min))) | \(fmt(gflops(macs: peakMACs, seconds: timing.median))) |")
+    print(
+        "| \(t) | **\(fmt(gflops(macs: peakMACs, seconds: timing.chosen)))** | \(fmt(gflops(macs: peakMACs, seconds: timing.min))) | \(fmt(gflops(macs: peakMACs, seconds: timing.median))) |"
+    )
 }
 print("\nPer-layer fractions use the 1-thread peak, \(fmt(peak1)) GFLOPS (one OpenBLAS thread against one pool thread of the packed kernel).")
 
@@ -130,7 +139,9 @@ for threads in options.threads {
 
     print("\n## \(threads) thread\(threads == 1 ? "" : "s") (WorkerPool(threads: \(threads)), OpenBLAS at 1 thread)\n")
     if threads == 1 {
-        print("| network | layer | op | input → output | M×N×K | MMAC | im2col µs | GEMM µs | GEMM GFLOPS | GEMM % peak | layer µs | layer GFLOPS | layer % peak |")
+        print(
+            "| network | layer | op | input → output | M×N×K | MMAC | im2col µs | GEMM µs | GEMM GFLOPS | GEMM % peak | layer µs | layer GFLOPS | layer % peak |"
+        )
         print("|---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     } else {
         print("% of peak = layer GFLOPS / (\(threads) × \(fmt(peak1))); speedup = 1-thread layer time / this one.\n")
@@ -157,14 +168,20 @@ for threads in options.threads {
                     let gg = gflops(macs: layer.macs, seconds: t)
                     gemmCells = [us(t), fmt(gg), fmt(100 * gg / peak1, 0) + "%"]
                 }
-                let shapes = "\(layer.input.sampleDims.map(String.init).joined(separator: "×")) → \(layer.output.sampleDims.map(String.init).joined(separator: "×"))"
-                let row = ["\(layer.network) \(layer.workload)", layer.name, layer.summary, shapes, "\(layer.m)×\(layer.n)×\(layer.k)",
-                           fmt(Double(layer.macs) / 1e6, 3), im2colCell] + gemmCells + [us(whole), fmt(g), fmt(100 * g / peak1, 0) + "%"]
+                let shapes =
+                    "\(layer.input.sampleDims.map(String.init).joined(separator: "×")) → \(layer.output.sampleDims.map(String.init).joined(separator: "×"))"
+                let row =
+                    [
+                        "\(layer.network) \(layer.workload)", layer.name, layer.summary, shapes, "\(layer.m)×\(layer.n)×\(layer.k)",
+                        fmt(Double(layer.macs) / 1e6, 3), im2colCell
+                    ] + gemmCells + [us(whole), fmt(g), fmt(100 * g / peak1, 0) + "%"]
                 print("| " + row.joined(separator: " | ") + " |")
             } else {
                 let speedup = oneThreadLayer[key].map { fmt($0 / whole, 2) + "×" } ?? "–"
-                let row = ["\(layer.network) \(layer.workload)", layer.name, layer.summary, "\(layer.m)×\(layer.n)×\(layer.k)",
-                           fmt(Double(layer.macs) / 1e6, 3), us(whole), fmt(g), fmt(100 * g / budget, 0) + "%", speedup]
+                let row = [
+                    "\(layer.network) \(layer.workload)", layer.name, layer.summary, "\(layer.m)×\(layer.n)×\(layer.k)",
+                    fmt(Double(layer.macs) / 1e6, 3), us(whole), fmt(g), fmt(100 * g / budget, 0) + "%", speedup
+                ]
                 print("| " + row.joined(separator: " | ") + " |")
             }
         }
@@ -185,7 +202,9 @@ let peakAfter = sgemmPeak(blasThreads: 1)
 print("\nSGEMM 1024³ at 1 OpenBLAS thread re-measured after everything: \(fmt(gflops(macs: peakMACs, seconds: peakAfter.chosen))) GFLOPS (drift check).")
 
 print("\n## Forward passes (Workspace.run with input copy; median ms [min–p90]; effective GFLOPS from the chosen statistic)\n")
-print("| network | input | MMAC | " + options.threads.map { "\($0) thread\($0 == 1 ? "" : "s")" }.joined(separator: " | ") + " | effective GFLOPS (" + options.threads.map(String.init).joined(separator: "/") + " threads) | speedup, last vs first |")
+print(
+    "| network | input | MMAC | " + options.threads.map { "\($0) thread\($0 == 1 ? "" : "s")" }.joined(separator: " | ") + " | effective GFLOPS ("
+        + options.threads.map(String.init).joined(separator: "/") + " threads) | speedup, last vs first |")
 print("|---|---|---:|" + options.threads.map { _ in "---:|" }.joined() + "---:|---:|")
 for c in forwardCases {
     let macs = LayerCatalog.macs(c.layers)
@@ -200,12 +219,16 @@ for c in forwardCases {
             effective.append("–")
         }
     }
-    let shape = TensorShape(n: c.batch, h: c.height ?? (c.model == .pnet ? 12 : c.layers.first?.input.h ?? 0),
-                            w: c.width ?? (c.layers.first?.input.w ?? 0), c: c.layers.first?.input.c ?? 0)
+    let shape = TensorShape(
+        n: c.batch, h: c.height ?? (c.model == .pnet ? 12 : c.layers.first?.input.h ?? 0),
+        w: c.width ?? (c.layers.first?.input.w ?? 0), c: c.layers.first?.input.c ?? 0)
     var speedup = "–"
     if let a = options.threads.first, let b = options.threads.last, a != b,
-       let ta = forwardResults[a]?[c.label], let tb = forwardResults[b]?[c.label] {
+        let ta = forwardResults[a]?[c.label], let tb = forwardResults[b]?[c.label]
+    {
         speedup = fmt(ta.chosen / tb.chosen, 2) + "×"
     }
-    print("| \(c.label) | \(shape) | \(fmt(Double(macs) / 1e6, 2)) | " + cells.joined(separator: " | ") + " | " + effective.joined(separator: " / ") + " | " + speedup + " |")
+    print(
+        "| \(c.label) | \(shape) | \(fmt(Double(macs) / 1e6, 2)) | " + cells.joined(separator: " | ") + " | " + effective.joined(separator: " / ") + " | "
+            + speedup + " |")
 }

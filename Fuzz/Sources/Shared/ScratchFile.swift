@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The fuzzed readers take paths: each input is written to one reused file in /dev/shm

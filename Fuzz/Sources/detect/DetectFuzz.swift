@@ -8,9 +8,9 @@ public func fuzzDetect(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data, size >= 12, let detector else { return 0 }
     let b = UnsafeBufferPointer(start: data, count: size)
     var options = FaceDetectorOptions()
-    options.minimumFaceSize = Int(b[0]) | Int(b[1] & 3) << 8          // 0 ... 1023
-    options.scaleFactor = Double(b[2]) / 255 * 1.2                     // 0 ... 1.2 (valid: 0.1 ..< 1)
-    options.proposalThreshold = Float(b[3]) / 200                      // 0 ... 1.275
+    options.minimumFaceSize = Int(b[0]) | Int(b[1] & 3) << 8 // 0 ... 1023
+    options.scaleFactor = Double(b[2]) / 255 * 1.2 // 0 ... 1.2 (valid: 0.1 ..< 1)
+    options.proposalThreshold = Float(b[3]) / 200 // 0 ... 1.275
     options.refineThreshold = Double(b[4]) / 255
     options.outputThreshold = Double(b[5]) / 255
     options.proposalNMS = Double(b[6]) / 255

@@ -15,8 +15,9 @@ public func fuzzUserText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
     if let b = try? UserText.box(text, option: "--box") {
         let limit = UserText.maximumBoxCoordinate
-        precondition([b.x, b.y, b.width, b.height].allSatisfy { $0.isFinite && abs($0) <= limit } && b.width >= 1 && b.height >= 1,
-                     "box \(b) for '\(text)'")
+        precondition(
+            [b.x, b.y, b.width, b.height].allSatisfy { $0.isFinite && abs($0) <= limit } && b.width >= 1 && b.height >= 1,
+            "box \(b) for '\(text)'")
     }
     if let z = try? UserText.size(text, option: "--size", sides: 1...16384) {
         precondition((1...16384).contains(z.width) && (1...16384).contains(z.height), "size \(z) for '\(text)'")

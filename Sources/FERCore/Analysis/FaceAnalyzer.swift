@@ -129,8 +129,10 @@ private final class Workbench: @unchecked Sendable {
     private var boxes: [Box] = []
     private var scores: [EmotionScores] = []
 
-    init(pnet: Network, rnet: Network, onet: Network, emotion: Network, options: FaceAnalyzer.Options,
-         pool: WorkerPool) throws(AnalysisError) {
+    init(
+        pnet: Network, rnet: Network, onet: Network, emotion: Network, options: FaceAnalyzer.Options,
+        pool: WorkerPool
+    ) throws(AnalysisError) {
         do {
             detector = try FaceDetector(pnet: pnet, rnet: rnet, onet: onet, options: options.detector, pool: pool)
         } catch { throw .detection(error) }

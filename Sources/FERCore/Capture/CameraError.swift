@@ -29,7 +29,8 @@ public enum CameraError: Error, Equatable, CustomStringConvertible {
         case let .busy(p): return "'\(p)' is busy; close the other program using the camera and retry."
         case let .notACaptureDevice(p, r): return "'\(p)' is not a video capture device (\(r)); pass a camera node such as /dev/video0."
         case let .noUsableFormat(p, r): return "'\(p)' offers no usable pixel format (\(r)); try another size or frame rate."
-        case let .timeout(p, ms): return "No frame from '\(p)' within \(ms) ms; the camera may be covered by another mode or stalled; retry or raise the timeout."
+        case let .timeout(p, ms):
+            return "No frame from '\(p)' within \(ms) ms; the camera may be covered by another mode or stalled; retry or raise the timeout."
         case let .streamingFailed(p, r):
             return "Streaming from '\(p)' failed: \(r); unplug and replug the camera, or try another size or frame rate."
         case let .system(p, op, e, m): return "'\(p)': \(op) failed (errno \(e): \(m))."

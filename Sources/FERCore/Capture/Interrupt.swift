@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Stop requests from signals that a frame loop can poll, so the loop ends cleanly and
 /// finalises what it writes (a video file stays playable, a JSON Lines file whole) instead
@@ -50,9 +51,9 @@ package enum Interrupt {
             sigemptyset(&action.sa_mask)
             action.sa_flags = SA_RESTART
             #if canImport(Glibc)
-            action.__sigaction_handler.sa_handler = { Interrupt.received($0) }
+                action.__sigaction_handler.sa_handler = { Interrupt.received($0) }
             #else
-            action.__sigaction_u.__sa_handler = { Interrupt.received($0) }
+                action.__sigaction_u.__sa_handler = { Interrupt.received($0) }
             #endif
             sigaction(s, &action, nil)
         }

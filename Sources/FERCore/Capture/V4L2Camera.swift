@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CV4L2
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A pixel format, size and frame rate a camera offers.
 public struct CameraMode: Sendable, Hashable, CustomStringConvertible {
@@ -164,7 +165,8 @@ public final class V4L2Camera: FrameSource {
                 size.index = sizeIndex
                 size.pixel_format = desc.pixelformat
                 guard ioctl(fercore_vidioc_enum_framesizes(), &size) == 0 else { break }
-                let (w, h): (UInt32, UInt32) = size.type == V4L2_FRMSIZE_TYPE_DISCRETE.rawValue
+                let (w, h): (UInt32, UInt32) =
+                    size.type == V4L2_FRMSIZE_TYPE_DISCRETE.rawValue
                     ? (size.discrete.width, size.discrete.height) : (size.stepwise.max_width, size.stepwise.max_height)
                 result.append(CameraMode(fourCC: code, width: Int(w), height: Int(h), framesPerSecond: rates(desc.pixelformat, w, h)))
                 if size.type != V4L2_FRMSIZE_TYPE_DISCRETE.rawValue { break }
@@ -185,7 +187,8 @@ public final class V4L2Camera: FrameSource {
             ival.width = w
             ival.height = h
             guard ioctl(fercore_vidioc_enum_frameintervals(), &ival) == 0,
-                  ival.type == V4L2_FRMIVAL_TYPE_DISCRETE.rawValue else { break }
+                ival.type == V4L2_FRMIVAL_TYPE_DISCRETE.rawValue
+            else { break }
             if ival.discrete.numerator > 0 { out.append(Double(ival.discrete.denominator) / Double(ival.discrete.numerator)) }
             i += 1
         }
@@ -215,8 +218,9 @@ public final class V4L2Camera: FrameSource {
                 continue
             }
             guard fmt.fmt.pix.pixelformat == want, fmt.fmt.pix.width > 0, fmt.fmt.pix.height > 0 else {
-                reasons.append("asked for \(Self.fourCCString(want)), got \(Self.fourCCString(fmt.fmt.pix.pixelformat)) "
-                               + "\(fmt.fmt.pix.width)x\(fmt.fmt.pix.height)")
+                reasons.append(
+                    "asked for \(Self.fourCCString(want)), got \(Self.fourCCString(fmt.fmt.pix.pixelformat)) "
+                        + "\(fmt.fmt.pix.width)x\(fmt.fmt.pix.height)")
                 continue
             }
             // Our YUYV converter handles even widths (4:2:2 pairs).
@@ -255,7 +259,8 @@ public final class V4L2Camera: FrameSource {
             throw e == EBUSY ? .busy(path: path) : Self.systemError(path, "VIDIOC_REQBUFS", e)
         }
         guard req.count >= 2 else {
-            throw .streamingFailed(path: path, reason: "the driver granted \(req.count) buffer(s) of the \(max(2, options.bufferCount)) asked for; streaming needs at least 2")
+            throw .streamingFailed(
+                path: path, reason: "the driver granted \(req.count) buffer(s) of the \(max(2, options.bufferCount)) asked for; streaming needs at least 2")
         }
         for i in 0..<req.count {
             var buf = v4l2_buffer()
@@ -265,8 +270,10 @@ public final class V4L2Camera: FrameSource {
             if ioctl(fercore_vidioc_querybuf(), &buf) < 0 { throw Self.systemError(path, "VIDIOC_QUERYBUF", errno) }
             // A buffer smaller than a frame would be read past its end: refuse the driver's setup.
             guard Int(buf.length) >= frameBytes else {
-                throw .streamingFailed(path: path, reason: "buffer \(i) holds \(buf.length) bytes, but a \(width)x\(height) "
-                                       + "\(Self.fourCCString(pixelFormat)) frame needs \(frameBytes)")
+                throw .streamingFailed(
+                    path: path,
+                    reason: "buffer \(i) holds \(buf.length) bytes, but a \(width)x\(height) "
+                        + "\(Self.fourCCString(pixelFormat)) frame needs \(frameBytes)")
             }
             let p = v4l2_mmap(nil, Int(buf.length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, Int64(buf.m.offset))
             guard let mapped = p, mapped != fercore_map_failed() else { throw Self.systemError(path, "mmap", errno) }
@@ -332,8 +339,10 @@ public final class V4L2Camera: FrameSource {
                     throw Self.systemError(path, "VIDIOC_QBUF", e)
                 }
                 if damaged >= options.maximumDamagedFrames {
-                    throw .streamingFailed(path: path, reason: "\(damaged) frames in a row carried \(buf.bytesused) bytes where a "
-                                           + "\(width)x\(height) \(Self.fourCCString(pixelFormat)) frame needs \(needed)")
+                    throw .streamingFailed(
+                        path: path,
+                        reason: "\(damaged) frames in a row carried \(buf.bytesused) bytes where a "
+                            + "\(width)x\(height) \(Self.fourCCString(pixelFormat)) frame needs \(needed)")
                 }
                 continue
             }

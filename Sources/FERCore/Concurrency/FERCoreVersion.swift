@@ -8,15 +8,15 @@ public enum FERCoreVersion {
     /// build.
     public static var isDebugBuild: Bool {
         #if DEBUG
-        return true
+            return true
         #else
-        return false
+            return false
         #endif
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one start-up warning of a debug build (see ``FERCoreVersion/isDebugBuild``).
@@ -27,7 +27,8 @@ enum DebugBuildWarning {
 
     private static let emitted: Bool = {
         guard FERCoreVersion.isDebugBuild, getenv("FERCORE_QUIET_DEBUG_WARNING") == nil else { return false }
-        let text = "FERCore: this is a debug (unoptimised) build of FERCore; its networks run 10-100x slower. "
+        let text =
+            "FERCore: this is a debug (unoptimised) build of FERCore; its networks run 10-100x slower. "
             + "Build with `swift build -c release` (no other flags are needed) for full speed.\n"
         _ = text.withCString { write(2, $0, strlen($0)) }
         return true

@@ -1,8 +1,9 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A fixed set of worker threads that runs fork–join loops without allocating.
@@ -38,12 +39,14 @@ public final class WorkerPool: @unchecked Sendable {
         for slot in 1..<self.threads {
             let box = Unmanaged.passRetained(WorkerStart(state: state, slot: slot))
             var thread = pthread_t()
-            let rc = pthread_create(&thread, nil, { raw in
-                guard let raw else { return nil }
-                let start = Unmanaged<WorkerStart>.fromOpaque(raw).takeRetainedValue()
-                start.state.workerLoop(slot: start.slot)
-                return nil
-            }, box.toOpaque())
+            let rc = pthread_create(
+                &thread, nil,
+                { raw in
+                    guard let raw else { return nil }
+                    let start = Unmanaged<WorkerStart>.fromOpaque(raw).takeRetainedValue()
+                    start.state.workerLoop(slot: start.slot)
+                    return nil
+                }, box.toOpaque())
             if rc == 0 { workers.append(thread) } else { box.release() }
         }
         state.workerCount = workers.count
@@ -69,8 +72,10 @@ public final class WorkerPool: @unchecked Sendable {
     ///     uneven iterations (e.g. pyramid levels of falling size) and a busy core, at
     ///     the cost of an atomic add per chunk and less contiguous work per thread.
     ///   - body: the loop body; must only write state that no other range touches.
-    public func parallelFor<Body: ParallelBody>(_ count: Int, minimumPerThread: Int = 1, chunksPerThread: Int = 1,
-                                                _ body: Body) {
+    public func parallelFor<Body: ParallelBody>(
+        _ count: Int, minimumPerThread: Int = 1, chunksPerThread: Int = 1,
+        _ body: Body
+    ) {
         let worthwhile = max(1, count / max(1, minimumPerThread))
         let parts = min(workers.count + 1, worthwhile)
         if parts <= 1 {
@@ -175,7 +180,7 @@ private final class PoolState: @unchecked Sendable {
     private let shuttingDown = Atomic<Bool>(false)
     // Written by the caller before `claim` publishes the job; read after a chunk is claimed.
     private var count = 0
-    private var body: UnsafeRawPointer?     // points at a ParallelBody value on the caller's stack
+    private var body: UnsafeRawPointer? // points at a ParallelBody value on the caller's stack
     private var bodyType: (any ParallelBody.Type)?
     private var job: UInt64 = 0
 

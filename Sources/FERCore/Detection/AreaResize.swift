@@ -33,8 +33,10 @@ struct AreaResizer {
     /// Fills `normalized` (`image.width · image.height` values) with the image's pixels
     /// mapped through `table`, as (R, G, B, 0); gray is read as R = G = B. Done once per
     /// detection so that the pyramid's levels read floats, not bytes through the table.
-    static func normalize(_ image: ImageView, table: UnsafePointer<Float>, into normalized: UnsafeMutablePointer<SIMD4<Float>>,
-                          pool: WorkerPool = .serial) {
+    static func normalize(
+        _ image: ImageView, table: UnsafePointer<Float>, into normalized: UnsafeMutablePointer<SIMD4<Float>>,
+        pool: WorkerPool = .serial
+    ) {
         pool.parallelFor(image.height, minimumPerThread: 32, NormalizeRows(image: image, table: table, normalized: normalized))
     }
 
@@ -113,9 +115,11 @@ struct AreaResizer {
     /// `rows` selects the output rows to make (default: all); row `rows.lowerBound` is
     /// written at `output`. Each output row's values do not depend on which other rows are
     /// made, so a level made in strips equals the level made whole, bit for bit.
-    mutating func resize(_ source: UnsafePointer<SIMD4<Float>>, inWidth inW: Int, inHeight inH: Int,
-                         outWidth: Int, outHeight: Int, rows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>,
-                         isa: InstructionSet = .current) {
+    mutating func resize(
+        _ source: UnsafePointer<SIMD4<Float>>, inWidth inW: Int, inHeight inH: Int,
+        outWidth: Int, outHeight: Int, rows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>,
+        isa: InstructionSet = .current
+    ) {
         guard outWidth > 0, outHeight > 0, inW > 0, inH > 0 else { return }
         let rows = (rows ?? 0..<outHeight).clamped(to: 0..<outHeight)
         let ws = Float(inW) / Float(outWidth)
@@ -160,80 +164,89 @@ struct AreaResizer {
         // C++: float scale = 1.0 / (height_scale * width_scale), a double division.
         let scale = Float(1.0 / Double(hs * ws))
         tapColumn.withUnsafeBufferPointer { columns in
-        tapWeight.withUnsafeBufferPointer { weights in
-        rowSums.withUnsafeMutableBufferPointer { ringBuffer in
-        slotRow.withUnsafeMutableBufferPointer { slots in
-        columnSums.withUnsafeMutableBufferPointer { sumsBuffer in
-            guard let ring = ringBuffer.baseAddress, let sums = sumsBuffer.baseAddress,
-                  let tc = columns.baseAddress, let tw = weights.baseAddress else { return }
-            /// TensorFlow's sums over input rows `first ..< first + 4` for every output column,
-            /// into `h` (row `first + r` at `h + r·outWidth`). Two rows share a `SIMD8`, so
-            /// each lane still performs the scalar sequence of one row.
-            @inline(__always) func horizontal4(_ first: Int, into h: UnsafeMutablePointer<SIMD4<Float>>) {
-                let row0 = source + min(inH - 1, max(0, first)) * inW
-                let row1 = source + min(inH - 1, max(0, first + 1)) * inW
-                let row2 = source + min(inH - 1, max(0, first + 2)) * inW
-                let row3 = source + min(inH - 1, max(0, first + 3)) * inW
-                if isa >= .avx2 {
-                    // The same multiplies and adds in C, four rows per AVX-512 register or two per AVX2 one.
-                    UnsafeRawPointer(row0).withMemoryRebound(to: Float.self, capacity: inW * 4) { r0 in
-                    UnsafeRawPointer(row1).withMemoryRebound(to: Float.self, capacity: inW * 4) { r1 in
-                    UnsafeRawPointer(row2).withMemoryRebound(to: Float.self, capacity: inW * 4) { r2 in
-                    UnsafeRawPointer(row3).withMemoryRebound(to: Float.self, capacity: inW * 4) { r3 in
-                    UnsafeMutableRawPointer(h).withMemoryRebound(to: Float.self, capacity: 16 * outWidth) { hf in
-                        if isa == .avx512 {
-                            fer_avx512_area_rows4(r0, r1, r2, r3, tc, tw, taps, outWidth, hf)
-                        } else {
-                            fer_avx2_area_rows4(r0, r1, r2, r3, tc, tw, taps, outWidth, hf)
+            tapWeight.withUnsafeBufferPointer { weights in
+                rowSums.withUnsafeMutableBufferPointer { ringBuffer in
+                    slotRow.withUnsafeMutableBufferPointer { slots in
+                        columnSums.withUnsafeMutableBufferPointer { sumsBuffer in
+                            guard let ring = ringBuffer.baseAddress, let sums = sumsBuffer.baseAddress,
+                                let tc = columns.baseAddress, let tw = weights.baseAddress
+                            else { return }
+                            /// TensorFlow's sums over input rows `first ..< first + 4` for every output column,
+                            /// into `h` (row `first + r` at `h + r·outWidth`). Two rows share a `SIMD8`, so
+                            /// each lane still performs the scalar sequence of one row.
+                            @inline(__always) func horizontal4(_ first: Int, into h: UnsafeMutablePointer<SIMD4<Float>>) {
+                                let row0 = source + min(inH - 1, max(0, first)) * inW
+                                let row1 = source + min(inH - 1, max(0, first + 1)) * inW
+                                let row2 = source + min(inH - 1, max(0, first + 2)) * inW
+                                let row3 = source + min(inH - 1, max(0, first + 3)) * inW
+                                if isa >= .avx2 {
+                                    // The same multiplies and adds in C, four rows per AVX-512 register or two per AVX2 one.
+                                    UnsafeRawPointer(row0).withMemoryRebound(to: Float.self, capacity: inW * 4) { r0 in
+                                        UnsafeRawPointer(row1).withMemoryRebound(to: Float.self, capacity: inW * 4) { r1 in
+                                            UnsafeRawPointer(row2).withMemoryRebound(to: Float.self, capacity: inW * 4) { r2 in
+                                                UnsafeRawPointer(row3).withMemoryRebound(to: Float.self, capacity: inW * 4) { r3 in
+                                                    UnsafeMutableRawPointer(h).withMemoryRebound(to: Float.self, capacity: 16 * outWidth) { hf in
+                                                        if isa == .avx512 {
+                                                            fer_avx512_area_rows4(r0, r1, r2, r3, tc, tw, taps, outWidth, hf)
+                                                        } else {
+                                                            fer_avx2_area_rows4(r0, r1, r2, r3, tc, tw, taps, outWidth, hf)
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                    return
+                                }
+                                var c = tc, w = tw
+                                for x in 0..<outWidth {
+                                    var col = c[0]
+                                    var weight = SIMD8<Float>(repeating: w[0])
+                                    var s01 = SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
+                                    var s23 = SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
+                                    for t in 1..<taps {
+                                        col = c[t]
+                                        weight = SIMD8<Float>(repeating: w[t])
+                                        s01 += SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
+                                        s23 += SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
+                                    }
+                                    h[x] = s01.lowHalf
+                                    h[outWidth + x] = s01.highHalf
+                                    h[2 * outWidth + x] = s23.lowHalf
+                                    h[3 * outWidth + x] = s23.highHalf
+                                    c += taps
+                                    w += taps
+                                }
+                            }
+                            for y in rows {
+                                let lo = Float(y) * hs, hi = Float(y + 1) * hs
+                                let yStart = Int(lo.rounded(.down))
+                                let yEnd = Int(hi.rounded(.up))
+                                for x in 0..<outWidth { sums[x] = .zero }
+                                for i in yStart..<yEnd {
+                                    let slot = i % ringRows
+                                    let h = ring + slot * outWidth
+                                    if slots[slot] != i {
+                                        let first = i - i % 4
+                                        let firstSlot = first % ringRows
+                                        horizontal4(first, into: ring + firstSlot * outWidth)
+                                        for r in 0..<4 { slots[firstSlot + r] = first + r }
+                                    }
+                                    let ys = SIMD4<Float>(repeating: Self.weight(i, lo, hi, hs))
+                                    for x in 0..<outWidth { sums[x] += h[x] * ys }
+                                }
+                                let out = output + (y - rows.lowerBound) * outWidth * 3
+                                for x in 0..<outWidth {
+                                    let v = sums[x] * scale
+                                    out[3 * x] = v[0]
+                                    out[3 * x + 1] = v[1]
+                                    out[3 * x + 2] = v[2]
+                                }
+                            }
                         }
-                    }}}}}
-                    return
-                }
-                var c = tc, w = tw
-                for x in 0..<outWidth {
-                    var col = c[0]
-                    var weight = SIMD8<Float>(repeating: w[0])
-                    var s01 = SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
-                    var s23 = SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
-                    for t in 1..<taps {
-                        col = c[t]
-                        weight = SIMD8<Float>(repeating: w[t])
-                        s01 += SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
-                        s23 += SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
                     }
-                    h[x] = s01.lowHalf
-                    h[outWidth + x] = s01.highHalf
-                    h[2 * outWidth + x] = s23.lowHalf
-                    h[3 * outWidth + x] = s23.highHalf
-                    c += taps
-                    w += taps
                 }
             }
-            for y in rows {
-                let lo = Float(y) * hs, hi = Float(y + 1) * hs
-                let yStart = Int(lo.rounded(.down))
-                let yEnd = Int(hi.rounded(.up))
-                for x in 0..<outWidth { sums[x] = .zero }
-                for i in yStart..<yEnd {
-                    let slot = i % ringRows
-                    let h = ring + slot * outWidth
-                    if slots[slot] != i {
-                        let first = i - i % 4
-                        let firstSlot = first % ringRows
-                        horizontal4(first, into: ring + firstSlot * outWidth)
-                        for r in 0..<4 { slots[firstSlot + r] = first + r }
-                    }
-                    let ys = SIMD4<Float>(repeating: Self.weight(i, lo, hi, hs))
-                    for x in 0..<outWidth { sums[x] += h[x] * ys }
-                }
-                let out = output + (y - rows.lowerBound) * outWidth * 3
-                for x in 0..<outWidth {
-                    let v = sums[x] * scale
-                    out[3 * x] = v[0]
-                    out[3 * x + 1] = v[1]
-                    out[3 * x + 2] = v[2]
-                }
-            }
-        }}}}}
+        }
     }
 }

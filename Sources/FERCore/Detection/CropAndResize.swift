@@ -11,8 +11,10 @@
 enum CropAndResize {
     /// Writes a `size`×`size` RGB float patch of `image` (RGB8 or Gray8 read as R = G = B)
     /// to `output` (packed HWC).
-    static func crop(_ image: ImageView, table: UnsafePointer<Float>, y1: Float, x1: Float, y2: Float, x2: Float,
-                     size: Int, output: UnsafeMutablePointer<Float>) {
+    static func crop(
+        _ image: ImageView, table: UnsafePointer<Float>, y1: Float, x1: Float, y2: Float, x2: Float,
+        size: Int, output: UnsafeMutablePointer<Float>
+    ) {
         let hm1 = Float(image.height - 1), wm1 = Float(image.width - 1)
         let count = size * size * 3
         guard size > 1, y1.isFinite, x1.isFinite, y2.isFinite, x2.isFinite else {

@@ -13,8 +13,9 @@ public enum DetectionError: Error, Equatable, CustomStringConvertible {
     case imageTooLarge(width: Int, height: Int, limit: Int)
     /// For this image size, the minimum face size needs a first pyramid level of more than
     /// ``FaceDetectorOptions/maximumLevelPixels`` pixels; `smallestAllowed` fits.
-    case minimumFaceTooSmall(minimumFaceSize: Int, imageWidth: Int, imageHeight: Int, smallestAllowed: Int,
-                             maximumLevelPixels: Int)
+    case minimumFaceTooSmall(
+        minimumFaceSize: Int, imageWidth: Int, imageHeight: Int, smallestAllowed: Int,
+        maximumLevelPixels: Int)
 
     public var description: String {
         switch self {

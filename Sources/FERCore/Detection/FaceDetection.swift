@@ -15,8 +15,10 @@ public struct FaceLandmarks: Sendable, Hashable {
     public var mouthRight: SIMD2<Float>
 
     /// Creates landmarks from their five points.
-    public init(leftEye: SIMD2<Float>, rightEye: SIMD2<Float>, nose: SIMD2<Float>,
-                mouthLeft: SIMD2<Float>, mouthRight: SIMD2<Float>) {
+    public init(
+        leftEye: SIMD2<Float>, rightEye: SIMD2<Float>, nose: SIMD2<Float>,
+        mouthLeft: SIMD2<Float>, mouthRight: SIMD2<Float>
+    ) {
         self.leftEye = leftEye
         self.rightEye = rightEye
         self.nose = nose

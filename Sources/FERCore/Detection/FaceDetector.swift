@@ -33,8 +33,10 @@ public final class FaceDetector {
     private(set) var finals: [Candidate] = []
 
     /// Loads P-Net, R-Net and O-Net from `weightsDirectory` (default: ``ModelFile/defaultDirectory()``).
-    public convenience init(weightsDirectory: String? = nil, options: FaceDetectorOptions = FaceDetectorOptions(),
-                            pool: WorkerPool = .serial) throws(DetectionError) {
+    public convenience init(
+        weightsDirectory: String? = nil, options: FaceDetectorOptions = FaceDetectorOptions(),
+        pool: WorkerPool = .serial
+    ) throws(DetectionError) {
         func load(_ model: ModelFile) throws(DetectionError) -> Network {
             do { return try Network(contentsOf: model.path(in: weightsDirectory)) } catch {
                 throw .weights(model: model.rawValue, underlying: error)
@@ -44,8 +46,10 @@ public final class FaceDetector {
     }
 
     /// Uses already loaded networks (they may be shared between detectors).
-    public init(pnet: Network, rnet: Network, onet: Network, options: FaceDetectorOptions = FaceDetectorOptions(),
-                pool: WorkerPool = .serial) throws(DetectionError) {
+    public init(
+        pnet: Network, rnet: Network, onet: Network, options: FaceDetectorOptions = FaceDetectorOptions(),
+        pool: WorkerPool = .serial
+    ) throws(DetectionError) {
         try options.validate()
         self.options = options
         self.pool = pool
@@ -77,7 +81,8 @@ public final class FaceDetector {
     public func detect(_ image: ImageView, into faces: inout [FaceDetection]) throws(DetectionError) {
         faces.removeAll(keepingCapacity: true)
         guard image.width >= 0, image.height >= 0,
-              image.width.multipliedReportingOverflow(by: image.height).partialValue <= ImageLimits.maximumPixels else {
+            image.width.multipliedReportingOverflow(by: image.height).partialValue <= ImageLimits.maximumPixels
+        else {
             throw .imageTooLarge(width: image.width, height: image.height, limit: ImageLimits.maximumPixels)
         }
         try options.validate(imageWidth: image.width, imageHeight: image.height)
@@ -95,7 +100,8 @@ public final class FaceDetector {
         var minimumFace = Double(options.minimumFaceSize)
         let first = Double(ImagePyramid.window) / minimumFace
         if image.width * image.height > options.downscaleAbovePixels, first < 1,
-           Int(Double(image.width) * first) >= ImagePyramid.window, Int(Double(image.height) * first) >= ImagePyramid.window {
+            Int(Double(image.width) * first) >= ImagePyramid.window, Int(Double(image.height) * first) >= ImagePyramid.window
+        {
             let w = Int(Double(image.width) * first), h = Int(Double(image.height) * first)
             do throws(ImageError) {
                 if let working {
@@ -120,19 +126,22 @@ public final class FaceDetector {
 
         // P-Net scans the (shrunk) working image; its candidates come back in the image's
         // coordinates, and R-Net and O-Net crop the image itself at full resolution.
-        try proposal.run(view, table: table, options: options, minimumFaceSize: minimumFace, pool: pool,
-                         mapBack: (scaleX, scaleY), output: &proposals)
+        try proposal.run(
+            view, table: table, options: options, minimumFaceSize: minimumFace, pool: pool,
+            mapBack: (scaleX, scaleY), output: &proposals)
         statistics.levels = proposal.levels.count
         statistics.proposals = proposals.count
 
         refined.append(contentsOf: proposals)
-        try refine.run(&refined, image: image, table: table, pool: pool, threshold: options.refineThreshold,
-                       nms: options.refineNMS, nmsMode: .union, square: true)
+        try refine.run(
+            &refined, image: image, table: table, pool: pool, threshold: options.refineThreshold,
+            nms: options.refineNMS, nmsMode: .union, square: true)
         statistics.refined = refined.count
 
         finals.append(contentsOf: refined)
-        try output.run(&finals, image: image, table: table, pool: pool, threshold: options.outputThreshold,
-                       nms: options.outputNMS, nmsMode: .minimum, square: false)
+        try output.run(
+            &finals, image: image, table: table, pool: pool, threshold: options.outputThreshold,
+            nms: options.outputNMS, nmsMode: .minimum, square: false)
         statistics.faces = finals.count
 
         // limit_bboxes (fit_to_image=True): corners clipped to the pixel grid, landmarks not.
@@ -141,11 +150,13 @@ public final class FaceDetector {
             let x1 = min(max(c.x1, 0), maxX), x2 = min(max(c.x2, 0), maxX)
             let y1 = min(max(c.y1, 0), maxY), y2 = min(max(c.y2, 0), maxY)
             let m = c.landmarks
-            faces.append(FaceDetection(
-                box: Box(x: x1, y: y1, width: x2 - x1, height: y2 - y1),
-                score: Float(c.score),
-                landmarks: FaceLandmarks(leftEye: SIMD2(m[0], m[5]), rightEye: SIMD2(m[1], m[6]), nose: SIMD2(m[2], m[7]),
-                                         mouthLeft: SIMD2(m[3], m[8]), mouthRight: SIMD2(m[4], m[9]))))
+            faces.append(
+                FaceDetection(
+                    box: Box(x: x1, y: y1, width: x2 - x1, height: y2 - y1),
+                    score: Float(c.score),
+                    landmarks: FaceLandmarks(
+                        leftEye: SIMD2(m[0], m[5]), rightEye: SIMD2(m[1], m[6]), nose: SIMD2(m[2], m[7]),
+                        mouthLeft: SIMD2(m[3], m[8]), mouthRight: SIMD2(m[4], m[9]))))
         }
     }
 }

@@ -102,8 +102,9 @@ public struct FaceDetectorOptions: Sendable, Hashable {
         try validate()
         let smallest = smallestMinimumFaceSize(imageWidth: imageWidth, imageHeight: imageHeight)
         guard minimumFaceSize >= smallest else {
-            throw .minimumFaceTooSmall(minimumFaceSize: minimumFaceSize, imageWidth: imageWidth, imageHeight: imageHeight,
-                                       smallestAllowed: smallest, maximumLevelPixels: maximumLevelPixels)
+            throw .minimumFaceTooSmall(
+                minimumFaceSize: minimumFaceSize, imageWidth: imageWidth, imageHeight: imageHeight,
+                smallestAllowed: smallest, maximumLevelPixels: maximumLevelPixels)
         }
     }
 }

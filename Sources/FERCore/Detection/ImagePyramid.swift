@@ -40,13 +40,13 @@ enum ImagePyramid {
             let h = Int(Double(height) * scale)
             levels.append(PyramidLevel(scale: scale, width: w, height: h))
             k += 1
-            if k > 200 { break }  // unreachable for factor < 1; guards a pathological loop
+            if k > 200 { break } // unreachable for factor < 1; guards a pathological loop
         }
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -64,8 +64,9 @@ final class ProposalStage {
 
     init(network: Network, pool: WorkerPool) throws(DetectionError) {
         guard let b = network.outputNames.firstIndex(of: "bbox"), let p = network.outputNames.firstIndex(of: "prob") else {
-            throw .wrongNetwork(stage: "P-Net", path: network.path,
-                                reason: "has outputs \(network.outputNames) but P-Net needs 'bbox' and 'prob'")
+            throw .wrongNetwork(
+                stage: "P-Net", path: network.path,
+                reason: "has outputs \(network.outputNames) but P-Net needs 'bbox' and 'prob'")
         }
         self.network = network
         bboxIndex = b
@@ -79,11 +80,14 @@ final class ProposalStage {
     /// `image` may be a shrunk copy of the detector's input: `mapBack` holds the copy's
     /// scale per axis, and candidates are divided by it before they are squared, so they
     /// come out in the input's coordinates (exactly unchanged when the scale is 1).
-    func run(_ image: ImageView, table: UnsafePointer<Float>, options: FaceDetectorOptions, minimumFaceSize: Double,
-             pool: WorkerPool, mapBack: (x: Double, y: Double) = (1, 1), output: inout [Candidate]) throws(DetectionError) {
+    func run(
+        _ image: ImageView, table: UnsafePointer<Float>, options: FaceDetectorOptions, minimumFaceSize: Double,
+        pool: WorkerPool, mapBack: (x: Double, y: Double) = (1, 1), output: inout [Candidate]
+    ) throws(DetectionError) {
         output.removeAll(keepingCapacity: true)
-        ImagePyramid.build(width: image.width, height: image.height, minimumFaceSize: minimumFaceSize,
-                           scaleFactor: options.scaleFactor, into: &levels)
+        ImagePyramid.build(
+            width: image.width, height: image.height, minimumFaceSize: minimumFaceSize,
+            scaleFactor: options.scaleFactor, into: &levels)
         guard !levels.isEmpty else { return }
         let pixels = image.width * image.height
         if pixels > normalizedCapacity {
@@ -101,8 +105,9 @@ final class ProposalStage {
         } else {
             prepareSlots(image: image)
             // One level per chunk (levels are largest first), claimed by whichever thread is free.
-            pool.parallelFor(levels.count, chunksPerThread: levels.count,
-                             LevelScan(stage: self, image: image, table: table, options: options))
+            pool.parallelFor(
+                levels.count, chunksPerThread: levels.count,
+                LevelScan(stage: self, image: image, table: table, options: options))
         }
         for s in slots { if let e = s.error { throw .network(stage: "P-Net", underlying: e) } }
 
@@ -165,8 +170,10 @@ final class ProposalStage {
 
     /// Adds the candidates of the last P-Net run (a strip whose first output row is the
     /// level's `firstRow`; `keepRows` of its rows, or all of them) to `result`.
-    private func collect(level: PyramidLevel, into result: LevelCandidates, firstRow: Int, keepRows: Int?,
-                         options: FaceDetectorOptions, slot: Slot) {
+    private func collect(
+        level: PyramidLevel, into result: LevelCandidates, firstRow: Int, keepRows: Int?,
+        options: FaceDetectorOptions, slot: Slot
+    ) {
         let bbox = slot.workspace.output(bboxIndex)
         let prob = slot.workspace.output(probIndex)
         let rows = min(prob.shape.h, keepRows ?? prob.shape.h), cols = prob.shape.w
@@ -188,18 +195,20 @@ final class ProposalStage {
                 // float64, and the box is divided by the level's scale.
                 let x1 = Double(Self.stride * x + 1), y1 = Double(Self.stride * y + 1)
                 let x2 = Double(Self.stride * x + Self.cell), y2 = Double(Self.stride * y + Self.cell)
-                result.boxes.append(Candidate(x1: (x1 + Double(r[0]) * reach) / scale,
-                                              y1: (y1 + Double(r[1]) * reach) / scale,
-                                              x2: (x2 + Double(r[2]) * reach) / scale,
-                                              y2: (y2 + Double(r[3]) * reach) / scale,
-                                              score: Double(p)))
+                result.boxes.append(
+                    Candidate(
+                        x1: (x1 + Double(r[0]) * reach) / scale,
+                        y1: (y1 + Double(r[1]) * reach) / scale,
+                        x2: (x2 + Double(r[2]) * reach) / scale,
+                        y2: (y2 + Double(r[3]) * reach) / scale,
+                        score: Double(p)))
             }
         }
     }
 
     /// Levels `range`, each scanned with the running thread's slot (allocation-free pool body).
     private struct LevelScan: ParallelBody {
-        unowned(unsafe) let stage: ProposalStage     // alive for the whole (blocking) loop
+        unowned(unsafe) let stage: ProposalStage // alive for the whole (blocking) loop
         let image: ImageView
         let table: UnsafePointer<Float>
         let options: FaceDetectorOptions
@@ -229,13 +238,15 @@ final class ProposalStage {
                 return
             }
             guard let base = input.baseAddress else { return }
-            slot.resizer.resize(normalized, inWidth: image.width, inHeight: image.height,
-                                outWidth: level.width, outHeight: level.height, rows: first..<(first + rows), output: base)
+            slot.resizer.resize(
+                normalized, inWidth: image.width, inHeight: image.height,
+                outWidth: level.width, outHeight: level.height, rows: first..<(first + rows), output: base)
             slot.workspace.run()
             // A strip that is not the last keeps the output rows whose 12 input rows it
             // holds: (rows - 10) / 2 of them; the next strip starts where they end.
-            collect(level: level, into: result, firstRow: first / Self.stride,
-                    keepRows: isLast ? nil : (rows - Self.stripOverlap) / Self.stride, options: options, slot: slot)
+            collect(
+                level: level, into: result, firstRow: first / Self.stride,
+                keepRows: isLast ? nil : (rows - Self.stripOverlap) / Self.stride, options: options, slot: slot)
         }
         NonMaxSuppression.sortByScore(&result.boxes)
         NonMaxSuppression.suppress(&result.boxes, threshold: options.proposalLevelNMS, mode: .union, keep: &result.keep)

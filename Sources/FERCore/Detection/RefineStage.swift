@@ -43,9 +43,11 @@ final class RefineStage {
     init(name: String, network: Network, pool: WorkerPool, maximumBatch: Int, landmarks: Bool) throws(DetectionError) {
         let outputs = network.outputNames
         guard let b = outputs.firstIndex(of: "bbox"), let p = outputs.firstIndex(of: "prob"),
-              !landmarks || outputs.contains("landmarks") else {
-            throw .wrongNetwork(stage: name, path: network.path,
-                                reason: "has outputs \(outputs) but \(name) needs 'bbox', 'prob'\(landmarks ? " and 'landmarks'" : "")")
+            !landmarks || outputs.contains("landmarks")
+        else {
+            throw .wrongNetwork(
+                stage: name, path: network.path,
+                reason: "has outputs \(outputs) but \(name) needs 'bbox', 'prob'\(landmarks ? " and 'landmarks'" : "")")
         }
         self.name = name
         self.network = network
@@ -60,8 +62,10 @@ final class RefineStage {
     /// Scores and refines `candidates` in place: keeps those above `threshold`, sorted
     /// best first, after NMS (`nmsMode`), squared when `square` (R-Net) and with
     /// landmarks when this is the output stage.
-    func run(_ candidates: inout [Candidate], image: ImageView, table: UnsafePointer<Float>, pool: WorkerPool,
-             threshold: Double, nms: Double, nmsMode: NonMaxSuppression.Mode, square: Bool) throws(DetectionError) {
+    func run(
+        _ candidates: inout [Candidate], image: ImageView, table: UnsafePointer<Float>, pool: WorkerPool,
+        threshold: Double, nms: Double, nmsMode: NonMaxSuppression.Mode, square: Bool
+    ) throws(DetectionError) {
         let total = candidates.count
         guard total > 0 else { return }
         var start = 0
@@ -80,7 +84,7 @@ final class RefineStage {
             candidates.withUnsafeMutableBufferPointer { boxes in
                 let body = Parts(stage: self, boxes: boxes, first: first, count: count, parts: parts, image: image, table: table)
                 if parts == 1 {
-                    body.run(0..<1, slot: 0)     // the pool shares each layer instead
+                    body.run(0..<1, slot: 0) // the pool shares each layer instead
                 } else {
                     pool.parallelFor(parts, body)
                 }
@@ -107,7 +111,7 @@ final class RefineStage {
     /// Runs the network on parts of a chunk, each in the running slot's workspace, and
     /// writes every candidate's score, regressed box and landmarks back (allocation-free).
     private struct Parts: ParallelBody {
-        unowned(unsafe) let stage: RefineStage     // alive for the whole (blocking) loop
+        unowned(unsafe) let stage: RefineStage // alive for the whole (blocking) loop
         let boxes: UnsafeMutableBufferPointer<Candidate>
         let first: Int, count: Int, parts: Int
         let image: ImageView
@@ -124,9 +128,11 @@ final class RefineStage {
                 let batch = RefineStage.paddedBatch(members.count)
                 // Prepared in `run`: a lookup that cannot fail here.
                 guard let input = try? workspace.prepare(inputShape: TensorShape(n: batch, h: size, w: size, c: 3)),
-                      let base = input.baseAddress else { continue }
-                let crops = PatchCrops(boxes: UnsafeBufferPointer(boxes), first: first + members.lowerBound, image: image, table: table,
-                                       width: Double(image.width), height: Double(image.height), size: size, output: base, patch: patch)
+                    let base = input.baseAddress
+                else { continue }
+                let crops = PatchCrops(
+                    boxes: UnsafeBufferPointer(boxes), first: first + members.lowerBound, image: image, table: table,
+                    width: Double(image.width), height: Double(image.height), size: size, output: base, patch: patch)
                 if parts == 1 {
                     workspace.pool.parallelFor(members.count, minimumPerThread: 8, crops)
                 } else {
@@ -170,9 +176,10 @@ final class RefineStage {
             for i in range {
                 let b = boxes[first + i]
                 // extract_patches: [y1/H, x1/W, y2/H, x2/W] in float64, passed as float32.
-                CropAndResize.crop(image, table: table, y1: Float(b.y1 / height), x1: Float(b.x1 / width),
-                                   y2: Float(b.y2 / height), x2: Float(b.x2 / width), size: size,
-                                   output: output + i * patch)
+                CropAndResize.crop(
+                    image, table: table, y1: Float(b.y1 / height), x1: Float(b.x1 / width),
+                    y2: Float(b.y2 / height), x2: Float(b.x2 / width), size: size,
+                    output: output + i * patch)
             }
         }
     }

@@ -49,8 +49,10 @@ public final class EmotionClassifier {
         try self.init(network: network, model: nil, options: options, pool: pool)
     }
 
-    private init(network: Network, model: EmotionModel?, quantized: QuantizedNetwork? = nil, options: Options,
-                 pool: WorkerPool) throws(EmotionError) {
+    private init(
+        network: Network, model: EmotionModel?, quantized: QuantizedNetwork? = nil, options: Options,
+        pool: WorkerPool
+    ) throws(EmotionError) {
         let input = network.referenceInputShape
         guard input.c == 1, input.h == input.w, !network.acceptsAnySpatialSize else {
             throw .wrongNetwork(name: network.name, path: network.path, reason: "its input is \(input.sampleDims), not a square gray image")
@@ -85,8 +87,10 @@ public final class EmotionClassifier {
 
     /// Loads `model`'s weights file (default ``EmotionModel/default``) from `weightsDirectory`
     /// (default: ``ModelFile/defaultDirectory()``) and creates a classifier.
-    public convenience init(model: EmotionModel = .default, weightsDirectory: String? = nil, options: Options = Options(),
-                            pool: WorkerPool = .serial) throws(EmotionError) {
+    public convenience init(
+        model: EmotionModel = .default, weightsDirectory: String? = nil, options: Options = Options(),
+        pool: WorkerPool = .serial
+    ) throws(EmotionError) {
         let network: Network
         var quantized: QuantizedNetwork?
         do {
@@ -147,8 +151,10 @@ public final class EmotionClassifier {
 
     /// Classifies already-preprocessed inputs: `inputs` holds `results.count` images of
     /// ``inputSize``² floats in [-1, 1], row-major (what ``FacePreprocessor`` writes).
-    public func classify(preprocessed inputs: UnsafeBufferPointer<Float>,
-                         into results: UnsafeMutableBufferPointer<EmotionScores>) throws(EmotionError) {
+    public func classify(
+        preprocessed inputs: UnsafeBufferPointer<Float>,
+        into results: UnsafeMutableBufferPointer<EmotionScores>
+    ) throws(EmotionError) {
         let size = side * side
         guard inputs.count == results.count * size else {
             throw .resultCountMismatch(expected: inputs.count / size, actual: results.count)
@@ -168,8 +174,10 @@ public final class EmotionClassifier {
 
     // MARK: Running
 
-    private func run(count: Int, into result: inout EmotionScores,
-                     fill: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) throws(EmotionError) -> Void) throws(EmotionError) {
+    private func run(
+        count: Int, into result: inout EmotionScores,
+        fill: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) throws(EmotionError) -> Void
+    ) throws(EmotionError) {
         try withUnsafeMutablePointer(to: &result) { (p) throws(EmotionError) in
             try run(count: 1, into: UnsafeMutableBufferPointer(start: p, count: 1), fill: fill)
         }
@@ -178,8 +186,10 @@ public final class EmotionClassifier {
     /// Runs `results.count` faces in power-of-two chunks of at most `maximumBatch`;
     /// `fill(i, input, mirror)` writes face `i`'s input (and its mirror image when flip
     /// averaging is on) straight into the workspace.
-    private func run(count: Int, into results: UnsafeMutableBufferPointer<EmotionScores>,
-                     fill: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) throws(EmotionError) -> Void) throws(EmotionError) {
+    private func run(
+        count: Int, into results: UnsafeMutableBufferPointer<EmotionScores>,
+        fill: (Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>?) throws(EmotionError) -> Void
+    ) throws(EmotionError) {
         let size = side * side
         let flip = options.flipAveraging
         let threshold = options.uncertaintyThreshold

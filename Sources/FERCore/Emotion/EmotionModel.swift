@@ -82,8 +82,10 @@ public struct EmotionModel: Sendable, Hashable, CustomStringConvertible {
         self = match
     }
 
-    private init(name: String, file: ModelFile, precision: Precision, summary: String,
-                 publicTestAccuracy: Double, publicTestAccuracyFlip: Double) {
+    private init(
+        name: String, file: ModelFile, precision: Precision, summary: String,
+        publicTestAccuracy: Double, publicTestAccuracyFlip: Double
+    ) {
         self.name = name
         self.file = file
         self.precision = precision

@@ -143,11 +143,14 @@ public final class FacePreprocessor {
 
     /// Writes the network input for the face `box` of `image` (RGB8 or Gray8) into
     /// `output` (`inputSize`² floats), and its mirror image into `mirrored` when given.
-    public func prepare(image: ImageView, box: Box, into output: UnsafeMutablePointer<Float>,
-                        mirrored: UnsafeMutablePointer<Float>? = nil) throws(EmotionError) {
+    public func prepare(
+        image: ImageView, box: Box, into output: UnsafeMutablePointer<Float>,
+        mirrored: UnsafeMutablePointer<Float>? = nil
+    ) throws(EmotionError) {
         try checkImage(image)
         let region = try region(for: FaceRect(box), imageWidth: image.width, imageHeight: image.height)
-        let inside = region.x >= 0 && region.y >= 0 && region.x + region.width <= image.width
+        let inside =
+            region.x >= 0 && region.y >= 0 && region.x + region.width <= image.width
             && region.y + region.height <= image.height
         let fill: UInt8 = inside ? 0 : try paddingValue(of: image)
         do {
@@ -172,8 +175,10 @@ public final class FacePreprocessor {
     /// Writes the network input for an image that is already a face crop (the whole view,
     /// no margin: how FER-2013's 48×48 faces are fed) into `output`, and its mirror image
     /// into `mirrored` when given. Steps 1, 6 and 7 only.
-    public func prepare(crop face: ImageView, into output: UnsafeMutablePointer<Float>,
-                        mirrored: UnsafeMutablePointer<Float>? = nil) throws(EmotionError) {
+    public func prepare(
+        crop face: ImageView, into output: UnsafeMutablePointer<Float>,
+        mirrored: UnsafeMutablePointer<Float>? = nil
+    ) throws(EmotionError) {
         try checkImage(face)
         try finish(try grayView(of: face, using: gray), into: output, mirrored: mirrored)
     }
@@ -212,8 +217,10 @@ public final class FacePreprocessor {
     }
 
     /// Resize to the input size, then scale to [-1, 1] (and mirror).
-    private func finish(_ face: ImageView, into output: UnsafeMutablePointer<Float>,
-                        mirrored: UnsafeMutablePointer<Float>?) throws(EmotionError) {
+    private func finish(
+        _ face: ImageView, into output: UnsafeMutablePointer<Float>,
+        mirrored: UnsafeMutablePointer<Float>?
+    ) throws(EmotionError) {
         let n = inputSize
         do {
             try resized.reshape(width: n, height: n, format: .gray8)

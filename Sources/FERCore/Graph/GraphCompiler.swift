@@ -47,8 +47,9 @@ struct GraphCompiler {
             throw .invalidGraph(path: file.path, layer: graph.input.name, detail: "input shape \(s) is not a positive [H, W, C]")
         }
         guard let count = Self.checkedCount(s[0], s[1], s[2]), count <= Self.maximumValueElements else {
-            throw .invalidGraph(path: file.path, layer: graph.input.name,
-                                detail: "input shape \(s) has more than \(Self.maximumValueElements) elements")
+            throw .invalidGraph(
+                path: file.path, layer: graph.input.name,
+                detail: "input shape \(s) has more than \(Self.maximumValueElements) elements")
         }
         referenceInput = TensorShape(h: s[0], w: s[1], c: s[2])
     }
@@ -73,8 +74,10 @@ struct GraphCompiler {
         try checkAllTensorsUsed()
         lower()
         if let layer = nonFiniteStep {
-            throw fail(layer, "folding a batch norm into this layer gives non-finite weights (a variance near zero "
-                       + "with large weights); the batch-norm statistics are corrupt")
+            throw fail(
+                layer,
+                "folding a batch norm into this layer gives non-finite weights (a variance near zero "
+                    + "with large weights); the batch-norm statistics are corrupt")
         }
         outputValues = []
         for name in graph.outputs {
@@ -111,8 +114,9 @@ struct GraphCompiler {
                 }
             }
             func shape(_ i: Int) -> TensorShape { i < 0 ? referenceInput : nodes[i].outShape }
-            var node = LayerNode(spec: spec, op: op, inputs: inputs, inShape: shape(inputs[0]),
-                                 otherShape: inputs.count > 1 ? shape(inputs[1]) : nil, outShape: shape(inputs[0]))
+            var node = LayerNode(
+                spec: spec, op: op, inputs: inputs, inShape: shape(inputs[0]),
+                otherShape: inputs.count > 1 ? shape(inputs[1]) : nil, outShape: shape(inputs[0]))
             try op.family.validate(&node, check)
             let out = node.outShape
             guard let count = Self.checkedCount(out.h, out.w, out.c), count <= Self.maximumValueElements else {
@@ -153,8 +157,9 @@ struct GraphCompiler {
     private mutating func lower() {
         // Layer i writes value i + 1; the graph input is value 0.
         let lowered: [(any CompiledStep)?] = nodes.enumerated().map { index, node in
-            let io = StepIO(name: node.spec.name, input0: node.inputs[0] + 1,
-                            input1: node.inputs.count > 1 ? node.inputs[1] + 1 : -1, output: index + 1)
+            let io = StepIO(
+                name: node.spec.name, input0: node.inputs[0] + 1,
+                input1: node.inputs.count > 1 ? node.inputs[1] + 1 : -1, output: index + 1)
             return node.op.family.lower(node, io: io)
         }
         let outputLayers = Set(graph.outputs)

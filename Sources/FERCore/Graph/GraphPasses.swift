@@ -17,7 +17,7 @@ struct GraphPasses {
         ("fold batch norm", { $0.foldBatchNorm() }),
         ("fuse activation", { $0.fuseActivations() }),
         ("fuse separable", { $0.fuseSeparable() }),
-        ("fuse residual tail", { $0.fuseResidualTail() }),
+        ("fuse residual tail", { $0.fuseResidualTail() })
     ]
 
     /// Runs every pass of ``order``.
@@ -64,7 +64,8 @@ struct GraphPasses {
         var readers = readers()
         for j in steps.indices {
             guard let affine = steps[j] as? AffineStep, let i = soleProducer(of: affine.io.input0, readers),
-                  var target = steps[i] as? any BatchNormFolding, case .none = target.activation else { continue }
+                var target = steps[i] as? any BatchNormFolding, case .none = target.activation
+            else { continue }
             target.fold(scale: affine.pending.kernel, shift: affine.pending.extra ?? [])
             readers[affine.io.input0] = nil
             absorb(j, into: i, target)
@@ -77,7 +78,8 @@ struct GraphPasses {
         var readers = readers()
         for j in steps.indices {
             guard let act = steps[j] as? ActivationStep, let i = soleProducer(of: act.io.input0, readers),
-                  var target = steps[i] as? any ActivationFusing, case .none = target.activation else { continue }
+                var target = steps[i] as? any ActivationFusing, case .none = target.activation
+            else { continue }
             target.fuse(act.activation, alpha: act.pending.alpha)
             readers[act.io.input0] = nil
             absorb(j, into: i, target)
@@ -91,13 +93,15 @@ struct GraphPasses {
         var readers = readers()
         for j in steps.indices {
             guard let pointwise = steps[j] as? ConvolutionStep, pointwise.window == .pointwise,
-                  let i = soleProducer(of: pointwise.io.input0, readers),
-                  let depthwise = steps[i] as? DepthwiseConvolutionStep, depthwise.pending.bias == nil,
-                  case .none = depthwise.activation else { continue }
+                let i = soleProducer(of: pointwise.io.input0, readers),
+                let depthwise = steps[i] as? DepthwiseConvolutionStep, depthwise.pending.bias == nil,
+                case .none = depthwise.activation
+            else { continue }
             var weights = pointwise.pending
             weights.extra = depthwise.pending.kernel
-            var fused = SeparableConvolutionStep(io: depthwise.io, window: depthwise.window, cout: pointwise.cout,
-                                                 pending: weights, activation: pointwise.activation)
+            var fused = SeparableConvolutionStep(
+                io: depthwise.io, window: depthwise.window, cout: pointwise.cout,
+                pending: weights, activation: pointwise.activation)
             fused.io.input1 = -1
             readers[pointwise.io.input0] = nil
             absorb(j, into: i, fused)
@@ -115,7 +119,8 @@ struct GraphPasses {
             for side in 0..<2 {
                 let pooled = operands[side], other = operands[1 - side]
                 guard pooled != other, let p = soleProducer(of: pooled, readers),
-                      let pool = steps[p] as? MaxPoolStep else { continue }
+                    let pool = steps[p] as? MaxPoolStep
+                else { continue }
                 var fused: any CompiledStep = MaxPoolAddStep(
                     io: StepIO(name: add.io.name, input0: pool.io.input0, input1: other, output: add.io.output),
                     window: pool.window)

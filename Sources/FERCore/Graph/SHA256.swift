@@ -27,7 +27,6 @@ struct SHA256 {
         usesExtensions = !portable && Self.hasSHAExtensions
     }
 
-
     /// The digest of `bytes` as 64 lower-case hex digits (the `sha256sum` form).
     static func hex(of bytes: UnsafeRawBufferPointer, portable: Bool = false) -> String {
         var hasher = SHA256(portable: portable)
@@ -96,8 +95,10 @@ struct SHA256 {
     /// One round with the roles of the working variables given by the caller, so that
     /// eight calls with rotated arguments do a round each without moving the variables.
     @inline(__always)
-    private static func round(_ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
-                              _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32) {
+    private static func round(
+        _ a: UInt32, _ b: UInt32, _ c: UInt32, _ d: inout UInt32,
+        _ e: UInt32, _ f: UInt32, _ g: UInt32, _ h: inout UInt32, _ kw: UInt32
+    ) {
         let s1 = (e &>> 6 | e &<< 26) ^ (e &>> 11 | e &<< 21) ^ (e &>> 25 | e &<< 7)
         let ch = (e & f) ^ (~e & g)
         let t1 = h &+ s1 &+ ch &+ kw
@@ -144,9 +145,12 @@ struct SHA256 {
         withUnsafePointer(to: fer_sha256_round_constants) { table in
             let k = UnsafeRawPointer(table).assumingMemoryBound(to: UInt32.self)
             // The 16-word rolling schedule lives on the stack (a tuple), not in an array.
-            var words: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
-                        UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) =
-                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+            var words:
+                (
+                    UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32,
+                    UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32
+                ) =
+                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
             withUnsafeMutableBytes(of: &words) { raw in
                 guard let w = raw.baseAddress?.assumingMemoryBound(to: UInt32.self) else { return }
                 for block in 0..<blocks {

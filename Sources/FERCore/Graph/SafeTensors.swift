@@ -37,7 +37,7 @@ public struct SafeTensorsFile: Sendable {
     /// Bytes per element of every dtype in the safetensors specification.
     static let dtypeSizes: [String: Int] = [
         "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-        "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8,
+        "I32": 4, "U32": 4, "F32": 4, "F64": 8, "I64": 8, "U64": 8
     ]
 
     /// Reads, verifies and validates the file at `path`.
@@ -106,17 +106,20 @@ public struct SafeTensorsFile: Sendable {
                 }
                 let span = offsets[1] - offsets[0]
                 guard let count = Self.elementCount(shape) else {
-                    throw .invalidTensor(path: path, tensor: name,
-                                         detail: "shape \(shape) has more elements than a 64-bit count holds (the product overflows)")
+                    throw .invalidTensor(
+                        path: path, tensor: name,
+                        detail: "shape \(shape) has more elements than a 64-bit count holds (the product overflows)")
                 }
                 let (needed, overflow) = count.multipliedReportingOverflow(by: size)
                 guard !overflow else {
-                    throw .invalidTensor(path: path, tensor: name,
-                                         detail: "shape \(shape) of \(dtype) needs more bytes than a 64-bit count holds")
+                    throw .invalidTensor(
+                        path: path, tensor: name,
+                        detail: "shape \(shape) of \(dtype) needs more bytes than a 64-bit count holds")
                 }
                 guard span == needed else {
-                    throw .invalidTensor(path: path, tensor: name,
-                                         detail: "shape \(shape) of \(dtype) needs \(needed) bytes but data_offsets span \(span)")
+                    throw .invalidTensor(
+                        path: path, tensor: name,
+                        detail: "shape \(shape) of \(dtype) needs \(needed) bytes but data_offsets span \(span)")
                 }
                 guard offsets[1] <= dataCount else {
                     throw .truncated(path: path, detail: "tensor '\(name)' ends at data byte \(offsets[1]) but the data section has \(dataCount) bytes")
@@ -165,7 +168,7 @@ public struct SafeTensorsFile: Sendable {
             }
         }
         #if _endian(big)
-        for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+            for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
         #endif
         return (entry.shape, values)
     }
@@ -230,9 +233,10 @@ private enum HeaderValue: Decodable {
 
     init(from decoder: Decoder) throws {
         if let container = try? decoder.container(keyedBy: Keys.self), container.contains(.dtype) {
-            self = .tensor(dtype: try container.decode(String.self, forKey: .dtype),
-                           shape: try container.decode([Int].self, forKey: .shape),
-                           offsets: try container.decode([Int].self, forKey: .data_offsets))
+            self = .tensor(
+                dtype: try container.decode(String.self, forKey: .dtype),
+                shape: try container.decode([Int].self, forKey: .shape),
+                offsets: try container.decode([Int].self, forKey: .data_offsets))
         } else {
             self = .metadata(try decoder.singleValueContainer().decode([String: String].self))
         }

@@ -34,7 +34,9 @@ public enum SafeTensorsWriter {
         var offset = 0
         for entry in entries {
             let bytes = entry.values.count * 4
-            parts.append("\(jsonString(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            parts.append(
+                "\(jsonString(entry.name)):{\"dtype\":\"F32\",\"shape\":[\(entry.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            )
             offset += bytes
         }
         header += parts.joined(separator: ",") + "}"

@@ -42,10 +42,10 @@ public enum WeightsError: Error, Equatable, CustomStringConvertible {
     public var path: String {
         switch self {
         case let .fileNotFound(p), let .permissionDenied(p), let .unreadable(p, _), let .notARegularFile(p, _),
-             let .truncated(p, _), let .headerTooLarge(p, _), let .invalidHeader(p, _), let .invalidTensor(p, _, _),
-             let .unsupportedDType(p, _, _), let .overlappingTensors(p, _, _), let .missingTensor(p, _),
-             let .missingGraph(p), let .invalidGraph(p, _, _), let .nonFiniteValue(p, _, _, _, _),
-             let .checksumMismatch(p, _, _, _), let .invalidManifest(p, _, _):
+            let .truncated(p, _), let .headerTooLarge(p, _), let .invalidHeader(p, _), let .invalidTensor(p, _, _),
+            let .unsupportedDType(p, _, _), let .overlappingTensors(p, _, _), let .missingTensor(p, _),
+            let .missingGraph(p), let .invalidGraph(p, _, _), let .nonFiniteValue(p, _, _, _, _),
+            let .checksumMismatch(p, _, _, _), let .invalidManifest(p, _, _):
             return p
         }
     }

@@ -37,10 +37,11 @@ struct WeightsManifest: Equatable {
             if line.last == UInt8(ascii: "\r") { line.removeLast() }
             if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
             guard line.count > 66, line[64] == UInt8(ascii: " "),
-                  line[65] == UInt8(ascii: " ") || line[65] == UInt8(ascii: "*") else {
+                line[65] == UInt8(ascii: " ") || line[65] == UInt8(ascii: "*")
+            else {
                 throw .invalidManifest(path: path, line: lineNumber, detail: "the line is not '<sha256>  <file name>'")
             }
-            let hex = line[0..<64].map { $0 | 0x20 }   // ASCII lower case (digits are unchanged)
+            let hex = line[0..<64].map { $0 | 0x20 } // ASCII lower case (digits are unchanged)
             guard hex.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0) }) else {
                 throw .invalidManifest(path: path, line: lineNumber, detail: "the digest is not 64 hexadecimal digits")
             }

@@ -52,8 +52,10 @@ public struct Box: Sendable, Hashable, CustomStringConvertible {
 /// Intersection over union of two boxes given as (x, y, width, height); 0 when either is
 /// empty or they do not overlap.
 @inline(__always)
-func intersectionOverUnion(_ ax: Double, _ ay: Double, _ aw: Double, _ ah: Double,
-                           _ bx: Double, _ by: Double, _ bw: Double, _ bh: Double) -> Double {
+func intersectionOverUnion(
+    _ ax: Double, _ ay: Double, _ aw: Double, _ ah: Double,
+    _ bx: Double, _ by: Double, _ bw: Double, _ bh: Double
+) -> Double {
     let ix = min(ax + aw, bx + bw) - max(ax, bx)
     let iy = min(ay + ah, by + bh) - max(ay, by)
     guard ix > 0, iy > 0 else { return 0 }

@@ -118,9 +118,11 @@ public enum ColorConversion {
     ///   - chromaRowBytes: the distance between the UV plane's rows, in bytes.
     ///   - dst: an RGB8 view with even width and height.
     /// - Throws: ``ImageError`` when the sizes or formats do not fit.
-    public static func nv12ToRGB(luma: UnsafePointer<UInt8>, lumaRowBytes: Int,
-                                 chroma: UnsafePointer<UInt8>, chromaRowBytes: Int,
-                                 into dst: MutableImageView) throws(ImageError) {
+    public static func nv12ToRGB(
+        luma: UnsafePointer<UInt8>, lumaRowBytes: Int,
+        chroma: UnsafePointer<UInt8>, chromaRowBytes: Int,
+        into dst: MutableImageView
+    ) throws(ImageError) {
         guard dst.format == .rgb8 else { throw .wrongFormat(expected: .rgb8, actual: dst.format) }
         guard dst.width % 2 == 0, dst.height % 2 == 0, lumaRowBytes >= dst.width, chromaRowBytes >= dst.width else {
             throw .sizeMismatch(expected: dst.width, actual: min(lumaRowBytes, chromaRowBytes))

@@ -81,16 +81,16 @@ package struct Canvas {
     package func drawBox(x: Int, y: Int, width: Int, height: Int, color: Color, thickness: Int = 2) {
         guard width > 0, height > 0 else { return }
         let t = max(1, min(thickness, (min(width, height) + 1) / 2))
-        fillRect(x: x, y: y, width: width, height: t, color: color)                       // top
-        fillRect(x: x, y: y + height - t, width: width, height: t, color: color)          // bottom
-        fillRect(x: x, y: y + t, width: t, height: height - 2 * t, color: color)          // left
+        fillRect(x: x, y: y, width: width, height: t, color: color) // top
+        fillRect(x: x, y: y + height - t, width: width, height: t, color: color) // bottom
+        fillRect(x: x, y: y + t, width: t, height: height - 2 * t, color: color) // left
         fillRect(x: x + width - t, y: y + t, width: t, height: height - 2 * t, color: color) // right
     }
 
     /// Draws a filled disc of `radius` centred on (`x`, `y`) (a landmark dot).
     package func drawDot(x: Double, y: Double, radius: Int = 2, color: Color) {
         let cx = Int(x.rounded()), cy = Int(y.rounded())
-        let r2 = radius * radius + radius   // a slightly rounder disc than r² for small radii
+        let r2 = radius * radius + radius // a slightly rounder disc than r² for small radii
         for dy in -radius...radius where cy + dy >= 0 && cy + dy < view.height {
             var run = 0
             for dx in -radius...radius where dx * dx + dy * dy <= r2 { run = max(run, dx) }

@@ -64,8 +64,9 @@ public final class Resizer {
         guard src.format == dst.format else { throw .wrongFormat(expected: src.format, actual: dst.format) }
         guard src.width > 0, src.height > 0 else { throw .empty(width: src.width, height: src.height) }
         guard dst.width > 0, dst.height > 0 else { throw .empty(width: dst.width, height: dst.height) }
-        let k = Key(srcWidth: src.width, srcHeight: src.height, dstWidth: dst.width, dstHeight: dst.height,
-                    channels: src.channels, interpolation: interpolation)
+        let k = Key(
+            srcWidth: src.width, srcHeight: src.height, dstWidth: dst.width, dstHeight: dst.height,
+            channels: src.channels, interpolation: interpolation)
         if key != k { plan(k) }
         switch mode {
         case .copy:
@@ -95,10 +96,12 @@ public final class Resizer {
         if interpolation == .area && scaleX >= 1 && scaleY >= 1 {
             if integerScale { mode = .areaFast(scaleX: isx, scaleY: isy); return }
             mode = .areaGeneral
-            Self.areaTable(source: k.srcWidth, destination: k.dstWidth, scale: scaleX, step: k.channels,
-                           into: &xTabDst, &xTabSrc, &xTabWeight)
-            Self.areaTable(source: k.srcHeight, destination: k.dstHeight, scale: scaleY, step: 1,
-                           into: &yTabDst, &yTabSrc, &yTabWeight)
+            Self.areaTable(
+                source: k.srcWidth, destination: k.dstWidth, scale: scaleX, step: k.channels,
+                into: &xTabDst, &xTabSrc, &xTabWeight)
+            Self.areaTable(
+                source: k.srcHeight, destination: k.dstHeight, scale: scaleY, step: 1,
+                into: &yTabDst, &yTabSrc, &yTabWeight)
             Self.refill(&areaBuf, count: k.dstWidth * k.channels)
             Self.refill(&areaSum, count: k.dstWidth * k.channels)
             return
@@ -157,8 +160,10 @@ public final class Resizer {
     }
 
     /// resize.cpp computeResizeAreaTab: the source elements covering each destination one.
-    private static func areaTable(source: Int, destination: Int, scale: Double, step: Int,
-                                  into dsts: inout [Int32], _ srcs: inout [Int32], _ weights: inout [Float]) {
+    private static func areaTable(
+        source: Int, destination: Int, scale: Double, step: Int,
+        into dsts: inout [Int32], _ srcs: inout [Int32], _ weights: inout [Float]
+    ) {
         dsts.removeAll(keepingCapacity: true)
         srcs.removeAll(keepingCapacity: true)
         weights.removeAll(keepingCapacity: true)
@@ -229,43 +234,49 @@ public final class Resizer {
         let n = dst.width * dst.channels
         let cn = src.channels
         xTabDst.withUnsafeBufferPointer { xd in
-        xTabSrc.withUnsafeBufferPointer { xs in
-        xTabWeight.withUnsafeBufferPointer { xw in
-        areaBuf.withUnsafeMutableBufferPointer { buf in
-        areaSum.withUnsafeMutableBufferPointer { sum in
-            for e in 0..<n { sum[e] = 0 }
-            var previous = Int(yTabDst[0])
-            for j in 0..<yTabDst.count {
-                let beta = yTabWeight[j]
-                let dy = Int(yTabDst[j])
-                let s = src.row(Int(yTabSrc[j]))
-                for e in 0..<n { buf[e] = 0 }
-                for k in 0..<xd.count {
-                    let di = Int(xd[k]), si = Int(xs[k])
-                    let alpha = xw[k]
-                    for c in 0..<cn { buf[di + c] = buf[di + c] + Float(s[si + c]) * alpha }
-                }
-                if dy != previous {
-                    let d = dst.row(previous)
-                    for e in 0..<n {
-                        d[e] = Self.roundByte(sum[e])
-                        sum[e] = beta * buf[e]
+            xTabSrc.withUnsafeBufferPointer { xs in
+                xTabWeight.withUnsafeBufferPointer { xw in
+                    areaBuf.withUnsafeMutableBufferPointer { buf in
+                        areaSum.withUnsafeMutableBufferPointer { sum in
+                            for e in 0..<n { sum[e] = 0 }
+                            var previous = Int(yTabDst[0])
+                            for j in 0..<yTabDst.count {
+                                let beta = yTabWeight[j]
+                                let dy = Int(yTabDst[j])
+                                let s = src.row(Int(yTabSrc[j]))
+                                for e in 0..<n { buf[e] = 0 }
+                                for k in 0..<xd.count {
+                                    let di = Int(xd[k]), si = Int(xs[k])
+                                    let alpha = xw[k]
+                                    for c in 0..<cn { buf[di + c] = buf[di + c] + Float(s[si + c]) * alpha }
+                                }
+                                if dy != previous {
+                                    let d = dst.row(previous)
+                                    for e in 0..<n {
+                                        d[e] = Self.roundByte(sum[e])
+                                        sum[e] = beta * buf[e]
+                                    }
+                                    previous = dy
+                                } else {
+                                    for e in 0..<n { sum[e] = sum[e] + beta * buf[e] }
+                                }
+                            }
+                            let d = dst.row(previous)
+                            for e in 0..<n { d[e] = Self.roundByte(sum[e]) }
+                        }
                     }
-                    previous = dy
-                } else {
-                    for e in 0..<n { sum[e] = sum[e] + beta * buf[e] }
                 }
             }
-            let d = dst.row(previous)
-            for e in 0..<n { d[e] = Self.roundByte(sum[e]) }
-        }}}}}
+        }
     }
 
     /// Horizontal pass of one source row into 32-bit sums (weights sum to 2048).
     @inline(__always)
-    private static func horizontal(_ s: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int32>, width: Int, channels cn: Int,
-                                   _ o0: UnsafePointer<Int32>, _ o1: UnsafePointer<Int32>,
-                                   _ w0: UnsafePointer<Int32>, _ w1: UnsafePointer<Int32>) {
+    private static func horizontal(
+        _ s: UnsafePointer<UInt8>, _ out: UnsafeMutablePointer<Int32>, width: Int, channels cn: Int,
+        _ o0: UnsafePointer<Int32>, _ o1: UnsafePointer<Int32>,
+        _ w0: UnsafePointer<Int32>, _ w1: UnsafePointer<Int32>
+    ) {
         // Specialised per channel count: a fixed inner trip count lets the compiler unroll.
         switch cn {
         case 3:
@@ -294,43 +305,51 @@ public final class Resizer {
         let n = dst.width * cn
         let lastRow = src.height - 1
         xOffset0.withUnsafeBufferPointer { o0 in
-        xOffset1.withUnsafeBufferPointer { o1 in
-        xWeight0.withUnsafeBufferPointer { w0 in
-        xWeight1.withUnsafeBufferPointer { w1 in
-        rowA.withUnsafeMutableBufferPointer { ra in
-        rowB.withUnsafeMutableBufferPointer { rb in
-            guard let p0 = o0.baseAddress, let p1 = o1.baseAddress, let q0 = w0.baseAddress, let q1 = w1.baseAddress,
-                  var top = ra.baseAddress, var bottom = rb.baseAddress else { return }
-            var topRow = -1, bottomRow = -1
-            for dy in 0..<dst.height {
-                let sy = Int(yIndex[dy])
-                let r0 = min(max(sy, 0), lastRow), r1 = min(max(sy + 1, 0), lastRow)
-                // Reuse the horizontal sums of rows already computed (rows advance monotonically).
-                if r0 != topRow {
-                    if r0 == bottomRow {
-                        swap(&top, &bottom); swap(&topRow, &bottomRow)
-                    } else {
-                        Self.horizontal(src.row(r0), top, width: dst.width, channels: cn, p0, p1, q0, q1)
-                        topRow = r0
+            xOffset1.withUnsafeBufferPointer { o1 in
+                xWeight0.withUnsafeBufferPointer { w0 in
+                    xWeight1.withUnsafeBufferPointer { w1 in
+                        rowA.withUnsafeMutableBufferPointer { ra in
+                            rowB.withUnsafeMutableBufferPointer { rb in
+                                guard let p0 = o0.baseAddress, let p1 = o1.baseAddress, let q0 = w0.baseAddress, let q1 = w1.baseAddress,
+                                    var top = ra.baseAddress, var bottom = rb.baseAddress
+                                else { return }
+                                var topRow = -1, bottomRow = -1
+                                for dy in 0..<dst.height {
+                                    let sy = Int(yIndex[dy])
+                                    let r0 = min(max(sy, 0), lastRow), r1 = min(max(sy + 1, 0), lastRow)
+                                    // Reuse the horizontal sums of rows already computed (rows advance monotonically).
+                                    if r0 != topRow {
+                                        if r0 == bottomRow {
+                                            swap(&top, &bottom); swap(&topRow, &bottomRow)
+                                        } else {
+                                            Self.horizontal(src.row(r0), top, width: dst.width, channels: cn, p0, p1, q0, q1)
+                                            topRow = r0
+                                        }
+                                    }
+                                    if r1 != bottomRow {
+                                        if r1 == topRow {
+                                            bottom.update(from: top, count: n)
+                                        } else {
+                                            Self.horizontal(src.row(r1), bottom, width: dst.width, channels: cn, p0, p1, q0, q1)
+                                        }
+                                        bottomRow = r1
+                                    }
+                                    Self.vertical(top, bottom, dst.row(dy), count: n, yWeight0[dy], yWeight1[dy])
+                                }
+                            }
+                        }
                     }
                 }
-                if r1 != bottomRow {
-                    if r1 == topRow {
-                        bottom.update(from: top, count: n)
-                    } else {
-                        Self.horizontal(src.row(r1), bottom, width: dst.width, channels: cn, p0, p1, q0, q1)
-                    }
-                    bottomRow = r1
-                }
-                Self.vertical(top, bottom, dst.row(dy), count: n, yWeight0[dy], yWeight1[dy])
             }
-        }}}}}}
+        }
     }
 
     /// The vertical step of VResizeLinearVec_32s8u, 16 values per SIMD step.
     @inline(__always)
-    private static func vertical(_ s0: UnsafePointer<Int32>, _ s1: UnsafePointer<Int32>, _ d: UnsafeMutablePointer<UInt8>,
-                                 count n: Int, _ b0: Int32, _ b1: Int32) {
+    private static func vertical(
+        _ s0: UnsafePointer<Int32>, _ s1: UnsafePointer<Int32>, _ d: UnsafeMutablePointer<UInt8>,
+        count n: Int, _ b0: Int32, _ b1: Int32
+    ) {
         var i = 0
         let vb0 = SIMD16<Int32>(repeating: b0), vb1 = SIMD16<Int32>(repeating: b1)
         let lo = SIMD16<Int32>(repeating: 0), hi = SIMD16<Int32>(repeating: 255)

@@ -25,8 +25,9 @@ enum Activations {
         bias: UnsafePointer<Float>?, activation: Activation, pool: WorkerPool = .serial
     ) {
         if bias == nil, case .none = activation { return }
-        pool.parallelFor(rows, minimumPerThread: max(1, 16_384 / max(cols, 1)),
-                         BiasActivationRows(data: data, cols: cols, bias: bias, activation: activation))
+        pool.parallelFor(
+            rows, minimumPerThread: max(1, 16_384 / max(cols, 1)),
+            BiasActivationRows(data: data, cols: cols, bias: bias, activation: activation))
     }
 
     private struct BiasActivationRows: ParallelBody {

@@ -14,9 +14,11 @@ import CFERKernels
         kernel: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: Activation,
         output: UnsafeMutablePointer<Float>, pool: WorkerPool = .serial, isa: InstructionSet = .current
     ) {
-        pool.parallelFor(shape.n * g.outH, minimumPerThread: 2,
-                         Rows(input: input, shape: shape, g: g, kernel: kernel, bias: bias, activation: activation, output: output,
-                              isa: isa))
+        pool.parallelFor(
+            shape.n * g.outH, minimumPerThread: 2,
+            Rows(
+                input: input, shape: shape, g: g, kernel: kernel, bias: bias, activation: activation, output: output,
+                isa: isa))
     }
 
     /// Output rows (flattened over n, oy) of a depthwise convolution.
@@ -96,10 +98,12 @@ import CFERKernels
 
                 /// Sum of one pixel whose taps start at column offsets `o0, o1, o2`
                 /// (floats, channel `j` included) with the given weights.
-                @inline(__always) func sum(_ o0: Int, _ o1: Int, _ o2: Int,
-                                           _ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>,
-                                           _ a3: SIMD8<Float>, _ a4: SIMD8<Float>, _ a5: SIMD8<Float>,
-                                           _ a6: SIMD8<Float>, _ a7: SIMD8<Float>, _ a8: SIMD8<Float>) -> SIMD8<Float> {
+                @inline(__always) func sum(
+                    _ o0: Int, _ o1: Int, _ o2: Int,
+                    _ a0: SIMD8<Float>, _ a1: SIMD8<Float>, _ a2: SIMD8<Float>,
+                    _ a3: SIMD8<Float>, _ a4: SIMD8<Float>, _ a5: SIMD8<Float>,
+                    _ a6: SIMD8<Float>, _ a7: SIMD8<Float>, _ a8: SIMD8<Float>
+                ) -> SIMD8<Float> {
                     var acc = b
                     acc.addProduct(load(row0 + o0), a0); acc.addProduct(load(row0 + o1), a1); acc.addProduct(load(row0 + o2), a2)
                     acc.addProduct(load(row1 + o0), a3); acc.addProduct(load(row1 + o1), a4); acc.addProduct(load(row1 + o2), a5)
@@ -121,8 +125,10 @@ import CFERKernels
                     let o0 = min(max(x0, 0), g.inW - 1) * c + j
                     let o1 = min(max(x0 + 1, 0), g.inW - 1) * c + j
                     let o2 = min(max(x0 + 2, 0), g.inW - 1) * c + j
-                    let a = (k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero, k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
-                             k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero)
+                    let a = (
+                        k0 ? w0 : zero, k1 ? w1 : zero, k2 ? w2 : zero, k0 ? w3 : zero, k1 ? w4 : zero, k2 ? w5 : zero,
+                        k0 ? w6 : zero, k1 ? w7 : zero, k2 ? w8 : zero
+                    )
                     return sum(o0, o1, o2, a.0, a.1, a.2, a.3, a.4, a.5, a.6, a.7, a.8)
                 }
                 let rightFirst = max(oxB, oxA)
@@ -138,8 +144,9 @@ import CFERKernels
                 }
                 if oxA < oxB {
                     let o = (oxA * g.sw - g.padLeft) * c + j
-                    Depthwise.interior3x3(row0 + o, row1 + o, row2 + o, step: g.sw * c, c: c, count: oxB - oxA,
-                                          w0, w1, w2, w3, w4, w5, w6, w7, w8, bias: b, out: out + oxA * c + j)
+                    Depthwise.interior3x3(
+                        row0 + o, row1 + o, row2 + o, step: g.sw * c, c: c, count: oxB - oxA,
+                        w0, w1, w2, w3, w4, w5, w6, w7, w8, bias: b, out: out + oxA * c + j)
                     if relu || prelu {
                         for ox in oxA..<oxB { put(ox, load(out + ox * c + j)) }
                     }
@@ -158,8 +165,10 @@ import CFERKernels
             let row0 = image + clampY(iy0) * g.inW * c
             let row1 = image + clampY(iy0 + 1) * g.inW * c
             let row2 = image + clampY(iy0 + 2) * g.inW * c
-            var keep: (Int32, Int32, Int32) = (iy0 >= 0 && iy0 < g.inH ? 1 : 0, iy0 + 1 >= 0 && iy0 + 1 < g.inH ? 1 : 0,
-                                               iy0 + 2 >= 0 && iy0 + 2 < g.inH ? 1 : 0)
+            var keep: (Int32, Int32, Int32) = (
+                iy0 >= 0 && iy0 < g.inH ? 1 : 0, iy0 + 1 >= 0 && iy0 + 1 < g.inH ? 1 : 0,
+                iy0 + 2 >= 0 && iy0 + 2 < g.inH ? 1 : 0
+            )
             var alpha: UnsafePointer<Float>?
             var relu: Int32 = 0
             switch activation {
@@ -173,12 +182,14 @@ import CFERKernels
                     while j < c {
                         var e = fer_epilogue(bias: nil, alpha: alpha.map { $0 + j }, relu: relu)
                         if isa == .avx512 && j + 16 <= c {
-                            fer_avx512_depthwise3x3_row(row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
-                                                        kernel + j, bias.map { $0 + j }, &e, out + j)
+                            fer_avx512_depthwise3x3_row(
+                                row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
+                                kernel + j, bias.map { $0 + j }, &e, out + j)
                             j += 16
                         } else {
-                            fer_avx2_depthwise3x3_row(row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
-                                                      kernel + j, bias.map { $0 + j }, &e, out + j)
+                            fer_avx2_depthwise3x3_row(
+                                row0 + j, row1 + j, row2 + j, keep, g.inW, c, g.padLeft, g.sw, g.outW,
+                                kernel + j, bias.map { $0 + j }, &e, out + j)
                             j += 8
                         }
                     }
@@ -223,8 +234,9 @@ import CFERKernels
                 if kyLo < kyHi && kxLo < kxHi {
                     for ky in kyLo..<kyHi {
                         for kx in kxLo..<kxHi {
-                            acc = acc.addingProduct(input[imageOffset + ((iy0 + ky) * g.inW + ix0 + kx) * c + j],
-                                                    kernel[(ky * g.kw + kx) * c + j])
+                            acc = acc.addingProduct(
+                                input[imageOffset + ((iy0 + ky) * g.inW + ix0 + kx) * c + j],
+                                kernel[(ky * g.kw + kx) * c + j])
                         }
                     }
                 }

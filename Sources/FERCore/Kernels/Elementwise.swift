@@ -5,7 +5,8 @@ enum Elementwise {
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b), ro = UnsafeMutableRawPointer(output)
         var i = 0
         while i + 8 <= count {
-            let v = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
+            let v =
+                ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
                 + rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD8<Float>.self)
             (ro + i * 4).storeFloats8(v)
             i += 8

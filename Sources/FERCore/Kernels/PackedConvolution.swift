@@ -105,8 +105,9 @@ import CFERKernels
         if readsInPlace(g) {
             // About 64k multiply-adds is worth a thread's hand-over (~1 µs).
             let perRow = k * paddedChannels(cout)
-            let body = InPlaceRows(input: input, shape: shape, g: g, packed: packed, k: k, cout: cout,
-                                   epilogue: epilogue, output: output, isa: isa)
+            let body = InPlaceRows(
+                input: input, shape: shape, g: g, packed: packed, k: k, cout: cout,
+                epilogue: epilogue, output: output, isa: isa)
             pool.parallelFor(m, minimumPerThread: max(tileRows, 65_536 / max(perRow, 1)), body)
         } else {
             guard let scratch else { preconditionFailure("PackedConvolution needs im2col scratch for a padded \(g.kh)x\(g.kw) window") }
@@ -115,8 +116,9 @@ import CFERKernels
             let perThread = (m + pool.threads - 1) / pool.threads
             let blockRows = min(Im2col.blockRows(k: k), max(perThread, tileRows))
             let blocks = (m + blockRows - 1) / blockRows
-            let body = LoweredBlocks(input: input, shape: shape, g: g, packed: packed, k: k, m: m, cout: cout,
-                                     blockRows: blockRows, epilogue: epilogue, output: output, scratch: scratch, isa: isa)
+            let body = LoweredBlocks(
+                input: input, shape: shape, g: g, packed: packed, k: k, m: m, cout: cout,
+                blockRows: blockRows, epilogue: epilogue, output: output, scratch: scratch, isa: isa)
             pool.parallelFor(blocks, body)
         }
     }
@@ -131,8 +133,9 @@ import CFERKernels
         isa: InstructionSet = .current
     ) {
         guard let g = WindowGeometry(kernel: (1, 1), stride: (1, 1), padding: .valid, inH: 1, inW: 1) else { return }
-        conv2d(input: input, shape: TensorShape(n: rows, h: 1, w: 1, c: inputs), geometry: g, packed: packed, bias: bias,
-               cout: cout, activation: activation, output: output, scratch: nil, pool: pool, isa: isa)
+        conv2d(
+            input: input, shape: TensorShape(n: rows, h: 1, w: 1, c: inputs), geometry: g, packed: packed, bias: bias,
+            cout: cout, activation: activation, output: output, scratch: nil, pool: pool, isa: isa)
     }
 
     /// Rows of depthwise output a thread computes into its scratch before the 1×1 tiles
@@ -164,11 +167,13 @@ import CFERKernels
     ) {
         let rows = shape.n * g.outH
         guard rows > 0, g.outW > 0, cout > 0 else { return }
-        let dw = Depthwise.Rows(input: input, shape: shape, g: g, kernel: depthwise, bias: nil, activation: .none, output: scratch,
-                                isa: isa)
-        let body = SeparableRows(dw: dw, width: g.outW, cin: shape.c, packed: packed, cout: cout,
-                                 epilogue: Epilogue(bias: bias, activation: activation), output: output, scratch: scratch,
-                                 blockRows: min(rows, separableBlockRows(g)), isa: isa)
+        let dw = Depthwise.Rows(
+            input: input, shape: shape, g: g, kernel: depthwise, bias: nil, activation: .none, output: scratch,
+            isa: isa)
+        let body = SeparableRows(
+            dw: dw, width: g.outW, cin: shape.c, packed: packed, cout: cout,
+            epilogue: Epilogue(bias: bias, activation: activation), output: output, scratch: scratch,
+            blockRows: min(rows, separableBlockRows(g)), isa: isa)
         let perRow = g.outW * shape.c * (g.kh * g.kw + paddedChannels(cout))
         pool.parallelFor(rows, minimumPerThread: max(1, 65_536 / max(perRow, 1)), body)
     }
@@ -195,8 +200,9 @@ import CFERKernels
             while row < range.upperBound {
                 let end = min(range.upperBound, row + blockRows)
                 for r in row..<end { dw.row(r, into: region + (r - row) * rowFloats) }
-                tiles(row * width..<end * width, k: cin, cout: cout, packed: packed, epilogue: epilogue, output: output,
-                      source: source, rows: MatrixCursor(base: UnsafePointer(region), first: row * width, k: cin), isa: isa)
+                tiles(
+                    row * width..<end * width, k: cin, cout: cout, packed: packed, epilogue: epilogue, output: output,
+                    source: source, rows: MatrixCursor(base: UnsafePointer(region), first: row * width, k: cin), isa: isa)
                 row = end
             }
         }
@@ -220,19 +226,23 @@ import CFERKernels
         isa: InstructionSet = .current
     ) {
         precondition(cout % 8 == 0, "maxPoolAddingConvolution adds in place 8 channels at a time (cout \(cout))")
-        let maxima = Pooling.MaxRows(input: pooled, shape: pooledShape, g: poolGeometry, output: output,
-                                     residual: UnsafePointer(output), isa: isa)
+        let maxima = Pooling.MaxRows(
+            input: pooled, shape: pooledShape, g: poolGeometry, output: output,
+            residual: UnsafePointer(output), isa: isa)
         let rows = pooledShape.n * poolGeometry.outH
         guard readsInPlace(g) else {
-            conv2d(input: input, shape: shape, geometry: g, packed: packed, bias: bias, cout: cout, activation: activation,
-                   output: output, scratch: scratch, pool: pool, isa: isa)
+            conv2d(
+                input: input, shape: shape, geometry: g, packed: packed, bias: bias, cout: cout, activation: activation,
+                output: output, scratch: scratch, pool: pool, isa: isa)
             pool.parallelFor(rows, minimumPerThread: 4, maxima)
             return
         }
-        let body = ResidualRows(conv: InPlaceRows(input: input, shape: shape, g: g, packed: packed, k: g.kh * g.kw * shape.c,
-                                                  cout: cout, epilogue: Epilogue(bias: bias, activation: activation), output: output,
-                                                  isa: isa),
-                                maxima: maxima, width: g.outW)
+        let body = ResidualRows(
+            conv: InPlaceRows(
+                input: input, shape: shape, g: g, packed: packed, k: g.kh * g.kw * shape.c,
+                cout: cout, epilogue: Epilogue(bias: bias, activation: activation), output: output,
+                isa: isa),
+            maxima: maxima, width: g.outW)
         pool.parallelFor(rows, body)
     }
 
@@ -261,8 +271,9 @@ import CFERKernels
 
         func run(_ range: Range<Int>) {
             let source = Operand(kh: g.kh, run: g.kw * shape.c, rowStride: g.inW * shape.c)
-            tiles(range, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
-                  rows: WindowCursor(input: input, shape: shape, g: g), isa: isa)
+            tiles(
+                range, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
+                rows: WindowCursor(input: input, shape: shape, g: g), isa: isa)
         }
     }
 
@@ -287,8 +298,9 @@ import CFERKernels
                 let lo = block * blockRows
                 let hi = min(m, lo + blockRows)
                 Im2col.Rows(input: input, shape: shape, g: g, col: region, first: lo).run(lo..<hi)
-                tiles(lo..<hi, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
-                      rows: MatrixCursor(base: UnsafePointer(region), first: lo, k: k), isa: isa)
+                tiles(
+                    lo..<hi, k: k, cout: cout, packed: packed, epilogue: epilogue, output: output, source: source,
+                    rows: MatrixCursor(base: UnsafePointer(region), first: lo, k: k), isa: isa)
             }
         }
     }
@@ -416,8 +428,9 @@ import CFERKernels
         /// The bias and alpha vectors of channels `channel ..< channel + 8`.
         @inline(__always)
         func vectors(_ channel: Int) -> Lanes {
-            Lanes(bias: bias.map { load($0 + channel) } ?? SIMD8<Float>(), alpha: alpha.map { load($0 + channel) } ?? SIMD8<Float>(), relu: relu,
-                  prelu: alpha != nil)
+            Lanes(
+                bias: bias.map { load($0 + channel) } ?? SIMD8<Float>(), alpha: alpha.map { load($0 + channel) } ?? SIMD8<Float>(), relu: relu,
+                prelu: alpha != nil)
         }
     }
 
@@ -460,8 +473,9 @@ import CFERKernels
             if let (base, step, available) = cursor.strip(p) {
                 let full = min(available, range.upperBound - p) / tile
                 if full > 0 {
-                    strips(base, step: step, count: full, tile: tile, panels: panels, k: k, cout: cout, packed: packed,
-                           epilogue: epilogue, out: output + p * cout, source: source, isa: isa)
+                    strips(
+                        base, step: step, count: full, tile: tile, panels: panels, k: k, cout: cout, packed: packed,
+                        epilogue: epilogue, out: output + p * cout, source: source, isa: isa)
                     p += full * tile
                     continue
                 }
@@ -485,8 +499,9 @@ import CFERKernels
             a.9 = count > 9 ? cursor.next() : a.8
             a.10 = count > 10 ? cursor.next() : a.9
             a.11 = count > 11 ? cursor.next() : a.10
-            runTile(a, rows: count, panels: panels, k: k, cout: cout, packed: packed, epilogue: epilogue,
-                 out: output + start * cout, source: source, isa: isa)
+            runTile(
+                a, rows: count, panels: panels, k: k, cout: cout, packed: packed, epilogue: epilogue,
+                out: output + start * cout, source: source, isa: isa)
             p = start + count
         }
     }
@@ -538,13 +553,15 @@ import CFERKernels
             } else {
                 var panel = 0
                 while panel + 1 < panels {
-                    tile6x16(rows.0, rows.1, rows.2, rows.3, rows.4, rows.5, source: source, b: packed + panelOffset(panel, k: k),
-                             epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
+                    tile6x16(
+                        rows.0, rows.1, rows.2, rows.3, rows.4, rows.5, source: source, b: packed + panelOffset(panel, k: k),
+                        epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
                     panel += 2
                 }
                 if panel < panels {
-                    tile6x8(rows.0, rows.1, rows.2, rows.3, rows.4, rows.5, source: source, b: packed + panelOffset(panel, k: k),
-                            epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
+                    tile6x8(
+                        rows.0, rows.1, rows.2, rows.3, rows.4, rows.5, source: source, b: packed + panelOffset(panel, k: k),
+                        epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout, rows: count)
                 }
             }
         }
@@ -559,10 +576,13 @@ import CFERKernels
         case .avx512:
             for t in 0..<count {
                 let a = base + t * tile * step
-                let rows: Row12 = (a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step, a + 6 * step,
-                                   a + 7 * step, a + 8 * step, a + 9 * step, a + 10 * step, a + 11 * step)
-                runTile(rows, rows: tile, panels: panels, k: k, cout: cout, packed: packed, epilogue: epilogue,
-                          out: out + t * tile * cout, source: source, isa: isa)
+                let rows: Row12 = (
+                    a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step, a + 6 * step,
+                    a + 7 * step, a + 8 * step, a + 9 * step, a + 10 * step, a + 11 * step
+                )
+                runTile(
+                    rows, rows: tile, panels: panels, k: k, cout: cout, packed: packed, epilogue: epilogue,
+                    out: out + t * tile * cout, source: source, isa: isa)
             }
         case .avx2:
             var op = source.c
@@ -580,12 +600,16 @@ import CFERKernels
                 // A lone last panel: its 6 × 8 tiles, one call each.
                 for t in 0..<count {
                     let a = base + t * tileRows * step
-                    var rows: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                               UnsafePointer<Float>, UnsafePointer<Float>) = (a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step)
+                    var rows:
+                        (
+                            UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                            UnsafePointer<Float>, UnsafePointer<Float>
+                        ) = (a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step)
                     withUnsafePointer(to: &rows) { tuple in
                         tuple.withMemoryRebound(to: UnsafePointer<Float>?.self, capacity: 6) { r in
-                            fer_avx2_tile6x8(r, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth,
-                                             out + t * tileRows * cout, cout, tileRows)
+                            fer_avx2_tile6x8(
+                                r, &op, packed + panelOffset(panel, k: k), &e, panel * panelWidth,
+                                out + t * tileRows * cout, cout, tileRows)
                         }
                     }
                 }
@@ -597,16 +621,18 @@ import CFERKernels
             }
             var panel = 0
             while panel + 1 < panels {
-                strip6x16(base, step: step, count: count, source: source, b: packed + panelOffset(panel, k: k),
-                          epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout)
+                strip6x16(
+                    base, step: step, count: count, source: source, b: packed + panelOffset(panel, k: k),
+                    epilogue: epilogue, channel: panel * panelWidth, out: out, cout: cout)
                 panel += 2
             }
             if panel < panels {
                 for t in 0..<count {
                     let a = base + t * tileRows * step
-                    tile6x8(a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step,
-                            source: source, b: packed + panelOffset(panel, k: k), epilogue: epilogue,
-                            channel: panel * panelWidth, out: out + t * tileRows * cout, cout: cout, rows: tileRows)
+                    tile6x8(
+                        a, a + step, a + 2 * step, a + 3 * step, a + 4 * step, a + 5 * step,
+                        source: source, b: packed + panelOffset(panel, k: k), epilogue: epilogue,
+                        channel: panel * panelWidth, out: out + t * tileRows * cout, cout: cout, rows: tileRows)
                 }
             }
         }
@@ -636,8 +662,9 @@ import CFERKernels
         source: Operand, b: UnsafePointer<Float>,
         epilogue: Epilogue, channel: Int, out: UnsafeMutablePointer<Float>, cout: Int, rows: Int
     ) {
-        body6x16(a0, a1, a2, a3, a4, a5, source: source, b: b,
-                 epilogue: epilogue, channel: channel, out: out, cout: cout, rows: rows)
+        body6x16(
+            a0, a1, a2, a3, a4, a5, source: source, b: b,
+            epilogue: epilogue, channel: channel, out: out, cout: cout, rows: rows)
     }
 
     /// `count` full 6 × 16 tiles of a contiguous operand (tile `t`'s rows start at
@@ -650,8 +677,9 @@ import CFERKernels
     ) {
         var p = a, o = out
         for _ in 0..<count {
-            body6x16(p, p + step, p + 2 * step, p + 3 * step, p + 4 * step, p + 5 * step, source: source, b: b,
-                     epilogue: epilogue, channel: channel, out: o, cout: cout, rows: tileRows)
+            body6x16(
+                p, p + step, p + 2 * step, p + 3 * step, p + 4 * step, p + 5 * step, source: source, b: b,
+                epilogue: epilogue, channel: channel, out: o, cout: cout, rows: tileRows)
             p += tileRows * step
             o += tileRows * cout
         }
@@ -754,9 +782,11 @@ import CFERKernels
         if rows > 4 { store(e.apply(c4), out + 4 * cout, channel: channel, cout: cout) }
         if rows > 5 { store(e.apply(c5), out + 5 * cout, channel: channel, cout: cout) }
     }
-    typealias Row12 = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                       UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
-                       UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+    typealias Row12 = (
+        UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+        UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+        UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>
+    )
 
     /// One 12 × 8 tile at arbitrary row pointers.
     @inline(never)
@@ -775,9 +805,12 @@ import CFERKernels
     ) {
         var p = a, o = out
         for _ in 0..<count {
-            body12x8((p, p + step, p + 2 * step, p + 3 * step, p + 4 * step, p + 5 * step, p + 6 * step, p + 7 * step,
-                      p + 8 * step, p + 9 * step, p + 10 * step, p + 11 * step),
-                     source: source, b: b, epilogue: epilogue, out: o, cout: cout, rows: 2 * tileRows)
+            body12x8(
+                (
+                    p, p + step, p + 2 * step, p + 3 * step, p + 4 * step, p + 5 * step, p + 6 * step, p + 7 * step,
+                    p + 8 * step, p + 9 * step, p + 10 * step, p + 11 * step
+                ),
+                source: source, b: b, epilogue: epilogue, out: o, cout: cout, rows: 2 * tileRows)
             p += 2 * tileRows * step
             o += 2 * tileRows * cout
         }

@@ -14,8 +14,9 @@ import CFERKernels
         output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>? = nil, pool: WorkerPool = .serial,
         isa: InstructionSet = .current
     ) {
-        pool.parallelFor(shape.n * g.outH, minimumPerThread: 4,
-                         MaxRows(input: input, shape: shape, g: g, output: output, residual: residual, isa: isa))
+        pool.parallelFor(
+            shape.n * g.outH, minimumPerThread: 4,
+            MaxRows(input: input, shape: shape, g: g, output: output, residual: residual, isa: isa))
     }
 
     /// Output rows (flattened over n, oy) of a max pool.
@@ -108,8 +109,9 @@ import CFERKernels
                             while true {
                                 let s = min(j, c - 8)
                                 let p = first + s
-                                let m = Self.maxOf(Self.maxOf(Self.load(p), Self.load(p + c)),
-                                                 Self.maxOf(Self.load(p + rowFloats), Self.load(p + rowFloats + c)))
+                                let m = Self.maxOf(
+                                    Self.maxOf(Self.load(p), Self.load(p + c)),
+                                    Self.maxOf(Self.load(p + rowFloats), Self.load(p + rowFloats + c)))
                                 put(m, o + s)
                                 if s == c - 8 { break }
                                 j += 8

@@ -13,7 +13,8 @@ struct StepIO: Sendable {
 /// A compiled step's activation, fused into it; `prelu` holds the offset of its alphas
 /// in ``Network``'s parameters.
 enum FusedActivation: Sendable {
-    case none, relu, prelu(Int)
+    case none, relu
+    case prelu(Int)
 
     /// The kernels' activation, with the alphas resolved against `parameters`.
     func resolved(_ parameters: UnsafePointer<Float>) -> Activation {
@@ -69,8 +70,10 @@ struct ParameterPacker {
     /// What ``PackedConvolution`` reads for a `cout`-channel output: the kernel in panels and
     /// the bias padded to whole panels.
     mutating func packedConvolution(_ w: PendingWeights, cout: Int) -> (kernel: Int, bias: Int?) {
-        (put(PackedConvolution.pack(w.kernel, k: w.kernel.count / max(1, cout), cout: cout)),
-         w.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) })
+        (
+            put(PackedConvolution.pack(w.kernel, k: w.kernel.count / max(1, cout), cout: cout)),
+            w.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) }
+        )
     }
 
     /// A fused activation for a step run by ``PackedConvolution`` (alphas padded to whole panels).
@@ -215,8 +218,10 @@ enum MACCount {
 /// case compiling to each of them.
 enum StepCatalog {
     static var all: [any CompiledStep.Type] {
-        [ConvolutionStep.self, DepthwiseConvolutionStep.self, SeparableConvolutionStep.self, DenseStep.self,
-         MaxPoolStep.self, MaxPoolAddStep.self, ResidualTailStep.self, GlobalAveragePoolStep.self,
-         AffineStep.self, ActivationStep.self, SoftmaxStep.self, AddStep.self, FlattenStep.self]
+        [
+            ConvolutionStep.self, DepthwiseConvolutionStep.self, SeparableConvolutionStep.self, DenseStep.self,
+            MaxPoolStep.self, MaxPoolAddStep.self, ResidualTailStep.self, GlobalAveragePoolStep.self,
+            AffineStep.self, ActivationStep.self, SoftmaxStep.self, AddStep.self, FlattenStep.self
+        ]
     }
 }

@@ -2,8 +2,9 @@
 enum ConvolutionLayers: LayerFamily {
     static func validate(_ node: inout LayerNode, _ check: LayerChecker) throws(WeightsError) {
         let spec = node.spec, x = node.inShape
-        let (_, g) = try check.window(node, size: spec.attrs.kernel, sizeName: "kernel", stride: spec.attrs.stride ?? [1, 1],
-                                      allowCeil: false, noun: "window")
+        let (_, g) = try check.window(
+            node, size: spec.attrs.kernel, sizeName: "kernel", stride: spec.attrs.stride ?? [1, 1],
+            allowCeil: false, noun: "window")
         let k = (g.kh, g.kw)
         var cout = x.c
         switch node.op {
@@ -35,15 +36,19 @@ enum ConvolutionLayers: LayerFamily {
         let bias = node.tensors["bias"]
         switch node.op {
         case .conv2d:
-            return ConvolutionStep(io: io, window: window, cout: node.outShape.c,
-                                   pending: PendingWeights(kernel: node.tensors["kernel"] ?? [], bias: bias))
+            return ConvolutionStep(
+                io: io, window: window, cout: node.outShape.c,
+                pending: PendingWeights(kernel: node.tensors["kernel"] ?? [], bias: bias))
         case .depthwise_conv2d:
-            return DepthwiseConvolutionStep(io: io, window: window,
-                                            pending: PendingWeights(kernel: node.tensors["kernel"] ?? [], bias: bias))
+            return DepthwiseConvolutionStep(
+                io: io, window: window,
+                pending: PendingWeights(kernel: node.tensors["kernel"] ?? [], bias: bias))
         default:
-            return SeparableConvolutionStep(io: io, window: window, cout: node.outShape.c,
-                                            pending: PendingWeights(kernel: node.tensors["pointwise"] ?? [], bias: bias,
-                                                                    extra: node.tensors["depthwise"] ?? []))
+            return SeparableConvolutionStep(
+                io: io, window: window, cout: node.outShape.c,
+                pending: PendingWeights(
+                    kernel: node.tensors["pointwise"] ?? [], bias: bias,
+                    extra: node.tensors["depthwise"] ?? []))
         }
     }
 }
@@ -79,7 +84,8 @@ struct ConvolutionStep: BatchNormFolding {
     }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         let g = try context.window(window, over: x, layer: io.name)
         return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: cout), g)
     }
@@ -103,9 +109,10 @@ struct ConvolutionStep: BatchNormFolding {
 
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
-        PackedConvolution.conv2d(input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(kernel),
-                                 bias: c.parameters(bias), cout: cout, activation: activation.resolved(c.parameters),
-                                 output: c.output, scratch: c.scratch, pool: c.pool, isa: c.isa)
+        PackedConvolution.conv2d(
+            input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(kernel),
+            bias: c.parameters(bias), cout: cout, activation: activation.resolved(c.parameters),
+            output: c.output, scratch: c.scratch, pool: c.pool, isa: c.isa)
     }
 
     func macs(_ x: TensorShape, _ other: TensorShape?, _ y: TensorShape) -> Int {
@@ -134,7 +141,8 @@ struct DepthwiseConvolutionStep: BatchNormFolding {
     }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         let g = try context.window(window, over: x, layer: io.name)
         return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c), g)
     }
@@ -155,8 +163,9 @@ struct DepthwiseConvolutionStep: BatchNormFolding {
 
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
-        Depthwise.conv2d(input: c.input0, shape: c.shape0, geometry: g, kernel: c.parameters(kernel), bias: c.parameters(bias),
-                         activation: activation.resolved(c.parameters), output: c.output, pool: c.pool, isa: c.isa)
+        Depthwise.conv2d(
+            input: c.input0, shape: c.shape0, geometry: g, kernel: c.parameters(kernel), bias: c.parameters(bias),
+            activation: activation.resolved(c.parameters), output: c.output, pool: c.pool, isa: c.isa)
     }
 
     func macs(_ x: TensorShape, _ other: TensorShape?, _ y: TensorShape) -> Int {
@@ -193,7 +202,8 @@ struct SeparableConvolutionStep: BatchNormFolding {
     }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         let g = try context.window(window, over: x, layer: io.name)
         return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: cout), g)
     }
@@ -218,10 +228,11 @@ struct SeparableConvolutionStep: BatchNormFolding {
 
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
-        PackedConvolution.separable(input: c.input0, shape: c.shape0, geometry: g, depthwise: c.parameters(depthwise),
-                                    packed: c.parameters(kernel), bias: c.parameters(bias), cout: cout,
-                                    activation: activation.resolved(c.parameters), output: c.output, scratch: c.scratch,
-                                    pool: c.pool, isa: c.isa)
+        PackedConvolution.separable(
+            input: c.input0, shape: c.shape0, geometry: g, depthwise: c.parameters(depthwise),
+            packed: c.parameters(kernel), bias: c.parameters(bias), cout: cout,
+            activation: activation.resolved(c.parameters), output: c.output, scratch: c.scratch,
+            pool: c.pool, isa: c.isa)
     }
 
     func macs(_ x: TensorShape, _ other: TensorShape?, _ y: TensorShape) -> Int {

@@ -10,8 +10,9 @@ enum DenseLayers: LayerFamily {
     }
 
     static func lower(_ node: LayerNode, io: StepIO) -> any CompiledStep {
-        DenseStep(io: io, inputs: node.inShape.c, units: node.outShape.c,
-                  pending: PendingWeights(kernel: node.tensors["kernel"] ?? [], bias: node.tensors["bias"]))
+        DenseStep(
+            io: io, inputs: node.inShape.c, units: node.outShape.c,
+            pending: PendingWeights(kernel: node.tensors["kernel"] ?? [], bias: node.tensors["bias"]))
     }
 }
 
@@ -34,7 +35,8 @@ struct DenseStep: ActivationFusing {
     }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         guard x.c == inputs else { throw context.mismatch(io.name, expected: inputs, actual: x.c) }
         return (TensorShape(n: x.n, h: x.h, w: x.w, c: units), nil)
     }
@@ -51,9 +53,10 @@ struct DenseStep: ActivationFusing {
     }
 
     func run(_ c: StepContext) {
-        PackedConvolution.dense(input: c.input0, rows: c.shape0.rows, inputs: inputs, packed: c.parameters(kernel),
-                                bias: c.parameters(bias), cout: units, activation: activation.resolved(c.parameters),
-                                output: c.output, pool: c.pool, isa: c.isa)
+        PackedConvolution.dense(
+            input: c.input0, rows: c.shape0.rows, inputs: inputs, packed: c.parameters(kernel),
+            bias: c.parameters(bias), cout: units, activation: activation.resolved(c.parameters),
+            output: c.output, pool: c.pool, isa: c.isa)
     }
 
     func macs(_ x: TensorShape, _ other: TensorShape?, _ y: TensorShape) -> Int {

@@ -83,7 +83,8 @@ struct AffineStep: CompiledStep {
     }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) { (x, nil) }
+        -> (shape: TensorShape, window: WindowGeometry?)
+    { (x, nil) }
 
     mutating func pack(into packer: inout ParameterPacker) {
         scale = packer.put(pending.kernel)
@@ -92,8 +93,9 @@ struct AffineStep: CompiledStep {
     }
 
     func run(_ c: StepContext) {
-        Elementwise.affine(input: c.input0, rows: c.shape0.rows, channels: c.shape0.c, scale: c.parameters(scale),
-                           shift: c.parameters(shift), output: c.output)
+        Elementwise.affine(
+            input: c.input0, rows: c.shape0.rows, channels: c.shape0.c, scale: c.parameters(scale),
+            shift: c.parameters(shift), output: c.output)
     }
 
     var summary: String { "affine (unfolded batch norm)" }
@@ -107,7 +109,8 @@ struct ActivationStep: CompiledStep {
     var pending = PendingWeights()
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) { (x, nil) }
+        -> (shape: TensorShape, window: WindowGeometry?)
+    { (x, nil) }
 
     mutating func pack(into packer: inout ParameterPacker) {
         activation = packer.plainActivation(activation, pending)
@@ -128,7 +131,8 @@ struct SoftmaxStep: CompiledStep {
     var io: StepIO
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) { (x, nil) }
+        -> (shape: TensorShape, window: WindowGeometry?)
+    { (x, nil) }
 
     func run(_ c: StepContext) { Softmax.forward(input: c.input0, rows: c.shape0.rows, cols: c.shape0.c, output: c.output) }
 
@@ -140,7 +144,8 @@ struct AddStep: CompiledStep {
     var io: StepIO
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         let y = other ?? x
         guard y == x else { throw context.mismatch(io.name, expected: x.count, actual: y.count) }
         return (x, nil)
@@ -161,7 +166,8 @@ struct FlattenStep: CompiledStep {
     var order: (Int, Int, Int)
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         (TensorShape(n: x.n, h: 1, w: 1, c: x.sampleCount), nil)
     }
 

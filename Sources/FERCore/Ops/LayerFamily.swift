@@ -69,8 +69,10 @@ struct LayerChecker {
     }
 
     /// The window a layer states (`kernel` or `pool`, `stride`, `padding`), checked to fit `x`.
-    func window(_ node: LayerNode, size: [Int]?, sizeName: String, stride: [Int]?, allowCeil: Bool,
-                noun: String) throws(WeightsError) -> (spec: WindowSpec, geometry: WindowGeometry) {
+    func window(
+        _ node: LayerNode, size: [Int]?, sizeName: String, stride: [Int]?, allowCeil: Bool,
+        noun: String
+    ) throws(WeightsError) -> (spec: WindowSpec, geometry: WindowGeometry) {
         let spec = node.spec, x = node.inShape
         let k = try pair(size, sizeName, spec.name)
         let s = try pair(stride, "stride", spec.name)
@@ -96,13 +98,15 @@ struct LayerChecker {
         }
         let (actual, values) = try file.floats(name)
         guard actual == shape else {
-            throw .invalidTensor(path: file.path, tensor: name,
-                                 detail: "layer '\(node.spec.name)' needs \(role) of shape \(shape) but the tensor is \(actual)")
+            throw .invalidTensor(
+                path: file.path, tensor: name,
+                detail: "layer '\(node.spec.name)' needs \(role) of shape \(shape) but the tensor is \(actual)")
         }
         if let first = values.firstIndex(where: { !$0.isFinite }) {
             let v = values[first]
-            throw .nonFiniteValue(path: file.path, tensor: name, index: first, value: v.isNaN ? "NaN" : (v > 0 ? "+Inf" : "-Inf"),
-                                  count: values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) })
+            throw .nonFiniteValue(
+                path: file.path, tensor: name, index: first, value: v.isNaN ? "NaN" : (v > 0 ? "+Inf" : "-Inf"),
+                count: values.reduce(0) { $0 + ($1.isFinite ? 0 : 1) })
         }
         return values
     }

@@ -7,8 +7,9 @@ enum PoolingLayers: LayerFamily {
             node.outShape = TensorShape(n: 1, h: 1, w: 1, c: x.c)
             return
         }
-        let (_, g) = try check.window(node, size: a.pool ?? a.kernel, sizeName: "pool", stride: a.stride ?? a.pool,
-                                      allowCeil: true, noun: "pool")
+        let (_, g) = try check.window(
+            node, size: a.pool ?? a.kernel, sizeName: "pool", stride: a.stride ?? a.pool,
+            allowCeil: true, noun: "pool")
         node.outShape = TensorShape(n: 1, h: g.outH, w: g.outW, c: x.c)
     }
 
@@ -16,8 +17,11 @@ enum PoolingLayers: LayerFamily {
         if node.op == .global_avg_pool { return GlobalAveragePoolStep(io: io) }
         let a = node.spec.attrs
         let k = a.pool ?? a.kernel ?? [1, 1], s = a.stride ?? k
-        return MaxPoolStep(io: io, window: WindowSpec(kh: k[0], kw: k[1], sh: s[0], sw: s[1],
-                                                      padding: Padding(rawValue: a.padding ?? "valid") ?? .valid))
+        return MaxPoolStep(
+            io: io,
+            window: WindowSpec(
+                kh: k[0], kw: k[1], sh: s[0], sw: s[1],
+                padding: Padding(rawValue: a.padding ?? "valid") ?? .valid))
     }
 }
 
@@ -27,7 +31,8 @@ struct MaxPoolStep: CompiledStep {
     var window: WindowSpec
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         let g = try context.window(window, over: x, layer: io.name)
         return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c), g)
     }
@@ -48,7 +53,8 @@ struct MaxPoolAddStep: CompiledStep {
     var window: WindowSpec
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         let g = try context.window(window, over: x, layer: io.name)
         let y = TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c)
         let added = other ?? y
@@ -58,8 +64,9 @@ struct MaxPoolAddStep: CompiledStep {
 
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
-        Pooling.maxPool(input: c.input0, shape: c.shape0, geometry: g, output: c.output,
-                        residual: c.input1.map { UnsafePointer($0) }, pool: c.pool, isa: c.isa)
+        Pooling.maxPool(
+            input: c.input0, shape: c.shape0, geometry: g, output: c.output,
+            residual: c.input1.map { UnsafePointer($0) }, pool: c.pool, isa: c.isa)
     }
 
     var summary: String { "max_pool \(window.summary) + v\(io.input1)" }
@@ -79,7 +86,8 @@ struct ResidualTailStep: CompiledStep {
     var pending: PendingWeights { convolution.pending }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         let g = try context.window(poolWindow, over: x, layer: io.name)
         let y = TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c)
         let r = other ?? x
@@ -117,7 +125,8 @@ struct GlobalAveragePoolStep: CompiledStep {
     var io: StepIO
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?) {
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
         (TensorShape(n: x.n, h: 1, w: 1, c: x.c), nil)
     }
 

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Runs a ``FaceDetector`` on a thread of its own, on a private copy of the frame, so that the
 /// frame path never waits for a detection.
@@ -19,9 +20,9 @@ final class DetectionWorker {
 
     /// The state machine, in `Shared.phase`.
     private enum Phase {
-        static let idle = 0       // the frame path may submit
-        static let requested = 1  // a frame waits for the worker (the worker owns the buffers)
-        static let done = 2       // faces ready (the frame path owns the buffers again)
+        static let idle = 0 // the frame path may submit
+        static let requested = 1 // a frame waits for the worker (the worker owns the buffers)
+        static let done = 2 // faces ready (the frame path owns the buffers again)
     }
 
     /// What the two threads share. The phase decides who may touch the buffers: the worker
@@ -82,12 +83,14 @@ final class DetectionWorker {
         do { frame = try ImageBuffer(width: 1, height: 1, format: .rgb8) } catch { throw .badFrame(width: 1, height: 1, reason: "\(error)") }
         shared = Shared(detector: detector, frame: frame)
         let box = Unmanaged.passRetained(shared)
-        let rc = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let shared = Unmanaged<Shared>.fromOpaque(raw).takeRetainedValue()
-            shared.loop()
-            return nil
-        }, box.toOpaque())
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                guard let raw else { return nil }
+                let shared = Unmanaged<Shared>.fromOpaque(raw).takeRetainedValue()
+                shared.loop()
+                return nil
+            }, box.toOpaque())
         if rc == 0 {
             started = true
         } else {

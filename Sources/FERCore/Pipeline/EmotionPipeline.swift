@@ -38,8 +38,8 @@ public final class EmotionPipeline {
     /// ``PipelineOptions/threads``).
     public let detectorPool: WorkerPool
 
-    private let detector: FaceDetector?          // synchronous mode
-    private let worker: DetectionWorker?         // deferred and asynchronous modes
+    private let detector: FaceDetector? // synchronous mode
+    private let worker: DetectionWorker? // deferred and asynchronous modes
     private let classifier: EmotionClassifier
     private let tracker: FaceTracker
     private let smoother: EmotionSmoother
@@ -98,8 +98,9 @@ public final class EmotionPipeline {
             worker = try DetectionWorker(detector: detector)
         }
         do {
-            classifier = try EmotionClassifier(model: options.emotionModel, weightsDirectory: options.weightsDirectory,
-                                               options: options.classifier, pool: pool)
+            classifier = try EmotionClassifier(
+                model: options.emotionModel, weightsDirectory: options.weightsDirectory,
+                options: options.classifier, pool: pool)
         } catch { throw .emotion(error) }
         var trackerParams = options.tracker
         trackerParams.maximumTracks = options.maximumFaces

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Why ``EmotionPipeline`` could not be built or could not process a frame.
@@ -30,7 +30,8 @@ public enum PipelineError: Error, Equatable, CustomStringConvertible {
             return "Face tracking failed: \(error)"
         case let .threadStartFailed(code):
             let reason = String(cString: strerror(code))
-            return "Could not start the detection thread (pthread_create: \(reason)); the process is out of threads or memory. Free some, or use DetectionMode.synchronous (no thread of its own)."
+            return
+                "Could not start the detection thread (pthread_create: \(reason)); the process is out of threads or memory. Free some, or use DetectionMode.synchronous (no thread of its own)."
         case let .badFrame(width, height, reason):
             return "Cannot process a \(width)x\(height) frame: \(reason). Pass RGB8 frames of one size per stream (call reset() between streams)."
         }

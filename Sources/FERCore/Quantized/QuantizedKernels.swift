@@ -71,8 +71,10 @@ enum QuantizedKernels {
     /// u8 im2col of one NHWC image for a window: row `m` (an output position) holds the
     /// window's `kh·kw·c` bytes in (ky, kx, ci) order, then zeros up to `kPadded`; taps outside
     /// the image read `padValue` (the input's zero point).
-    static func im2col(_ x: UnsafePointer<UInt8>, h: Int, w: Int, c: Int, geometry g: WindowGeometry,
-                       padValue: UInt8, kPadded: Int, into a: UnsafeMutablePointer<UInt8>) {
+    static func im2col(
+        _ x: UnsafePointer<UInt8>, h: Int, w: Int, c: Int, geometry g: WindowGeometry,
+        padValue: UInt8, kPadded: Int, into a: UnsafeMutablePointer<UInt8>
+    ) {
         let k = g.kh * g.kw * c
         for oy in 0..<g.outH {
             for ox in 0..<g.outW {
@@ -96,8 +98,10 @@ enum QuantizedKernels {
 
     /// u8 max pool of one NHWC image (`valid` padding; max commutes with the monotonic u8
     /// quantization, so pooling the bytes equals quantizing the pooled floats).
-    static func maxPool(_ x: UnsafePointer<UInt8>, h: Int, w: Int, c: Int, geometry g: WindowGeometry,
-                        into y: UnsafeMutablePointer<UInt8>) {
+    static func maxPool(
+        _ x: UnsafePointer<UInt8>, h: Int, w: Int, c: Int, geometry g: WindowGeometry,
+        into y: UnsafeMutablePointer<UInt8>
+    ) {
         for oy in 0..<g.outH {
             for ox in 0..<g.outW {
                 let out = y + (oy * g.outW + ox) * c
@@ -115,15 +119,18 @@ enum QuantizedKernels {
 
     /// The int8 product `A (m × kPadded, u8) · B (packed) ` with the epilogue, into `outU8`
     /// (rows `n` bytes apart) when given, else `outF32` (rows `n` floats apart).
-    static func gemm(path: Path, a: UnsafePointer<UInt8>, m: Int, kPadded: Int, packed b: UnsafePointer<Int8>, n: Int,
-                     scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
-                     outU8: UnsafeMutablePointer<UInt8>?, outF32: UnsafeMutablePointer<Float>?) {
+    static func gemm(
+        path: Path, a: UnsafePointer<UInt8>, m: Int, kPadded: Int, packed b: UnsafePointer<Int8>, n: Int,
+        scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+        outU8: UnsafeMutablePointer<UInt8>?, outF32: UnsafeMutablePointer<Float>?
+    ) {
         let k4 = kPadded / 4
         let blocks = (n + 15) / 16
         switch path {
         case .generic:
-            genericGEMM(a: a, m: m, kPadded: kPadded, packed: b, n: n, scale: scale, bias: bias, relu: relu,
-                        outU8: outU8, outF32: outF32)
+            genericGEMM(
+                a: a, m: m, kPadded: kPadded, packed: b, n: n, scale: scale, bias: bias, relu: relu,
+                outU8: outU8, outF32: outF32)
         case .avx2, .avx512VNNI:
             let rowsPerTile = path == .avx2 ? 4 : 8
             var epilogue = fer_q8_epilogue(scale: scale, bias: bias, relu: relu ? 1 : 0)
@@ -149,9 +156,11 @@ enum QuantizedKernels {
     }
 
     /// The portable path: the same int32 sums and epilogue with plain loops.
-    static func genericGEMM(a: UnsafePointer<UInt8>, m: Int, kPadded: Int, packed b: UnsafePointer<Int8>, n: Int,
-                            scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
-                            outU8: UnsafeMutablePointer<UInt8>?, outF32: UnsafeMutablePointer<Float>?) {
+    static func genericGEMM(
+        a: UnsafePointer<UInt8>, m: Int, kPadded: Int, packed b: UnsafePointer<Int8>, n: Int,
+        scale: UnsafePointer<Float>, bias: UnsafePointer<Float>, relu: Bool,
+        outU8: UnsafeMutablePointer<UInt8>?, outF32: UnsafeMutablePointer<Float>?
+    ) {
         let k4 = kPadded / 4
         for row in 0..<m {
             let x = a + row * kPadded
@@ -160,7 +169,8 @@ enum QuantizedKernels {
                 var sum: Int32 = 0
                 for g in 0..<k4 {
                     let xg = x + 4 * g, wg = w + 64 * g
-                    sum &+= Int32(xg[0]) &* Int32(wg[0]) &+ Int32(xg[1]) &* Int32(wg[1])
+                    sum &+=
+                        Int32(xg[0]) &* Int32(wg[0]) &+ Int32(xg[1]) &* Int32(wg[1])
                         &+ Int32(xg[2]) &* Int32(wg[2]) &+ Int32(xg[3]) &* Int32(wg[3])
                 }
                 let y = epilogue(sum, scale: scale[col], bias: bias[col], relu: relu)

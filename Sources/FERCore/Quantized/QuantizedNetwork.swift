@@ -58,7 +58,7 @@ public final class QuantizedNetwork: Sendable {
     }
 
     let convs: [Conv]
-    let denseWeights: [Float]   // [in][out]
+    let denseWeights: [Float] // [in][out]
     let denseBias: [Float]
     let denseIn: Int
     let softmax: Bool
@@ -87,8 +87,10 @@ public final class QuantizedNetwork: Sendable {
     public init(file: SafeTensorsFile) throws(WeightsError) {
         let path = file.path
         func fail(_ layer: String, _ detail: String) -> WeightsError {
-            .invalidGraph(path: path, layer: layer, detail: detail + " (int8 runs chains of conv2d, batch_norm, relu, max_pool2d, "
-                          + "then global_avg_pool, dense, softmax; see Docs/GraphFormat.md)")
+            .invalidGraph(
+                path: path, layer: layer,
+                detail: detail + " (int8 runs chains of conv2d, batch_norm, relu, max_pool2d, "
+                    + "then global_avg_pool, dense, softmax; see Docs/GraphFormat.md)")
         }
         guard let graphText = file.metadata[GraphDescription.metadataKey] else { throw .missingGraph(path: path) }
         let graph: GraphDescription
@@ -96,16 +98,20 @@ public final class QuantizedNetwork: Sendable {
             throw .invalidGraph(path: path, layer: "(graph)", detail: "the graph JSON cannot be read: \(error)")
         }
         guard let metaText = file.metadata[Self.metadataKey] else {
-            throw .invalidGraph(path: path, layer: "(file)", detail: "no '\(Self.metadataKey)' metadata: this is not an int8 model file; "
-                                + "make one with Tools/quantize_emotion.py")
+            throw .invalidGraph(
+                path: path, layer: "(file)",
+                detail: "no '\(Self.metadataKey)' metadata: this is not an int8 model file; "
+                    + "make one with Tools/quantize_emotion.py")
         }
         let meta: Metadata
         do { meta = try JSONDecoder().decode(Metadata.self, from: Data(metaText.utf8)) } catch {
             throw .invalidGraph(path: path, layer: "(file)", detail: "the '\(Self.metadataKey)' metadata cannot be read: \(error)")
         }
         guard meta.format == "fercore-int8", meta.version == 1 else {
-            throw .invalidGraph(path: path, layer: "(file)", detail: "'\(Self.metadataKey)' is \(meta.format) version \(meta.version); "
-                                + "this FERCore reads fercore-int8 version 1")
+            throw .invalidGraph(
+                path: path, layer: "(file)",
+                detail: "'\(Self.metadataKey)' is \(meta.format) version \(meta.version); "
+                    + "this FERCore reads fercore-int8 version 1")
         }
         let shape = graph.input.shape
         guard shape.count == 3, shape.allSatisfy({ $0 > 0 }) else { throw fail("input", "the input shape must be [H, W, C]") }
@@ -126,7 +132,10 @@ public final class QuantizedNetwork: Sendable {
         var denseW: [Float] = [], denseB: [Float] = [], denseIn = 0, classes = 0, softmax = false
         var sawHead = false
         // Raw blocks first: their requantization needs the next block's input scale.
-        struct Block { var spec: LayerSpec; var w: [Float]; var b: [Float]; var g: WindowGeometry; var cin: Int; var cout: Int; var inH: Int; var inW: Int; var pool: WindowGeometry? }
+        struct Block {
+            var spec: LayerSpec; var w: [Float]; var b: [Float]; var g: WindowGeometry; var cin: Int; var cout: Int; var inH: Int; var inW: Int;
+            var pool: WindowGeometry?
+        }
         var blocks: [Block] = []
         while let spec = layers.first {
             layers = layers.dropFirst()
@@ -136,7 +145,8 @@ public final class QuantizedNetwork: Sendable {
             case "conv2d":
                 guard !sawHead else { throw fail(spec.name, "a convolution after global_avg_pool") }
                 guard let k = spec.attrs.kernel, k.count == 2, let s = spec.attrs.stride, s.count == 2,
-                      let pad = Padding(rawValue: spec.attrs.padding ?? "valid"), pad != .ceil, let filters = spec.attrs.filters else {
+                    let pad = Padding(rawValue: spec.attrs.padding ?? "valid"), pad != .ceil, let filters = spec.attrs.filters
+                else {
                     throw fail(spec.name, "kernel, stride, padding (valid/same) and filters are required")
                 }
                 let kernel = try tensor(spec, "kernel", count: k[0] * k[1] * c * filters)
@@ -175,8 +185,9 @@ public final class QuantizedNetwork: Sendable {
                 if let pool = layers.first, pool.op == "max_pool2d" {
                     layers = layers.dropFirst()
                     guard pool.inputs == [previous], let p = pool.attrs.pool, p.count == 2, let s = pool.attrs.stride, s.count == 2,
-                          (pool.attrs.padding ?? "valid") == "valid",
-                          let g = WindowGeometry(kernel: (p[0], p[1]), stride: (s[0], s[1]), padding: .valid, inH: h, inW: w) else {
+                        (pool.attrs.padding ?? "valid") == "valid",
+                        let g = WindowGeometry(kernel: (p[0], p[1]), stride: (s[0], s[1]), padding: .valid, inH: h, inW: w)
+                    else {
                         throw fail(pool.name, "only 'valid' max pools that fit their input run in int8")
                     }
                     previous = pool.name
@@ -239,9 +250,11 @@ public final class QuantizedNetwork: Sendable {
                 scale[o] = Float(combined / outScale)
                 bias[o] = Float((Double(blk.b[o]) - combined * Double(zp) * Double(columnSum)) / outScale)
             }
-            convs.append(Conv(name: blk.spec.name, inH: blk.inH, inW: blk.inW, cin: blk.cin, geometry: blk.g, cout: blk.cout,
-                              kPadded: kPadded, packed: QuantizedKernels.pack(q, k: k, n: blk.cout), scale: scale, bias: bias,
-                              inputZeroPoint: zp, pool: blk.pool, floatOutput: isLast))
+            convs.append(
+                Conv(
+                    name: blk.spec.name, inH: blk.inH, inW: blk.inW, cin: blk.cin, geometry: blk.g, cout: blk.cout,
+                    kPadded: kPadded, packed: QuantizedKernels.pack(q, k: k, n: blk.cout), scale: scale, bias: bias,
+                    inputZeroPoint: zp, pool: blk.pool, floatOutput: isLast))
             inScale = outScale
         }
         name = graph.name

@@ -98,16 +98,18 @@ public final class QuantizedWorkspace {
         }
         var current = ping, spare = pong
         for cv in net.convs {
-            QuantizedKernels.im2col(current, h: cv.inH, w: cv.inW, c: cv.cin, geometry: cv.geometry,
-                                    padValue: cv.inputZeroPoint, kPadded: cv.kPadded, into: columns)
+            QuantizedKernels.im2col(
+                current, h: cv.inH, w: cv.inW, c: cv.cin, geometry: cv.geometry,
+                padValue: cv.inputZeroPoint, kPadded: cv.kPadded, into: columns)
             let m = cv.outH * cv.outW
             cv.packed.withUnsafeBufferPointer { b in
                 cv.scale.withUnsafeBufferPointer { sc in
                     cv.bias.withUnsafeBufferPointer { bi in
                         guard let b = b.baseAddress, let sc = sc.baseAddress, let bi = bi.baseAddress else { return }
-                        QuantizedKernels.gemm(path: path, a: columns, m: m, kPadded: cv.kPadded, packed: b, n: cv.cout,
-                                              scale: sc, bias: bi, relu: true,
-                                              outU8: cv.floatOutput ? nil : spare, outF32: cv.floatOutput ? features : nil)
+                        QuantizedKernels.gemm(
+                            path: path, a: columns, m: m, kPadded: cv.kPadded, packed: b, n: cv.cout,
+                            scale: sc, bias: bi, relu: true,
+                            outU8: cv.floatOutput ? nil : spare, outF32: cv.floatOutput ? features : nil)
                     }
                 }
             }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The package's one clock for durations and frame times: `CLOCK_MONOTONIC` (never jumps

@@ -67,8 +67,10 @@ public final class Workspace {
     ///     costs memory, not time.
     ///   - instructionSet: the kernels' instruction set, at most ``InstructionSet/supported``
     ///     (a higher one is lowered to it).
-    public init(network: Network, pool: WorkerPool = .serial, keepsIntermediateValues: Bool = false,
-                instructionSet: InstructionSet = .current) {
+    public init(
+        network: Network, pool: WorkerPool = .serial, keepsIntermediateValues: Bool = false,
+        instructionSet: InstructionSet = .current
+    ) {
         self.network = network
         self.pool = pool
         self.instructionSet = min(instructionSet, .supported)
@@ -169,15 +171,19 @@ public final class Workspace {
         for (i, step) in steps.enumerated() {
             let io = step.io
             place(io.output)
-            scratch = max(scratch, step.scratchCount(shapes[io.input0], io.input1 >= 0 ? shapes[io.input1] : nil,
-                                                     window: windows[i], threads: pool.threads))
+            scratch = max(
+                scratch,
+                step.scratchCount(
+                    shapes[io.input0], io.input1 >= 0 ? shapes[io.input1] : nil,
+                    window: windows[i], threads: pool.threads))
             peak = max(peak, live.map(\.end).max() ?? 0)
             live.removeAll { lastUse[$0.value] <= i }
         }
         let total = align(peak) + align(scratch)
         guard total.multipliedReportingOverflow(by: 4).overflow == false, total * 4 <= memoryLimit else {
-            throw .inputTooLarge(network: network.name, shape: shape, bytes: total.multipliedReportingOverflow(by: 4).partialValue,
-                                 limit: memoryLimit)
+            throw .inputTooLarge(
+                network: network.name, shape: shape, bytes: total.multipliedReportingOverflow(by: 4).partialValue,
+                limit: memoryLimit)
         }
         if total > arenaCount {
             arena.deallocate()
@@ -199,10 +205,12 @@ public final class Workspace {
         for (i, step) in network.steps.enumerated() {
             let io = step.io
             let two = io.input1 >= 0
-            step.run(StepContext(parameters: params, input0: base + plan.offsets[io.input0], shape0: plan.shapes[io.input0],
-                                 input1: two ? base + plan.offsets[io.input1] : nil, shape1: two ? plan.shapes[io.input1] : none,
-                                 output: base + plan.offsets[io.output], outputShape: plan.shapes[io.output],
-                                 window: plan.windows[i], scratch: scratch, pool: pool, isa: instructionSet))
+            step.run(
+                StepContext(
+                    parameters: params, input0: base + plan.offsets[io.input0], shape0: plan.shapes[io.input0],
+                    input1: two ? base + plan.offsets[io.input1] : nil, shape1: two ? plan.shapes[io.input1] : none,
+                    output: base + plan.offsets[io.output], outputShape: plan.shapes[io.output],
+                    window: plan.windows[i], scratch: scratch, pool: pool, isa: instructionSet))
         }
     }
 }

@@ -112,7 +112,8 @@ public struct CorrelationFilterOptions: Sendable, Equatable {
         guard backgroundRatio >= 1 else { throw bad("backgroundRatio", Double(backgroundRatio), "must be ≥ 1") }
         guard admmIterations >= 0, admmIterations <= 100 else { throw bad("admmIterations", Double(admmIterations), "must be 0…100") }
         guard (0...1).contains(filterLearningRate), (0...1).contains(weightsLearningRate), (0...1).contains(scaleLearningRate),
-              (0...1).contains(histogramLearningRate) else {
+            (0...1).contains(histogramLearningRate)
+        else {
             throw bad("learningRate", Double(filterLearningRate), "learning rates must be in [0, 1]")
         }
         guard labelSigma > 0, scaleSigmaFactor > 0, scaleModelMaxArea >= 16 else {

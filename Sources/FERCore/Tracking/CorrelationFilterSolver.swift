@@ -40,12 +40,14 @@ extension CorrelationFilterTracker {
         guard let hog, let sampler else { return }
         let s = storage
         let side = templateSide * scale
-        sampler.sample(frame, centerX: centerX, centerY: centerY, srcWidth: side, srcHeight: side,
-                            outWidth: patchSide, outHeight: patchSide, into: s.patch)
+        sampler.sample(
+            frame, centerX: centerX, centerY: centerY, srcWidth: side, srcHeight: side,
+            outWidth: patchSide, outHeight: patchSide, into: s.patch)
         let hc = options.hogChannels
         if hc > 0 {
-            hog.compute(planes: s.patch, channels: frame.channels, width: patchSide, height: patchSide,
-                        usedChannels: hc, into: s.features)
+            hog.compute(
+                planes: s.patch, channels: frame.channels, width: patchSide, height: patchSide,
+                usedChannels: hc, into: s.features)
         }
         if options.useGray {
             let out = s.features + hc * count
@@ -89,8 +91,9 @@ extension CorrelationFilterTracker {
         while c < channels {
             let o = c * count
             if c + 1 < channels {
-                fft.forwardReal(s.features + o, s.features + o + count, aRe: s.featRe + o, aIm: s.featIm + o,
-                                bRe: s.featRe + o + count, bIm: s.featIm + o + count)
+                fft.forwardReal(
+                    s.features + o, s.features + o + count, aRe: s.featRe + o, aIm: s.featIm + o,
+                    bRe: s.featRe + o + count, bIm: s.featIm + o + count)
             } else {
                 fft.forwardReal(s.features + o, nil, aRe: s.featRe + o, aIm: s.featIm + o, bRe: nil, bIm: nil)
             }
@@ -163,10 +166,11 @@ extension CorrelationFilterTracker {
             segmentation.updateHistograms(frame, box: box, backgroundRatio: options.backgroundRatio, learningRate: histogramRate)
             let cellPixels = templateSide / Double(cells)
             let minSide = min(targetWidth, targetHeight) / cellPixels
-            useDefault = !segmentation.segment(planes: s.patch, channels: frame.channels, cellSize: options.cellSize,
-                                               valid: valid, targetCellsMin: minSide,
-                                               iterations: options.segmentationIterations,
-                                               defaultArea: defaultMaskArea, mask: s.mask)
+            useDefault = !segmentation.segment(
+                planes: s.patch, channels: frame.channels, cellSize: options.cellSize,
+                valid: valid, targetCellsMin: minSide,
+                iterations: options.segmentationIterations,
+                defaultArea: defaultMaskArea, mask: s.mask)
         }
         if useDefault { s.mask.update(from: s.defaultMask, count: count) }
         transformFeatures()

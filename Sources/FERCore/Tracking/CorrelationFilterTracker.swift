@@ -39,15 +39,15 @@ public final class CorrelationFilterTracker {
     public private(set) var lastResult: TrackingResult?
 
     // Geometry (set at init).
-    var cells = 0              // the square cell grid side (FFT size)
-    var count = 0              // cells²
-    var channels = 0           // feature channels
-    var patchSide = 0          // cells · cellSize (template pixels after resampling)
-    var templateSide = 0.0     // template side in frame pixels at scale 1
+    var cells = 0 // the square cell grid side (FFT size)
+    var count = 0 // cells²
+    var channels = 0 // feature channels
+    var patchSide = 0 // cells · cellSize (template pixels after resampling)
+    var templateSide = 0.0 // template side in frame pixels at scale 1
     var targetWidth = 0.0, targetHeight = 0.0 // box size at scale 1
     var centerX = 0.0, centerY = 0.0
     var defaultMaskArea: Float = 0
-    var framesSinceLearn = 0   // tracked frames since the last model update
+    var framesSinceLearn = 0 // tracked frames since the last model update
 
     /// Frames by which this tracker's next model update comes early (0 ..< the options'
     /// `modelUpdateInterval`; consumed by that update). ``FaceTracker`` staggers its tracks
@@ -55,7 +55,7 @@ public final class CorrelationFilterTracker {
     /// frame (16 faces: ~30 ms every frame instead of alternating ~16 and ~44 ms). Each
     /// update still compounds its rates over the frames actually tracked since the last one.
     public var learningPhase = 0
-    var frameCounter = 0       // updates since initialisation (scale-estimation cadence)
+    var frameCounter = 0 // updates since initialisation (scale-estimation cadence)
 
     // Buffers (allocated at init).
     var fft: FFT2D?
@@ -91,8 +91,9 @@ public final class CorrelationFilterTracker {
             throw .emptyBox(x: box.x, y: box.y, width: box.width, height: box.height)
         }
         guard box.x < Double(frame.width), box.y < Double(frame.height), box.x + box.width > 0, box.y + box.height > 0 else {
-            throw .boxOutsideFrame(x: box.x, y: box.y, width: box.width, height: box.height,
-                                   frameWidth: frame.width, frameHeight: frame.height)
+            throw .boxOutsideFrame(
+                x: box.x, y: box.y, width: box.width, height: box.height,
+                frameWidth: frame.width, frameHeight: frame.height)
         }
         frameWidth = frame.width
         frameHeight = frame.height
@@ -124,9 +125,10 @@ public final class CorrelationFilterTracker {
         valid = .allocate(capacity: count)
         valid.initialize(repeating: true, count: count)
         prepareConstants()
-        scaleFilter = ScaleFilter(options: options, targetWidth: box.width, targetHeight: box.height,
-                                  templateWidth: templateSide, templateHeight: templateSide,
-                                  frameWidth: frame.width, frameHeight: frame.height)
+        scaleFilter = ScaleFilter(
+            options: options, targetWidth: box.width, targetHeight: box.height,
+            templateWidth: templateSide, templateHeight: templateSide,
+            frameWidth: frame.width, frameHeight: frame.height)
         learn(frame, box: box, scale: 1, rate: 1, weightsRate: 1, histogramRate: 1)
         scaleFilter?.update(frame, cx: centerX, cy: centerY, rate: 1)
         framesSinceLearn = 0
@@ -161,11 +163,13 @@ public final class CorrelationFilterTracker {
                 // Rates compounded over the skipped frames: (1 − r)^k of the old model remains.
                 let k = Double(framesSinceLearn)
                 func compound(_ r: Double) -> Double { 1 - pow(1 - r, k) }
-                learn(frame, box: box, scale: newScale, rate: Float(compound(Double(options.filterLearningRate))),
-                      weightsRate: Float(compound(Double(options.weightsLearningRate))),
-                      histogramRate: compound(options.histogramLearningRate))
-                scaleFilter.update(frame, cx: centerX, cy: centerY, rate: Float(compound(Double(options.scaleLearningRate))),
-                                   sameFrame: estimated)
+                learn(
+                    frame, box: box, scale: newScale, rate: Float(compound(Double(options.filterLearningRate))),
+                    weightsRate: Float(compound(Double(options.weightsLearningRate))),
+                    histogramRate: compound(options.histogramLearningRate))
+                scaleFilter.update(
+                    frame, cx: centerX, cy: centerY, rate: Float(compound(Double(options.scaleLearningRate))),
+                    sameFrame: estimated)
                 framesSinceLearn = 0
             }
         }
@@ -227,8 +231,9 @@ public final class CorrelationFilterTracker {
         scaleFilter.setScale(s)
         let scale = scaleFilter.currentScale
         let newBox = currentBox(scale: scale)
-        learn(frame, box: newBox, scale: scale, rate: rate, weightsRate: rate >= 1 ? 1 : options.weightsLearningRate,
-              histogramRate: Double(rate))
+        learn(
+            frame, box: newBox, scale: scale, rate: rate, weightsRate: rate >= 1 ? 1 : options.weightsLearningRate,
+            histogramRate: Double(rate))
         framesSinceLearn = 0
         scaleFilter.update(frame, cx: centerX, cy: centerY, rate: rate)
         lastResult = TrackingResult(box: newBox, psr: lastResult?.psr ?? 0, peak: lastResult?.peak ?? 0, isLost: false)

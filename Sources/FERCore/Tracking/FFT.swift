@@ -85,9 +85,11 @@ final class FFTPlan {
     /// ping-pong with (`bRe`, `bIm`). Returns `true` when the result ends in `b`, `false` when in `a`.
     /// `inverse` flips the sign of the exponent (no 1/n scaling).
     @discardableResult
-    func run(aRe: UnsafeMutablePointer<Float>, aIm: UnsafeMutablePointer<Float>,
-             bRe: UnsafeMutablePointer<Float>, bIm: UnsafeMutablePointer<Float>,
-             batch: Int, inverse: Bool) -> Bool {
+    func run(
+        aRe: UnsafeMutablePointer<Float>, aIm: UnsafeMutablePointer<Float>,
+        bRe: UnsafeMutablePointer<Float>, bIm: UnsafeMutablePointer<Float>,
+        batch: Int, inverse: Bool
+    ) -> Bool {
         var xr = aRe, xi = aIm, yr = bRe, yi = bIm
         var n = length
         var s = 1
@@ -115,10 +117,12 @@ final class FFTPlan {
     // Stage layout (Stockham DIF): input element (q + s·(k + r·m)), output (q + s·(p·k + u)),
     // output u multiplied by w_n^(k·u), n = p·m. Each element is `batch` contiguous floats.
 
-    private static func radix2(_ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
-                               _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
-                               m: Int, s: Int, batch: Int,
-                               twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float) {
+    private static func radix2(
+        _ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
+        _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
+        m: Int, s: Int, batch: Int,
+        twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float
+    ) {
         for k in 0..<m {
             let wr = twr[k], wi = twi[k] * dir
             for q in 0..<s {
@@ -136,10 +140,12 @@ final class FFTPlan {
         }
     }
 
-    private static func radix3(_ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
-                               _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
-                               m: Int, s: Int, batch: Int,
-                               twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float) {
+    private static func radix3(
+        _ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
+        _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
+        m: Int, s: Int, batch: Int,
+        twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float
+    ) {
         let sn = Float(sin(2.0 * Double.pi / 3.0)) * dir
         for k in 0..<m {
             let w1r = twr[2 * k], w1i = twi[2 * k] * dir, w2r = twr[2 * k + 1], w2i = twi[2 * k + 1] * dir
@@ -167,10 +173,12 @@ final class FFTPlan {
         }
     }
 
-    private static func radix4(_ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
-                               _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
-                               m: Int, s: Int, batch: Int,
-                               twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float) {
+    private static func radix4(
+        _ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
+        _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
+        m: Int, s: Int, batch: Int,
+        twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float
+    ) {
         for k in 0..<m {
             let w1r = twr[3 * k], w1i = twi[3 * k] * dir
             let w2r = twr[3 * k + 1], w2i = twi[3 * k + 1] * dir
@@ -202,10 +210,12 @@ final class FFTPlan {
         }
     }
 
-    private static func radix5(_ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
-                               _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
-                               m: Int, s: Int, batch: Int,
-                               twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float) {
+    private static func radix5(
+        _ xr: UnsafeMutablePointer<Float>, _ xi: UnsafeMutablePointer<Float>,
+        _ yr: UnsafeMutablePointer<Float>, _ yi: UnsafeMutablePointer<Float>,
+        m: Int, s: Int, batch: Int,
+        twr: UnsafeMutablePointer<Float>, twi: UnsafeMutablePointer<Float>, dir: Float
+    ) {
         let c1 = Float(cos(2.0 * Double.pi / 5.0)), c2 = Float(cos(4.0 * Double.pi / 5.0))
         let s1 = Float(sin(2.0 * Double.pi / 5.0)) * dir, s2 = Float(sin(4.0 * Double.pi / 5.0)) * dir
         for k in 0..<m {

@@ -72,9 +72,11 @@ final class FFT2D {
 
     /// Forward transforms of two real grids `a` and `b` at once into the full spectra
     /// (`aRe`, `aIm`) and (`bRe`, `bIm`). Pass `b == nil` for a single signal.
-    func forwardReal(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
-                            aRe: UnsafeMutablePointer<Float>, aIm: UnsafeMutablePointer<Float>,
-                            bRe: UnsafeMutablePointer<Float>?, bIm: UnsafeMutablePointer<Float>?) {
+    func forwardReal(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?,
+        aRe: UnsafeMutablePointer<Float>, aIm: UnsafeMutablePointer<Float>,
+        bRe: UnsafeMutablePointer<Float>?, bIm: UnsafeMutablePointer<Float>?
+    ) {
         pr.update(from: a, count: count)
         if let b { pi.update(from: b, count: count) } else { pi.update(repeating: 0, count: count) }
         transform(re: pr, im: pi, inverse: false)
@@ -97,9 +99,11 @@ final class FFT2D {
 
     /// Inverse transforms of two Hermitian spectra (of real signals) at once into real
     /// grids `a` and `b`. Pass `b == nil` (and nil spectra) for one signal.
-    func inverseReal(aRe: UnsafePointer<Float>, aIm: UnsafePointer<Float>,
-                            bRe: UnsafePointer<Float>?, bIm: UnsafePointer<Float>?,
-                            _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>?) {
+    func inverseReal(
+        aRe: UnsafePointer<Float>, aIm: UnsafePointer<Float>,
+        bRe: UnsafePointer<Float>?, bIm: UnsafePointer<Float>?,
+        _ a: UnsafeMutablePointer<Float>, _ b: UnsafeMutablePointer<Float>?
+    ) {
         if let bRe, let bIm {
             // Z = A + i·B; the inverse is a + i·b with a, b real.
             for k in 0..<count {
@@ -115,9 +119,11 @@ final class FFT2D {
         if let b { b.update(from: pi, count: count) }
     }
 
-    private static func transpose(_ sr: UnsafeMutablePointer<Float>, _ si: UnsafeMutablePointer<Float>,
-                                  to dr: UnsafeMutablePointer<Float>, _ di: UnsafeMutablePointer<Float>,
-                                  rows: Int, cols: Int, scale: Float) {
+    private static func transpose(
+        _ sr: UnsafeMutablePointer<Float>, _ si: UnsafeMutablePointer<Float>,
+        to dr: UnsafeMutablePointer<Float>, _ di: UnsafeMutablePointer<Float>,
+        rows: Int, cols: Int, scale: Float
+    ) {
         // Blocked so both sides stay in cache.
         let block = 16
         var r0 = 0

@@ -61,7 +61,8 @@ extension FaceLandmarks {
         func move(_ p: SIMD2<Float>) -> SIMD2<Float> {
             SIMD2(Float(ncx + (Double(p.x) - ocx) * sx), Float(ncy + (Double(p.y) - ocy) * sy))
         }
-        return FaceLandmarks(leftEye: move(leftEye), rightEye: move(rightEye), nose: move(nose),
-                             mouthLeft: move(mouthLeft), mouthRight: move(mouthRight))
+        return FaceLandmarks(
+            leftEye: move(leftEye), rightEye: move(rightEye), nose: move(nose),
+            mouthLeft: move(mouthLeft), mouthRight: move(mouthRight))
     }
 }

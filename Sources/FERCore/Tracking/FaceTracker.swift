@@ -32,8 +32,9 @@ public struct FaceTrackerOptions: Sendable, Equatable {
             throw .invalidParameter(name: "matchIoU", value: matchIoU, reason: "must be in (0, 1]")
         }
         guard maxMissedRounds >= 1, maxLostFrames >= 1 else {
-            throw .invalidParameter(name: "maxMissedRounds/maxLostFrames", value: Double(min(maxMissedRounds, maxLostFrames)),
-                                    reason: "must be ≥ 1")
+            throw .invalidParameter(
+                name: "maxMissedRounds/maxLostFrames", value: Double(min(maxMissedRounds, maxLostFrames)),
+                reason: "must be ≥ 1")
         }
         guard correctionRate.isFinite, correctionRate > 0, correctionRate <= 1 else {
             throw .invalidParameter(name: "correctionRate", value: Double(correctionRate), reason: "must be in (0, 1]")
@@ -89,7 +90,7 @@ public final class FaceTracker {
     private struct Accepted {
         var box: Box
         var landmarks: FaceLandmarks?
-        var source: Int   // index in the caller's detections
+        var source: Int // index in the caller's detections
     }
 
     /// The parameters.
@@ -182,8 +183,10 @@ public final class FaceTracker {
     ///     initialised there, on the exact detection, then advanced to `frame` with one update.
     ///   - afterCut: the frame starts a new shot: tracks no detection matches end at once, and
     ///     matched ones are re-initialised on their detection (the old appearance model is stale).
-    public func reconcile(_ detections: [FaceDetection], in frame: ImageView, detectedAt: Int? = nil,
-                          detectionFrame: ImageView? = nil, afterCut: Bool = false) throws(TrackingError) {
+    public func reconcile(
+        _ detections: [FaceDetection], in frame: ImageView, detectedAt: Int? = nil,
+        detectionFrame: ImageView? = nil, afterCut: Bool = false
+    ) throws(TrackingError) {
         let then = detectedAt ?? frameNumber
         let stale = then != frameNumber
         let age = max(0, frameNumber - then)
@@ -318,8 +321,9 @@ public final class FaceTracker {
     private static func carry(_ box: Box, from past: Box, to now: Box) -> Box {
         let scale = (now.area / past.area).squareRoot()
         let (pcx, pcy) = past.center, (ncx, ncy) = now.center, (bcx, bcy) = box.center
-        return Box(centerX: ncx + (bcx - pcx) * scale, centerY: ncy + (bcy - pcy) * scale,
-                   width: box.width * scale, height: box.height * scale)
+        return Box(
+            centerX: ncx + (bcx - pcx) * scale, centerY: ncy + (bcy - pcy) * scale,
+            width: box.width * scale, height: box.height * scale)
     }
 
     private func correct(_ e: Entry, to d: Box, frame: ImageView) throws(TrackingError) {

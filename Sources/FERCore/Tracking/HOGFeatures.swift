@@ -17,7 +17,7 @@ final class HOGFeatures {
     let clip: Float
     private let maxCells: Int
     private let maxWidth: Int
-    private let hist: UnsafeMutablePointer<Float>   // 18 per cell
+    private let hist: UnsafeMutablePointer<Float> // 18 per cell
     private let energy: UnsafeMutablePointer<Float> // 1 per cell
     // Row work: per pixel of one row, the gradient magnitude, lower orientation bin and the
     // weight of the upper bin; per column, the two cells it splits into and their weights.
@@ -53,8 +53,10 @@ final class HOGFeatures {
     /// Computes features of `planes` (`channels` planes of `width × height`, values 0…255) into
     /// `out`: `channelCount` planes of `cellsX × cellsY` with `cellsX = width / cellSize`.
     /// The first `usedChannels` channels are written (18 → sensitive only; 31 → all).
-    func compute(planes: UnsafePointer<Float>, channels: Int, width: Int, height: Int,
-                 usedChannels: Int, into out: UnsafeMutablePointer<Float>) {
+    func compute(
+        planes: UnsafePointer<Float>, channels: Int, width: Int, height: Int,
+        usedChannels: Int, into out: UnsafeMutablePointer<Float>
+    ) {
         let cs = cellSize
         let cx = width / cs, cy = height / cs
         let cells = cx * cy
@@ -149,17 +151,22 @@ final class HOGFeatures {
     /// One row's gradients: per pixel the central difference of the colour channel with the
     /// largest magnitude (borders replicate), its magnitude, the lower of the two nearest of 18
     /// orientation bins and the fraction towards the upper one. Branch-free so it vectorises.
-    private func gradientRow(_ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
-                             y: Int, ym: Int, yp: Int, binScale: Float) {
-        HOGFeatures.gradientRow(planes, channels: channels, plane: plane, width: width, y: y, ym: ym, yp: yp,
-                                binScale: binScale, mag: rowMag, bin: rowBin, frac: rowFrac)
+    private func gradientRow(
+        _ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
+        y: Int, ym: Int, yp: Int, binScale: Float
+    ) {
+        HOGFeatures.gradientRow(
+            planes, channels: channels, plane: plane, width: width, y: y, ym: ym, yp: yp,
+            binScale: binScale, mag: rowMag, bin: rowBin, frac: rowFrac)
     }
 
     // Static, with the outputs as parameters: no `self` reloads in the loop, so it vectorises.
-    private static func gradientRow(_ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
-                                    y: Int, ym: Int, yp: Int, binScale: Float,
-                                    mag: UnsafeMutablePointer<Float>, bin: UnsafeMutablePointer<Float>,
-                                    frac: UnsafeMutablePointer<Float>) {
+    private static func gradientRow(
+        _ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
+        y: Int, ym: Int, yp: Int, binScale: Float,
+        mag: UnsafeMutablePointer<Float>, bin: UnsafeMutablePointer<Float>,
+        frac: UnsafeMutablePointer<Float>
+    ) {
         // Border columns replicate (one-sided differences); the interior runs without index
         // clamps, per channel count, so the compiler vectorises it.
         for side in 0..<2 {
@@ -200,9 +207,11 @@ final class HOGFeatures {
     }
 
     @inline(__always)
-    private static func store(_ x: Int, _ gx: Float, _ gy: Float, _ energy: Float, _ binScale: Float,
-                              _ rowMag: UnsafeMutablePointer<Float>, _ rowBin: UnsafeMutablePointer<Float>,
-                              _ rowFrac: UnsafeMutablePointer<Float>) {
+    private static func store(
+        _ x: Int, _ gx: Float, _ gy: Float, _ energy: Float, _ binScale: Float,
+        _ rowMag: UnsafeMutablePointer<Float>, _ rowBin: UnsafeMutablePointer<Float>,
+        _ rowFrac: UnsafeMutablePointer<Float>
+    ) {
         var angle = HOGFeatures.fastAtan2(gy, gx)
         angle = angle < 0 ? angle + 2 * Float.pi : angle
         let fb = angle * binScale

@@ -21,13 +21,13 @@ final class HungarianSolver {
         for r in 0..<rows { assignment[r] = -1 }
         guard rows > 0, columns > 0, costs.count == rows * columns else { return 0 }
         if rows <= columns {
-            return run(rows: rows, columns: columns, cost: { costs[$0 * columns + $1] }) { r, c in assignment[r] = c }
+            return run(rows: rows, columns: columns, cost: { costs[$0 * columns + $1] }, assign: { r, c in assignment[r] = c })
         }
         // More rows than columns: solve the transpose (columns assigned to rows).
         if transposed.count < rows * columns { transposed = [Double](repeating: 0, count: rows * columns) }
         for r in 0..<rows { for c in 0..<columns { transposed[c * rows + r] = costs[r * columns + c] } }
         let t = transposed
-        return run(rows: columns, columns: rows, cost: { t[$0 * rows + $1] }) { c, r in assignment[r] = c }
+        return run(rows: columns, columns: rows, cost: { t[$0 * rows + $1] }, assign: { c, r in assignment[r] = c })
     }
 
     private func run(rows n: Int, columns m: Int, cost: (Int, Int) -> Double, assign: (Int, Int) -> Void) -> Double {

@@ -37,9 +37,11 @@ final class PatchSampler {
     /// Fills `planes` (`channels` planes of `outWidth × outHeight`, plane-major) with the
     /// source rectangle centred at (`centerX`, `centerY`) of size `srcWidth × srcHeight`.
     /// Values stay in 0…255. `channels` is the view's channel count (1 or 3).
-    func sample(_ image: ImageView, centerX: Double, centerY: Double,
-                srcWidth: Double, srcHeight: Double,
-                outWidth: Int, outHeight: Int, into planes: UnsafeMutablePointer<Float>) {
+    func sample(
+        _ image: ImageView, centerX: Double, centerY: Double,
+        srcWidth: Double, srcHeight: Double,
+        outWidth: Int, outHeight: Int, into planes: UnsafeMutablePointer<Float>
+    ) {
         precondition(outWidth <= maxWidth, "PatchSampler sized for narrower outputs")
         let c = image.channels
         let stepX = srcWidth / Double(outWidth), stepY = srcHeight / Double(outHeight)

@@ -21,7 +21,7 @@ final class ScaleFilter {
     private let window: [Float]
     private let labelRe: [Float], labelIm: [Float]
     private let cosTable: UnsafeMutablePointer<Float>, sinTable: UnsafeMutablePointer<Float> // [k][n]
-    private let samples: UnsafeMutablePointer<Float>  // [scale][dimension], windowed
+    private let samples: UnsafeMutablePointer<Float> // [scale][dimension], windowed
     // Unwindowed HOG per scale of the latest and the previous computation, with the source patch
     // size each came from: `update` right after `estimate` (same frame, same centre) reuses the
     // samples whose patch size did not change (all but the |scale shift| at the ends).
@@ -40,8 +40,10 @@ final class ScaleFilter {
     /// - Parameters:
     ///   - targetWidth/targetHeight: the initial box size (image pixels).
     ///   - templateWidth/templateHeight: the padded template size (image pixels).
-    init(options: CorrelationFilterOptions, targetWidth: Double, targetHeight: Double,
-         templateWidth: Double, templateHeight: Double, frameWidth: Int, frameHeight: Int) {
+    init(
+        options: CorrelationFilterOptions, targetWidth: Double, targetHeight: Double,
+        templateWidth: Double, templateHeight: Double, frameWidth: Int, frameHeight: Int
+    ) {
         scales = options.numberOfScales
         frequencies = scales / 2 + 1
         learningRate = options.scaleLearningRate
@@ -144,10 +146,12 @@ final class ScaleFilter {
             if found >= 0 {
                 out.update(from: previousRaw + found * dimension, count: dimension)
             } else {
-                sampler.sample(image, centerX: cx, centerY: cy, srcWidth: w, srcHeight: h,
-                               outWidth: modelWidth, outHeight: modelHeight, into: patch)
-                hog.compute(planes: patch, channels: image.channels, width: modelWidth, height: modelHeight,
-                            usedChannels: hogChannels, into: out)
+                sampler.sample(
+                    image, centerX: cx, centerY: cy, srcWidth: w, srcHeight: h,
+                    outWidth: modelWidth, outHeight: modelHeight, into: patch)
+                hog.compute(
+                    planes: patch, channels: image.channels, width: modelWidth, height: modelHeight,
+                    usedChannels: hogChannels, into: out)
             }
             let wgt = window[s]
             let dst = samples + s * dimension

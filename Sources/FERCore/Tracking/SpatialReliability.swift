@@ -139,9 +139,11 @@ final class SpatialReliability {
     ///   - targetCellsMin: min(target width, height) in cells (for the location prior).
     /// - Returns: false when the mask covers < 5 % of `defaultArea` (OpenCV `check_mask_area`):
     ///   the caller then uses the default box mask.
-    func segment(planes: UnsafePointer<Float>, channels: Int, cellSize: Int, valid: UnsafePointer<Bool>,
-                 targetCellsMin: Double, iterations: Int, defaultArea: Float,
-                 mask: UnsafeMutablePointer<Float>) -> Bool {
+    func segment(
+        planes: UnsafePointer<Float>, channels: Int, cellSize: Int, valid: UnsafePointer<Bool>,
+        targetCellsMin: Double, iterations: Int, defaultArea: Float,
+        mask: UnsafeMutablePointer<Float>
+    ) -> Bool {
         let pw = cellsX * cellSize, plane = pw * cellsY * cellSize
         let invN = 1 / Float(cellSize * cellSize)
         for j in 0..<cellsY {
@@ -241,8 +243,10 @@ final class SpatialReliability {
     }
 
     /// out_o = (λ ⊛ a) · a, out_b = (λ ⊛ b) · b, then out_o, out_b normalised to sum 1 per cell.
-    private func smoothPair(_ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>,
-                            _ outO: UnsafeMutablePointer<Double>, _ outB: UnsafeMutablePointer<Double>) {
+    private func smoothPair(
+        _ a: UnsafeMutablePointer<Double>, _ b: UnsafeMutablePointer<Double>,
+        _ outO: UnsafeMutablePointer<Double>, _ outB: UnsafeMutablePointer<Double>
+    ) {
         lambdaFilter(a, outO)
         lambdaFilter(b, outB)
         for c in 0..<count {

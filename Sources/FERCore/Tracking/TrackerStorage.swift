@@ -51,9 +51,11 @@ final class FloatStorage {
         spatialA = make(count); spatialB = make(count); response = make(count)
         respRe = make(count); respIm = make(count)
         weights = make(channels); newWeights = make(channels)
-        all = [patch, features, featRe, featIm, filterRe, filterIm, newRe, newIm, labelRe, labelIm, window, mask,
-               defaultMask, sxyRe, sxyIm, sxx, lRe, lIm, gRe, gIm, spatialA, spatialB, response, respRe, respIm,
-               weights, newWeights]
+        all = [
+            patch, features, featRe, featIm, filterRe, filterIm, newRe, newIm, labelRe, labelIm, window, mask,
+            defaultMask, sxyRe, sxyIm, sxx, lRe, lIm, gRe, gIm, spatialA, spatialB, response, respRe, respIm,
+            weights, newWeights
+        ]
     }
 
     deinit { for p in all { p.deallocate() } }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// FaceAnalyzer is FaceDetector then EmotionClassifier, nothing more: on the detection goldens'
@@ -46,12 +47,12 @@ struct FaceAnalyzerTests {
             let viaView = try image.withView { (v) throws(AnalysisError) in try analyzer.analyze(v) }
             #expect(viaView == faces, "\(name)")
             for face in faces {
-                #expect(abs(face.emotion.probabilities.reduce(0, +) - 1) < 1e-5, "\(name)")   // softmax; float32 rounding only
+                #expect(abs(face.emotion.probabilities.reduce(0, +) - 1) < 1e-5, "\(name)") // softmax; float32 rounding only
                 #expect(face.emotion.confidence == face.emotion.probabilities.max())
             }
             total += faces.count
         }
-        #expect(total == 8)   // the goldens: astronaut 1, border 1, group 4, gray 1, large_face 1, noface 0
+        #expect(total == 8) // the goldens: astronaut 1, border 1, group 4, gray 1, large_face 1, noface 0
     }
 
     @Test("the four faces of the group photo, best detection first")
@@ -159,7 +160,8 @@ struct FaceAnalyzerTests {
         // At the right edge of a 100-px image the detector clips a face to x 99 ... 99.6.
         let sliver = Box(x: 99, y: 20.7, width: 0.6, height: 30)
         #expect(FaceAnalyzer.classificationBox(for: sliver) == Box(x: 99, y: 20, width: 1, height: 30))
-        #expect(FaceAnalyzer.classificationBox(for: Box(x: 5.5, y: 7, width: 3, height: 0.2))
+        #expect(
+            FaceAnalyzer.classificationBox(for: Box(x: 5.5, y: 7, width: 3, height: 0.2))
                 == Box(x: 5, y: 7, width: 3, height: 1))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The fixtures of Tools/make_detection_goldens.py (`mtcnn` 1.0.0 on public-domain images).
@@ -40,8 +41,9 @@ enum DetectionFixtures {
         try #require(shape.count == 2 && shape[1] == 15)
         return (0..<shape[0]).map { i in
             let r = Array(v[i * 15..<(i + 1) * 15])
-            return ReferenceFace(box: Box(x: Double(r[0]), y: Double(r[1]), width: Double(r[2]), height: Double(r[3])), score: r[4],
-                                 landmarks: (0..<5).map { SIMD2(r[5 + 2 * $0], r[6 + 2 * $0]) })
+            return ReferenceFace(
+                box: Box(x: Double(r[0]), y: Double(r[1]), width: Double(r[2]), height: Double(r[3])), score: r[4],
+                landmarks: (0..<5).map { SIMD2(r[5 + 2 * $0], r[6 + 2 * $0]) })
         }
     }
 
@@ -49,7 +51,8 @@ enum DetectionFixtures {
     static func detector(minimumFaceSize: Int = 20, threads: Int = 1) throws -> FaceDetector {
         var options = FaceDetectorOptions()
         options.minimumFaceSize = minimumFaceSize
-        return try FaceDetector(weightsDirectory: Paths.root.appendingPathComponent("Weights").path, options: options,
-                                pool: threads == 1 ? .serial : WorkerPool(threads: threads))
+        return try FaceDetector(
+            weightsDirectory: Paths.root.appendingPathComponent("Weights").path, options: options,
+            pool: threads == 1 ? .serial : WorkerPool(threads: threads))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The detector's memory bound (issue 13): large levels scanned in strips with identical
@@ -22,8 +23,9 @@ struct DetectionMemoryBoundTests {
         #expect(!a.isEmpty)
         #expect(a == b, "\(name)")
         #expect(whole.statistics == strips.statistics, "\(name)")
-        #expect(strips.proposal.levels.allSatisfy { strips.proposal.stripRows($0) < $0.height || $0.width * $0.height <= 3000 },
-                "\(name): a large level was not cut")
+        #expect(
+            strips.proposal.levels.allSatisfy { strips.proposal.stripRows($0) < $0.height || $0.width * $0.height <= 3000 },
+            "\(name): a large level was not cut")
     }
 
     /// The strips bound P-Net's activations by the level's width: the workspace of the
@@ -53,8 +55,9 @@ struct DetectionMemoryBoundTests {
         // 640×480 at 1 px: a 7680×5760 first level (44.2 MP) over the 16.8 MP bound.
         let smallest = options.smallestMinimumFaceSize(imageWidth: 640, imageHeight: 480)
         #expect(smallest == Int((12 * (640.0 * 480 / Double(1 << 24)).squareRoot()).rounded(.up)))
-        let expected = DetectionError.minimumFaceTooSmall(minimumFaceSize: 1, imageWidth: 640, imageHeight: 480,
-                                                          smallestAllowed: smallest, maximumLevelPixels: 1 << 24)
+        let expected = DetectionError.minimumFaceTooSmall(
+            minimumFaceSize: 1, imageWidth: 640, imageHeight: 480,
+            smallestAllowed: smallest, maximumLevelPixels: 1 << 24)
         #expect(throws: expected) { try options.validate(imageWidth: 640, imageHeight: 480) }
         let message = expected.description
         #expect(message.contains("44.2 megapixels") && message.contains("--min-face \(smallest)"), "\(message)")

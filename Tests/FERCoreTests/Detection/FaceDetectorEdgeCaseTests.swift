@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Inputs at the edges: tiny, huge, strided, multi-threaded, options out of range.
@@ -7,8 +8,9 @@ import Testing
 /// golden cases in FaceDetectorGoldenTests.)
 @Suite("FaceDetector edge cases")
 struct FaceDetectorEdgeCaseTests {
-    @Test("images smaller than one 12x12 window, down to 1x1, give no faces and no error",
-          arguments: [(1, 1), (11, 11), (11, 400), (400, 11), (12, 12)])
+    @Test(
+        "images smaller than one 12x12 window, down to 1x1, give no faces and no error",
+        arguments: [(1, 1), (11, 11), (11, 400), (400, 11), (12, 12)])
     func tinyImages(_ size: (Int, Int)) throws {
         let detector = try DetectionFixtures.detector()
         for format in [PixelFormat.rgb8, .gray8] {

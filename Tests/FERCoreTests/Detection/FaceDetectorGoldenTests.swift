@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// FaceDetector against the `mtcnn` 1.0.0 package (TensorFlow) on the fixtures of
@@ -65,8 +66,9 @@ struct FaceDetectorGoldenTests {
             image.withView { v in AreaResizer.normalize(v, table: table, into: normalized) }
             ours.withUnsafeMutableBufferPointer { out in
                 guard let base = out.baseAddress else { return }
-                resizer.resize(normalized, inWidth: image.width, inHeight: image.height,
-                               outWidth: levels[k].width, outHeight: levels[k].height, output: base)
+                resizer.resize(
+                    normalized, inWidth: image.width, inHeight: image.height,
+                    outWidth: levels[k].width, outHeight: levels[k].height, output: base)
             }
             // Same float operations in the same order as resize_area_op.cc: equal up to
             // a few ulps of values in [-1, 1] (TensorFlow may fuse multiply-adds).
@@ -92,8 +94,9 @@ struct FaceDetectorGoldenTests {
                 for i in 0..<shape[0] {
                     // The golden boxes were stored as float32; the reference divided float64 ones.
                     let b = (0..<4).map { Double(pnet[i * 5 + $0]) }
-                    CropAndResize.crop(v, table: table, y1: Float(b[1] / H), x1: Float(b[0] / W), y2: Float(b[3] / H),
-                                       x2: Float(b[2] / W), size: 24, output: base + i * 24 * 24 * 3)
+                    CropAndResize.crop(
+                        v, table: table, y1: Float(b[1] / H), x1: Float(b[0] / W), y2: Float(b[3] / H),
+                        x2: Float(b[2] / W), size: 24, output: base + i * 24 * 24 * 3)
                 }
             }
         }

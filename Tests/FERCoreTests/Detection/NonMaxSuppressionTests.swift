@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The reference's box bookkeeping (`mtcnn/utils/bboxes.py`) on hand-made boxes.

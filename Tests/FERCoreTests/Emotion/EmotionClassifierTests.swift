@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The classifier against Keras (fer's mini-Xception, Tools/make_goldens.py and
@@ -41,7 +42,7 @@ struct EmotionClassifierTests {
         let fx = try EmotionFixtures()
         let golden = try EmotionFixtures.golden()
         let c = try Self.classifier()
-        let photoBoxes = fx.boxes.filter { $0.variant == "photo" }   // boxes 2, 3 and the edge boxes
+        let photoBoxes = fx.boxes.filter { $0.variant == "photo" } // boxes 2, 3 and the edge boxes
         var singles: [EmotionScores] = []
         try fx.photo.withView { (v) throws(EmotionError) in
             for b in photoBoxes { singles.append(try c.classify(v, box: fx.rect(b))) }
@@ -98,14 +99,14 @@ struct EmotionClassifierTests {
         let avg = try run(x)
         // Plain and mirrored run in one batch of 2 here: ≤ 1e-6 as for batches.
         #expect(maxAbsDiff(avg.probabilities, zip(p.probabilities, q.probabilities).map { ($0 + $1) / 2 }) <= 1e-6)
-        #expect(abs(avg.probabilities.reduce(0, +) - 1) <= 1e-5)   // still a distribution (float32 sum)
+        #expect(abs(avg.probabilities.reduce(0, +) - 1) <= 1e-5) // still a distribution (float32 sum)
     }
 
     @Test("uncertain below the threshold; typed errors for bad input")
     func uncertaintyAndErrors() throws {
         let fx = try EmotionFixtures()
         var options = EmotionClassifier.Options()
-        options.uncertaintyThreshold = 0.999   // box 3's top probability is below this
+        options.uncertaintyThreshold = 0.999 // box 3's top probability is below this
         let c = try Self.classifier(options)
         let box = try #require(fx.boxes.first { $0.golden_case == 3 })
         let s = try fx.photo.withView { (v) throws(EmotionError) in try c.classify(v, box: fx.rect(box)) }

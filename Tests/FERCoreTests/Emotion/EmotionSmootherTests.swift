@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 @Suite("Emotion smoother and scores")
@@ -30,11 +31,11 @@ struct EmotionSmootherTests {
         let sm = EmotionSmoother(options: options)
         let angry = sm.smoothed(nil, with: scores([1, 0, 0, 0, 0, 0, 0]))
         #expect(sm.smoothed(angry, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .neutral)
-        let slow = EmotionSmoother()   // default alpha 0.3
+        let slow = EmotionSmoother() // default alpha 0.3
         let a = slow.smoothed(nil, with: scores([1, 0, 0, 0, 0, 0, 0]))
         let b = slow.smoothed(a, with: scores([0, 0, 0, 0, 0, 0, 1]))
         #expect(b.label == .angry)
-        #expect(slow.smoothed(b, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .neutral)   // 0.51 after two
+        #expect(slow.smoothed(b, with: scores([0, 0, 0, 0, 0, 0, 1])).label == .neutral) // 0.51 after two
     }
 
     @Test("scores: argmax takes the first of ties, uncertainty threshold, names")

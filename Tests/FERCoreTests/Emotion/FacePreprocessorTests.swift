@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// fer's preprocessing (fer 25.10.3 `FER.detect_emotions`) reproduced byte for byte:
@@ -95,15 +96,17 @@ struct FacePreprocessorTests {
         let outside: [FaceRect] = [
             FaceRect(x: 100, y: 10, width: 20, height: 20), FaceRect(x: -20, y: 10, width: 20, height: 20),
             FaceRect(x: 10, y: 80, width: 20, height: 20), FaceRect(x: 10, y: -30, width: 20, height: 30),
-            FaceRect(x: -5000, y: -5000, width: 10, height: 10), FaceRect(x: Int.max / 4, y: 0, width: 5, height: 5),
+            FaceRect(x: -5000, y: -5000, width: 10, height: 10), FaceRect(x: Int.max / 4, y: 0, width: 5, height: 5)
         ]
         for box in outside {
             #expect(throws: EmotionError.boxOutsideImage(box.box, imageWidth: 100, imageHeight: 80)) {
                 _ = try pre.region(for: box, imageWidth: 100, imageHeight: 80)
             }
         }
-        for box in [FaceRect(x: 10, y: 10, width: 0, height: 20), FaceRect(x: 10, y: 10, width: 20, height: -1),
-                    FaceRect(x: 0, y: 0, width: 0, height: 0)] {
+        for box in [
+            FaceRect(x: 10, y: 10, width: 0, height: 20), FaceRect(x: 10, y: 10, width: 20, height: -1),
+            FaceRect(x: 0, y: 0, width: 0, height: 0)
+        ] {
             #expect(throws: EmotionError.emptyBox(box.box)) { _ = try pre.region(for: box, imageWidth: 100, imageHeight: 80) }
         }
         // A 1-pixel face is valid: 21×21 crop. A box covering more than the image is cut at the padding.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Inputs the fuzzers of Fuzz/ found (Tests/Fixtures/fuzz/), replayed through what the

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Whole networks against TensorFlow/Keras running the reference packages' own
@@ -34,8 +35,10 @@ struct GoldenTests {
         var weights: String
     }
 
-    static let fixtures: [ModelFile: String] = [.pnet: "pnet", .rnet: "rnet", .onet: "onet", .emotion: "emotion_mini_xception",
-                                                .fernet: "emotion_fernet"]
+    static let fixtures: [ModelFile: String] = [
+        .pnet: "pnet", .rnet: "rnet", .onet: "onet", .emotion: "emotion_mini_xception",
+        .fernet: "emotion_fernet"
+    ]
 
     static func golden(_ model: ModelFile) throws -> Golden {
         let name = try #require(fixtures[model])
@@ -43,8 +46,9 @@ struct GoldenTests {
         let json = try #require(file.metadata["fercore.goldens"])
         let meta = try JSONDecoder().decode(Meta.self, from: Data(json.utf8))
         #expect(meta.weights.hasSuffix(model.fileName), "fixture \(name) was made from \(meta.weights)")
-        return Golden(file: file, model: model, cases: meta.cases.map { ($0.case, $0.layers == "all") },
-                      outputs: meta.outputs, layers: meta.layers)
+        return Golden(
+            file: file, model: model, cases: meta.cases.map { ($0.case, $0.layers == "all") },
+            outputs: meta.outputs, layers: meta.layers)
     }
 
     static func input(_ g: Golden, _ index: Int) throws -> (TensorShape, [Float]) {
@@ -55,8 +59,9 @@ struct GoldenTests {
 
     /// On every instruction-set path this CPU has (generic Swift, AVX2+FMA, AVX-512), not only
     /// the one chosen at run time: each path must meet the same tolerance.
-    @Test("every output and every layer matches Keras, on every instruction set",
-          arguments: [ModelFile.pnet, .rnet, .onet, .emotion, .fernet], InstructionSet.available)
+    @Test(
+        "every output and every layer matches Keras, on every instruction set",
+        arguments: [ModelFile.pnet, .rnet, .onet, .emotion, .fernet], InstructionSet.available)
     func matchesKeras(_ model: ModelFile, _ isa: InstructionSet) throws {
         let g = try Self.golden(model)
         let net = try Network(contentsOf: Paths.weights(model))
@@ -81,7 +86,7 @@ struct GoldenTests {
             }
             guard allLayers else { continue }
             for name in g.layers {
-                guard let view = workspace.value(named: name) else { continue }   // fused away
+                guard let view = workspace.value(named: name) else { continue } // fused away
                 let expected = try g.file.floats("case\(index).\(name)").values
                 let err = maxAbsDiff(Array(view.buffer), expected)
                 let tolerance = 1e-4 * max(1, maxAbs(expected))
@@ -91,7 +96,9 @@ struct GoldenTests {
             }
         }
         #expect(checkedLayers > 0 || g.cases.allSatisfy { !$0.allLayers }, "no intermediate layer was compared")
-        print("golden \(model.rawValue) [\(isa)]: \(g.cases.count) cases, \(checkedLayers) layer comparisons, worst output error \(worstOutput), worst layer error \(worstLayer) (relative to max(1, max|golden|))")
+        print(
+            "golden \(model.rawValue) [\(isa)]: \(g.cases.count) cases, \(checkedLayers) layer comparisons, worst output error \(worstOutput), worst layer error \(worstLayer) (relative to max(1, max|golden|))"
+        )
     }
 
     @Test("a batch gives the same answers as one sample at a time", arguments: [ModelFile.pnet, .rnet, .onet, .emotion, .fernet])

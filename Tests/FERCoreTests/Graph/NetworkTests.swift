@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Builds small graphs in the FERCore format for tests.
@@ -29,7 +30,8 @@ struct GraphBuilder {
 
     func bytes() -> [UInt8] {
         let o = outputs.map { "\"\($0)\"" }.joined(separator: ",")
-        let graph = "{\"format\":\"fercore-graph\",\"version\":1,\"name\":\"\(name)\",\"input\":{\"name\":\"input\",\"shape\":[\(input.h),\(input.w),\(input.c)],\"spatial\":\"\(spatial)\"},\"outputs\":[\(o)],\"layers\":[\(layers.joined(separator: ","))]}"
+        let graph =
+            "{\"format\":\"fercore-graph\",\"version\":1,\"name\":\"\(name)\",\"input\":{\"name\":\"input\",\"shape\":[\(input.h),\(input.w),\(input.c)],\"spatial\":\"\(spatial)\"},\"outputs\":[\(o)],\"layers\":[\(layers.joined(separator: ","))]}"
         return SafeTensorsWriter.encode(tensors, metadata: [GraphDescription.metadataKey: graph])
     }
 }
@@ -48,23 +50,33 @@ struct NetworkTests {
     static func synthetic() -> Synthetic {
         var b = GraphBuilder(h: 9, w: 11, c: 3)
         let k1 = b.tensor("c1.k", [3, 3, 3, 8]), b1 = b.tensor("c1.b", [8])
-        b.layer("c1", "conv2d", ["input"], attrs: "{\"kernel\":[3,3],\"stride\":[2,2],\"padding\":\"same\",\"filters\":8}",
-                params: ["kernel": "c1.k", "bias": "c1.b"], shape: [5, 6, 8])
+        b.layer(
+            "c1", "conv2d", ["input"], attrs: "{\"kernel\":[3,3],\"stride\":[2,2],\"padding\":\"same\",\"filters\":8}",
+            params: ["kernel": "c1.k", "bias": "c1.b"], shape: [5, 6, 8])
         let g1 = b.tensor("bn1.g", [8], in: 0.5...1.5), be1 = b.tensor("bn1.b", [8]), m1 = b.tensor("bn1.m", [8]), v1 = b.tensor("bn1.v", [8], in: 0.1...2)
-        b.layer("bn1", "batch_norm", ["c1"], attrs: "{\"epsilon\":0.001}", params: ["gamma": "bn1.g", "beta": "bn1.b", "mean": "bn1.m", "variance": "bn1.v"], shape: [5, 6, 8])
+        b.layer(
+            "bn1", "batch_norm", ["c1"], attrs: "{\"epsilon\":0.001}", params: ["gamma": "bn1.g", "beta": "bn1.b", "mean": "bn1.m", "variance": "bn1.v"],
+            shape: [5, 6, 8])
         let a1 = b.tensor("p1.a", [8], in: 0...0.3)
         b.layer("p1", "prelu", ["bn1"], params: ["alpha": "p1.a"], shape: [5, 6, 8])
         let kd = b.tensor("dw.k", [3, 3, 8]), bd = b.tensor("dw.b", [8])
-        b.layer("dw", "depthwise_conv2d", ["p1"], attrs: "{\"kernel\":[3,3],\"stride\":[1,1],\"padding\":\"same\"}", params: ["kernel": "dw.k", "bias": "dw.b"], shape: [5, 6, 8])
+        b.layer(
+            "dw", "depthwise_conv2d", ["p1"], attrs: "{\"kernel\":[3,3],\"stride\":[1,1],\"padding\":\"same\"}", params: ["kernel": "dw.k", "bias": "dw.b"],
+            shape: [5, 6, 8])
         let g2 = b.tensor("bn2.g", [8], in: 0.5...1.5), be2 = b.tensor("bn2.b", [8]), m2 = b.tensor("bn2.m", [8]), v2 = b.tensor("bn2.v", [8], in: 0.1...2)
-        b.layer("bn2", "batch_norm", ["dw"], attrs: "{\"epsilon\":0.01}", params: ["gamma": "bn2.g", "beta": "bn2.b", "mean": "bn2.m", "variance": "bn2.v"], shape: [5, 6, 8])
+        b.layer(
+            "bn2", "batch_norm", ["dw"], attrs: "{\"epsilon\":0.01}", params: ["gamma": "bn2.g", "beta": "bn2.b", "mean": "bn2.m", "variance": "bn2.v"],
+            shape: [5, 6, 8])
         b.layer("r1", "relu", ["bn2"], shape: [5, 6, 8])
         let ks = b.tensor("sep.d", [3, 3, 8]), kp = b.tensor("sep.p", [1, 1, 8, 8])
-        b.layer("sep", "separable_conv2d", ["r1"], attrs: "{\"kernel\":[3,3],\"stride\":[1,1],\"padding\":\"same\",\"filters\":8}",
-                params: ["depthwise": "sep.d", "pointwise": "sep.p"], shape: [5, 6, 8])
+        b.layer(
+            "sep", "separable_conv2d", ["r1"], attrs: "{\"kernel\":[3,3],\"stride\":[1,1],\"padding\":\"same\",\"filters\":8}",
+            params: ["depthwise": "sep.d", "pointwise": "sep.p"], shape: [5, 6, 8])
         b.layer("a1", "add", ["sep", "p1"], shape: [5, 6, 8])
         let g3 = b.tensor("bn3.g", [8], in: 0.5...1.5), be3 = b.tensor("bn3.b", [8]), m3 = b.tensor("bn3.m", [8]), v3 = b.tensor("bn3.v", [8], in: 0.1...2)
-        b.layer("bn3", "batch_norm", ["a1"], attrs: "{\"epsilon\":0.001}", params: ["gamma": "bn3.g", "beta": "bn3.b", "mean": "bn3.m", "variance": "bn3.v"], shape: [5, 6, 8])
+        b.layer(
+            "bn3", "batch_norm", ["a1"], attrs: "{\"epsilon\":0.001}", params: ["gamma": "bn3.g", "beta": "bn3.b", "mean": "bn3.m", "variance": "bn3.v"],
+            shape: [5, 6, 8])
         b.layer("r2", "relu", ["bn3"], shape: [5, 6, 8])
         b.layer("mp", "max_pool2d", ["r2"], attrs: "{\"pool\":[3,3],\"stride\":[2,2],\"padding\":\"ceil\"}", shape: [2, 3, 8])
         b.layer("fl", "flatten", ["mp"], attrs: "{\"order\":[2,1,0]}", shape: [48])
@@ -132,8 +144,11 @@ struct NetworkTests {
         #expect(throws: NetworkError.wrongChannelCount(network: "synthetic", expected: 3, actual: 1)) {
             try workspace.run(Tensor(shape: TensorShape(h: 9, w: 11, c: 1)))
         }
-        #expect(throws: NetworkError.wrongInputSize(network: "synthetic", expected: TensorShape(h: 9, w: 11, c: 3),
-                                                    actual: TensorShape(h: 10, w: 11, c: 3))) {
+        #expect(
+            throws: NetworkError.wrongInputSize(
+                network: "synthetic", expected: TensorShape(h: 9, w: 11, c: 3),
+                actual: TensorShape(h: 10, w: 11, c: 3))
+        ) {
             try workspace.run(Tensor(shape: TensorShape(h: 10, w: 11, c: 3)))
         }
         #expect(throws: NetworkError.emptyInput(network: "synthetic", shape: TensorShape(n: 0, h: 9, w: 11, c: 3))) {
@@ -172,8 +187,11 @@ struct NetworkTests {
         let net = try Network(file: SafeTensorsFile(bytes: b.bytes(), path: "dyn"))
         let workspace = Workspace(network: net)
         _ = try workspace.run(Tensor(shape: TensorShape(h: 4, w: 4, c: 2)))
-        #expect(throws: NetworkError.layerInputMismatch(network: "synthetic", layer: "d", expected: 32, actual: 50,
-                                                        input: TensorShape(h: 5, w: 5, c: 2))) {
+        #expect(
+            throws: NetworkError.layerInputMismatch(
+                network: "synthetic", layer: "d", expected: 32, actual: 50,
+                input: TensorShape(h: 5, w: 5, c: 2))
+        ) {
             try workspace.run(Tensor(shape: TensorShape(h: 5, w: 5, c: 2)))
         }
     }

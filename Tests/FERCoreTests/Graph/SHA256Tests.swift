@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 @Suite("SHA-256")
@@ -12,14 +13,20 @@ struct SHA256Tests {
         #expect(!SHA256(portable: true).usesExtensions)
     }
 
-    @Test("FIPS 180-4 example vectors", arguments: [
-        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
-        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
-        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
-        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-         "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
-    ])
+    @Test(
+        "FIPS 180-4 example vectors",
+        arguments: [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            (
+                "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+                "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+            ),
+            (
+                "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+                "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"
+            )
+        ])
     func vectors(_ message: String, _ digest: String) {
         // Both compression functions: the SHA extensions' (where the CPU has them) and Swift's.
         #expect(SHA256.hex(of: Array(message.utf8)) == digest)
@@ -38,7 +45,7 @@ struct SHA256Tests {
                 let n = min(piece, all.count - offset)
                 hasher.update(UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)]))
                 offset += n
-                piece = piece * 7 % 131 + 1   // 1...131 bytes: crosses every block boundary case
+                piece = piece * 7 % 131 + 1 // 1...131 bytes: crosses every block boundary case
             }
         }
         #expect(hasher.finalizeHex() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Every way a weights file can be bad gets a typed error naming the file.
@@ -88,24 +89,26 @@ struct SafeTensorsTests {
     @Test("header length beyond the limit or the file")
     func headerTooLarge() {
         var bytes = [UInt8](repeating: 0, count: 64)
-        bytes[5] = 1   // 2^40
+        bytes[5] = 1 // 2^40
         #expect(throws: WeightsError.headerTooLarge(path: "test.safetensors", length: 1 << 40)) {
             try SafeTensorsFile(bytes: bytes, path: "test.safetensors")
         }
     }
 
-    @Test("malformed headers and tensor entries", arguments: [
-        ("not json", "{\"a\": [1, 2"),
-        ("not an object", "[1, 2, 3]"),
-        ("unknown dtype", "{\"w\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}"),
-        ("offsets too short", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}"),
-        ("reversed offsets", "{\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,0]}}"),
-        ("negative shape", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}"),
-        ("metadata not strings", "{\"__metadata__\":{\"a\":1}}"),
-        ("hole", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},\"v\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}"),
-        ("overlap", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"v\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}"),
-        ("past the end", "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}"),
-    ])
+    @Test(
+        "malformed headers and tensor entries",
+        arguments: [
+            ("not json", "{\"a\": [1, 2"),
+            ("not an object", "[1, 2, 3]"),
+            ("unknown dtype", "{\"w\":{\"dtype\":\"F33\",\"shape\":[1],\"data_offsets\":[0,4]}}"),
+            ("offsets too short", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}"),
+            ("reversed offsets", "{\"w\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[4,0]}}"),
+            ("negative shape", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}"),
+            ("metadata not strings", "{\"__metadata__\":{\"a\":1}}"),
+            ("hole", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]},\"v\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}}"),
+            ("overlap", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"v\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}"),
+            ("past the end", "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}")
+        ])
     func malformed(_ name: String, _ header: String) {
         var bytes: [UInt8] = []
         let h = Array(header.utf8)
@@ -115,8 +118,8 @@ struct SafeTensorsTests {
         #expect(error?.path == "bad.safetensors")
         switch (name, error) {
         case ("not json", .invalidHeader?), ("not an object", .invalidHeader?), ("metadata not strings", .invalidHeader?),
-             ("unknown dtype", .invalidTensor?), ("offsets too short", .invalidTensor?), ("reversed offsets", .invalidTensor?),
-             ("negative shape", .invalidTensor?), ("hole", .invalidHeader?), ("overlap", .overlappingTensors?), ("past the end", .truncated?):
+            ("unknown dtype", .invalidTensor?), ("offsets too short", .invalidTensor?), ("reversed offsets", .invalidTensor?),
+            ("negative shape", .invalidTensor?), ("hole", .invalidHeader?), ("overlap", .overlappingTensors?), ("past the end", .truncated?):
             break
         default:
             Issue.record("\(name): unexpected \(String(describing: error))")
@@ -203,9 +206,12 @@ struct SafeTensorsTests {
 
     @Test("writer round trip")
     func roundTrip() throws {
-        let bytes = SafeTensorsWriter.encode([.init(name: "a\"b", shape: [2, 3], values: [1, 2, 3, 4, 5, 6]),
-                                              .init(name: "e", shape: [0], values: [])],
-                                             metadata: ["k": "v\n"])
+        let bytes = SafeTensorsWriter.encode(
+            [
+                .init(name: "a\"b", shape: [2, 3], values: [1, 2, 3, 4, 5, 6]),
+                .init(name: "e", shape: [0], values: [])
+            ],
+            metadata: ["k": "v\n"])
         let file = try SafeTensorsFile(bytes: bytes, path: "rt")
         #expect(file.metadata == ["k": "v\n"])
         let (shape, values) = try file.floats("a\"b")

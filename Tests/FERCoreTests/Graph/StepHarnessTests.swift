@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Writes a small graph layer by layer and, beside it, the same layers run one by one
@@ -20,8 +21,10 @@ struct LayerScript {
 
     func shape(_ name: String) -> TensorShape { shapes[name] ?? TensorShape(n: 0, h: 0, w: 0, c: 0) }
 
-    private mutating func add(_ name: String, _ op: String, _ inputs: [String], attrs: String = "{}", params: [String: String] = [:],
-                              shape: TensorShape, vector: Bool = false, _ run: @escaping ([String: Value]) -> Value) {
+    private mutating func add(
+        _ name: String, _ op: String, _ inputs: [String], attrs: String = "{}", params: [String: String] = [:],
+        shape: TensorShape, vector: Bool = false, _ run: @escaping ([String: Value]) -> Value
+    ) {
         builder.layer(name, op, inputs, attrs: attrs, params: params, shape: vector ? [shape.c] : shape.sampleDims)
         shapes[name] = shape
         reference.append((name, run))
@@ -40,11 +43,14 @@ struct LayerScript {
         let xs = shape(x)
         let kernel = builder.tensor("\(name).k", [k, k, xs.c, filters])
         let b = bias ? builder.tensor("\(name).b", [filters]) : nil
-        add(name, "conv2d", [x], attrs: "{\(Self.windowAttrs("kernel", k, s, padding)),\"filters\":\(filters)}",
+        add(
+            name, "conv2d", [x], attrs: "{\(Self.windowAttrs("kernel", k, s, padding)),\"filters\":\(filters)}",
             params: bias ? ["kernel": "\(name).k", "bias": "\(name).b"] : ["kernel": "\(name).k"],
-            shape: out(xs, k, s, padding, c: filters)) { v in
-            let (os, y) = ReferenceKernels.conv2d(v[x]!.values, v[x]!.shape, kernel: kernel, kh: k, kw: k, cout: filters, bias: b,
-                                                  stride: (s, s), padding: padding)!
+            shape: out(xs, k, s, padding, c: filters)
+        ) { v in
+            let (os, y) = ReferenceKernels.conv2d(
+                v[x]!.values, v[x]!.shape, kernel: kernel, kh: k, kw: k, cout: filters, bias: b,
+                stride: (s, s), padding: padding)!
             return (os, y)
         }
     }
@@ -53,11 +59,14 @@ struct LayerScript {
         let xs = shape(x)
         let kernel = builder.tensor("\(name).k", [k, k, xs.c])
         let b = bias ? builder.tensor("\(name).b", [xs.c]) : nil
-        add(name, "depthwise_conv2d", [x], attrs: "{\(Self.windowAttrs("kernel", k, s, padding))}",
+        add(
+            name, "depthwise_conv2d", [x], attrs: "{\(Self.windowAttrs("kernel", k, s, padding))}",
             params: bias ? ["kernel": "\(name).k", "bias": "\(name).b"] : ["kernel": "\(name).k"],
-            shape: out(xs, k, s, padding, c: xs.c)) { v in
-            let (os, y) = ReferenceKernels.depthwise(v[x]!.values, v[x]!.shape, kernel: kernel, kh: k, kw: k, bias: b,
-                                                     stride: (s, s), padding: padding)!
+            shape: out(xs, k, s, padding, c: xs.c)
+        ) { v in
+            let (os, y) = ReferenceKernels.depthwise(
+                v[x]!.values, v[x]!.shape, kernel: kernel, kh: k, kw: k, bias: b,
+                stride: (s, s), padding: padding)!
             return (os, y)
         }
     }
@@ -65,10 +74,13 @@ struct LayerScript {
     mutating func separable(_ name: String, _ x: String, k: Int, s: Int = 1, padding: Padding = .same, filters: Int) {
         let xs = shape(x)
         let dw = builder.tensor("\(name).d", [k, k, xs.c]), pw = builder.tensor("\(name).p", [1, 1, xs.c, filters])
-        add(name, "separable_conv2d", [x], attrs: "{\(Self.windowAttrs("kernel", k, s, padding)),\"filters\":\(filters)}",
-            params: ["depthwise": "\(name).d", "pointwise": "\(name).p"], shape: out(xs, k, s, padding, c: filters)) { v in
-            let (ds, d) = ReferenceKernels.depthwise(v[x]!.values, v[x]!.shape, kernel: dw, kh: k, kw: k, bias: nil,
-                                                     stride: (s, s), padding: padding)!
+        add(
+            name, "separable_conv2d", [x], attrs: "{\(Self.windowAttrs("kernel", k, s, padding)),\"filters\":\(filters)}",
+            params: ["depthwise": "\(name).d", "pointwise": "\(name).p"], shape: out(xs, k, s, padding, c: filters)
+        ) { v in
+            let (ds, d) = ReferenceKernels.depthwise(
+                v[x]!.values, v[x]!.shape, kernel: dw, kh: k, kw: k, bias: nil,
+                stride: (s, s), padding: padding)!
             let (os, y) = ReferenceKernels.conv2d(d, ds, kernel: pw, kh: 1, kw: 1, cout: filters, bias: nil, stride: (1, 1), padding: .valid)!
             return (os, y)
         }
@@ -78,9 +90,11 @@ struct LayerScript {
         let c = shape(x).c
         let g = builder.tensor("\(name).g", [c], in: 0.5...1.5), b = builder.tensor("\(name).b", [c])
         let m = builder.tensor("\(name).m", [c]), va = builder.tensor("\(name).v", [c], in: 0.1...2)
-        add(name, "batch_norm", [x], attrs: "{\"epsilon\":\(epsilon)}",
+        add(
+            name, "batch_norm", [x], attrs: "{\"epsilon\":\(epsilon)}",
             params: ["gamma": "\(name).g", "beta": "\(name).b", "mean": "\(name).m", "variance": "\(name).v"], shape: shape(x),
-            vector: shape(x).h == 1 && shape(x).w == 1) { v in
+            vector: shape(x).h == 1 && shape(x).w == 1
+        ) { v in
             (v[x]!.shape, ReferenceKernels.batchNorm(v[x]!.values, gamma: g, beta: b, mean: m, variance: va, epsilon: epsilon))
         }
     }
@@ -112,8 +126,10 @@ struct LayerScript {
     }
 
     mutating func flatten(_ name: String, _ x: String, order: [Int]) {
-        add(name, "flatten", [x], attrs: "{\"order\":\(order)}", shape: TensorShape(n: 1, h: 1, w: 1, c: shape(x).sampleCount),
-            vector: true) { v in
+        add(
+            name, "flatten", [x], attrs: "{\"order\":\(order)}", shape: TensorShape(n: 1, h: 1, w: 1, c: shape(x).sampleCount),
+            vector: true
+        ) { v in
             let s = v[x]!.shape
             return (TensorShape(n: s.n, h: 1, w: 1, c: s.sampleCount), ReferenceKernels.flatten(v[x]!.values, s, order: order))
         }
@@ -123,12 +139,16 @@ struct LayerScript {
         let inputs = shape(x).c
         let kernel = builder.tensor("\(name).k", [inputs, units])
         let b = bias ? builder.tensor("\(name).b", [units]) : nil
-        add(name, "dense", [x], attrs: "{\"units\":\(units)}",
+        add(
+            name, "dense", [x], attrs: "{\"units\":\(units)}",
             params: bias ? ["kernel": "\(name).k", "bias": "\(name).b"] : ["kernel": "\(name).k"],
-            shape: TensorShape(n: 1, h: 1, w: 1, c: units), vector: true) { v in
+            shape: TensorShape(n: 1, h: 1, w: 1, c: units), vector: true
+        ) { v in
             let s = v[x]!.shape
-            return (TensorShape(n: s.n, h: 1, w: 1, c: units),
-                    ReferenceKernels.dense(v[x]!.values, rows: s.rows, inputs: inputs, kernel: kernel, units: units, bias: b))
+            return (
+                TensorShape(n: s.n, h: 1, w: 1, c: units),
+                ReferenceKernels.dense(v[x]!.values, rows: s.rows, inputs: inputs, kernel: kernel, units: units, bias: b)
+            )
         }
     }
 
@@ -192,12 +212,16 @@ struct StepHarnessTests {
         Case(name: "separable layer + batch norm + ReLU", steps: ["SeparableConvolutionStep"], input: (7, 6, 8), outputs: ["r"]) {
             $0.separable("s", "input", k: 3, filters: 12); $0.batchNorm("bn", "s"); $0.relu("r", "bn")
         },
-        Case(name: "depthwise (no bias) then 1x1 conv: fused separable", steps: ["SeparableConvolutionStep"], input: (6, 7, 8),
-             outputs: ["c"]) {
+        Case(
+            name: "depthwise (no bias) then 1x1 conv: fused separable", steps: ["SeparableConvolutionStep"], input: (6, 7, 8),
+            outputs: ["c"]
+        ) {
             $0.depthwise("d", "input", k: 3, bias: false); $0.conv("c", "d", k: 1, padding: .valid, filters: 16)
         },
-        Case(name: "depthwise with bias then 1x1 conv: not fused", steps: ["DepthwiseConvolutionStep", "ConvolutionStep"],
-             input: (6, 7, 8), outputs: ["c"]) {
+        Case(
+            name: "depthwise with bias then 1x1 conv: not fused", steps: ["DepthwiseConvolutionStep", "ConvolutionStep"],
+            input: (6, 7, 8), outputs: ["c"]
+        ) {
             $0.depthwise("d", "input", k: 3); $0.conv("c", "d", k: 1, padding: .valid, filters: 16)
         },
         Case(name: "max pool 3x3/2 ceil", steps: ["MaxPoolStep"], input: (9, 10, 5), outputs: ["m"]) {
@@ -206,45 +230,57 @@ struct StepHarnessTests {
         Case(name: "max pool 2x2/2 valid", steps: ["MaxPoolStep"], input: (9, 10, 16), outputs: ["m"]) {
             $0.maxPool("m", "input", k: 2, s: 2, padding: .valid)
         },
-        Case(name: "max pool + add (other operand not a convolution)", steps: ["DepthwiseConvolutionStep", "MaxPoolAddStep"],
-             input: (9, 11, 6), outputs: ["a"]) {
+        Case(
+            name: "max pool + add (other operand not a convolution)", steps: ["DepthwiseConvolutionStep", "MaxPoolAddStep"],
+            input: (9, 11, 6), outputs: ["a"]
+        ) {
             $0.maxPool("m", "input", k: 3, s: 2, padding: .same); $0.depthwise("d", "input", k: 3, s: 2)
             $0.sum("a", "m", "d")
         },
-        Case(name: "residual tail: conv, pool and add in one step", steps: ["SeparableConvolutionStep", "ResidualTailStep"],
-             input: (9, 11, 8), outputs: ["a"]) {
+        Case(
+            name: "residual tail: conv, pool and add in one step", steps: ["SeparableConvolutionStep", "ResidualTailStep"],
+            input: (9, 11, 8), outputs: ["a"]
+        ) {
             $0.separable("s", "input", k: 3, filters: 16); $0.maxPool("m", "s", k: 3, s: 2, padding: .same)
             $0.conv("r", "input", k: 1, s: 2, filters: 16); $0.batchNorm("rbn", "r"); $0.sum("a", "rbn", "m")
         },
-        Case(name: "pool + add with a conv of 12 channels: the conv stays apart",
-             steps: ["ConvolutionStep", "ConvolutionStep", "MaxPoolAddStep"], input: (8, 8, 3), outputs: ["a"]) {
+        Case(
+            name: "pool + add with a conv of 12 channels: the conv stays apart",
+            steps: ["ConvolutionStep", "ConvolutionStep", "MaxPoolAddStep"], input: (8, 8, 3), outputs: ["a"]
+        ) {
             $0.conv("c", "input", k: 3, filters: 12); $0.maxPool("m", "c", k: 3, s: 2, padding: .same)
             $0.conv("r", "input", k: 1, s: 2, filters: 12); $0.sum("a", "m", "r")
         },
         Case(name: "global average pool", steps: ["GlobalAveragePoolStep"], input: (5, 7, 9), outputs: ["g"]) {
             $0.globalAveragePool("g", "input")
         },
-        Case(name: "flatten [C, H, W] order, dense + PReLU, dense without bias, softmax",
-             steps: ["FlattenStep", "DenseStep", "DenseStep", "SoftmaxStep"], input: (3, 4, 5), outputs: ["sm"]) {
+        Case(
+            name: "flatten [C, H, W] order, dense + PReLU, dense without bias, softmax",
+            steps: ["FlattenStep", "DenseStep", "DenseStep", "SoftmaxStep"], input: (3, 4, 5), outputs: ["sm"]
+        ) {
             $0.flatten("f", "input", order: [2, 0, 1]); $0.dense("d1", "f", units: 11); $0.prelu("p", "d1")
             $0.dense("d2", "p", units: 7, bias: false); $0.softmax("sm", "d2")
         },
         Case(name: "flatten [H, W, C] order, dense + ReLU", steps: ["FlattenStep", "DenseStep"], input: (2, 3, 4), outputs: ["r"]) {
             $0.flatten("f", "input", order: [0, 1, 2]); $0.dense("d", "f", units: 9); $0.relu("r", "d")
         },
-        Case(name: "batch norm and activations after an add stay apart",
-             steps: ["ConvolutionStep", "AddStep", "AffineStep", "ActivationStep", "ActivationStep"], input: (6, 5, 8),
-             outputs: ["p"]) {
+        Case(
+            name: "batch norm and activations after an add stay apart",
+            steps: ["ConvolutionStep", "AddStep", "AffineStep", "ActivationStep", "ActivationStep"], input: (6, 5, 8),
+            outputs: ["p"]
+        ) {
             $0.conv("c", "input", k: 3, filters: 8); $0.sum("a", "c", "input"); $0.batchNorm("bn", "a"); $0.relu("r", "bn")
             $0.prelu("p", "r")
         },
-        Case(name: "a value that is a graph output is not fused away", steps: ["ConvolutionStep", "ActivationStep"],
-             input: (6, 6, 3), outputs: ["c", "r"]) {
+        Case(
+            name: "a value that is a graph output is not fused away", steps: ["ConvolutionStep", "ActivationStep"],
+            input: (6, 6, 3), outputs: ["c", "r"]
+        ) {
             $0.conv("c", "input", k: 3, filters: 8); $0.relu("r", "c")
         },
         Case(name: "add of a value to itself", steps: ["ConvolutionStep", "AddStep"], input: (5, 5, 2), outputs: ["a"]) {
             $0.conv("c", "input", k: 3, filters: 4); $0.sum("a", "c", "c")
-        },
+        }
     ]
 
     static func compile(_ c: Case) throws -> (Network, LayerScript) {
@@ -275,8 +311,9 @@ struct StepHarnessTests {
                         // weights in ±1, sums of up to 144 products): errors are a few 1e-6;
                         // 1e-4 of max(1, |reference|) catches any wrong index, tap or fusion.
                         let scale = max(1, e.values.map(abs).max() ?? 1)
-                        #expect(maxAbsDiff(out[k].scalars, e.values) <= 1e-4 * scale,
-                                "\(isa), \(threads) threads, batch \(n), output \(k)")
+                        #expect(
+                            maxAbsDiff(out[k].scalars, e.values) <= 1e-4 * scale,
+                            "\(isa), \(threads) threads, batch \(n), output \(k)")
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Hostile and damaged weights files (issue 13): every one is a typed ``WeightsError``
@@ -12,8 +13,9 @@ struct WeightsIntegrityTests {
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for file in ModelFile.allCases.map(\.fileName) + [WeightsManifest.fileName] {
-            try FileManager.default.copyItem(atPath: Paths.root.appendingPathComponent("Weights/\(file)").path,
-                                            toPath: dir + "/" + file)
+            try FileManager.default.copyItem(
+                atPath: Paths.root.appendingPathComponent("Weights/\(file)").path,
+                toPath: dir + "/" + file)
         }
         return dir
     }
@@ -48,8 +50,9 @@ struct WeightsIntegrityTests {
         // The last byte is the top byte of the last float: the file stays a valid network.
         bytes[bytes.count - 1] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let expected = WeightsError.checksumMismatch(path: path, expected: original, actual: SHA256.hex(of: bytes),
-                                                     manifest: dir + "/SHA256SUMS")
+        let expected = WeightsError.checksumMismatch(
+            path: path, expected: original, actual: SHA256.hex(of: bytes),
+            manifest: dir + "/SHA256SUMS")
         let error = #expect(throws: WeightsError.self) { try Network(contentsOf: path) }
         #expect(error == expected)
         let message = error?.description ?? ""
@@ -77,12 +80,12 @@ struct WeightsIntegrityTests {
     func malformedManifest() throws {
         let dir = try Self.copyOfWeights("bad-manifest")
         let good = try String(contentsOfFile: dir + "/SHA256SUMS", encoding: .utf8)
-        let next = good.split(separator: "\n").count + 1   // the first line after the shipped entries
+        let next = good.split(separator: "\n").count + 1 // the first line after the shipped entries
         let cases: [(String, Int)] = [
             (good + "not a checksum line\n", next),
             ("zz" + good.dropFirst(2), 1),
             (good + good, next),
-            (good + String(repeating: "0", count: 64) + "  sub/dir.safetensors\n", next),
+            (good + String(repeating: "0", count: 64) + "  sub/dir.safetensors\n", next)
         ]
         for (text, line) in cases {
             try text.write(toFile: dir + "/SHA256SUMS", atomically: false, encoding: .utf8)
@@ -134,8 +137,10 @@ struct WeightsIntegrityTests {
 
     @Test("NaN and infinite weights are refused, naming the file and the tensor")
     func nonFinite() throws {
-        for (tensor, element, value, text) in [("conv1.kernel", 7, Float.nan, "NaN"), ("prelu2.alpha", 3, Float.infinity, "+Inf"),
-                                                ("bbox.bias", 0, -Float.infinity, "-Inf")] {
+        for (tensor, element, value, text) in [
+            ("conv1.kernel", 7, Float.nan, "NaN"), ("prelu2.alpha", 3, Float.infinity, "+Inf"),
+            ("bbox.bias", 0, -Float.infinity, "-Inf")
+        ] {
             let bytes = try Self.pnet(setting: tensor, element: element, to: value)
             let error = #expect(throws: WeightsError.self) { try Network(file: SafeTensorsFile(bytes: bytes, path: "nan.safetensors")) }
             #expect(error == .nonFiniteValue(path: "nan.safetensors", tensor: tensor, index: element, value: text, count: 1))
@@ -207,19 +212,23 @@ struct WeightsIntegrityTests {
         let wide = WindowGeometry(kernel: (.max, .max), stride: (1, 1), padding: .same, inH: 5, inW: 5)
         #expect(wide?.outH == 5)
         // The documented formulas, for ordinary sizes: out = ceil(in/s), ceil((in-k)/s) + 1.
-        for inH in 1...20 { for k in 1...4 { for s in 1...4 {
-            let g = WindowGeometry(kernel: (k, k), stride: (s, s), padding: .same, inH: inH, inW: inH)
-            #expect(g?.outH == (inH + s - 1) / s && g?.padTop == max((g!.outH - 1) * s + k - inH, 0) / 2)
-            if inH >= k {
-                // Caffe's count, less a last window that would start past the input (fuzzing
-                // found a 2×2/8 ceil pool on 4 rows: its second window held no pixel at all).
-                var out = (inH - k + s - 1) / s + 1
-                if out > 1 && (out - 1) * s >= inH { out -= 1 }
-                let g = WindowGeometry(kernel: (k, k), stride: (s, s), padding: .ceil, inH: inH, inW: inH)
-                #expect(g?.outH == out)
-                if let g { #expect((g.outH - 1) * s < inH && g.outH >= 1) }
+        for inH in 1...20 {
+            for k in 1...4 {
+                for s in 1...4 {
+                    let g = WindowGeometry(kernel: (k, k), stride: (s, s), padding: .same, inH: inH, inW: inH)
+                    #expect(g?.outH == (inH + s - 1) / s && g?.padTop == max((g!.outH - 1) * s + k - inH, 0) / 2)
+                    if inH >= k {
+                        // Caffe's count, less a last window that would start past the input (fuzzing
+                        // found a 2×2/8 ceil pool on 4 rows: its second window held no pixel at all).
+                        var out = (inH - k + s - 1) / s + 1
+                        if out > 1 && (out - 1) * s >= inH { out -= 1 }
+                        let g = WindowGeometry(kernel: (k, k), stride: (s, s), padding: .ceil, inH: inH, inW: inH)
+                        #expect(g?.outH == out)
+                        if let g { #expect((g.outH - 1) * s < inH && g.outH >= 1) }
+                    }
+                }
             }
-        } } }
+        }
     }
 
     @Test("a network of the wrong kind is named with its file")

@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 @Suite struct ColorConversionTests {
@@ -35,8 +36,9 @@ import Testing
         try input.withUnsafeBufferPointer { p in
             let base = p.baseAddress!
             try out.withMutableView { d in
-                try ColorConversion.nv12ToRGB(luma: base, lumaRowBytes: width, chroma: base + width * height,
-                                              chromaRowBytes: width, into: d)
+                try ColorConversion.nv12ToRGB(
+                    luma: base, lumaRowBytes: width, chroma: base + width * height,
+                    chromaRowBytes: width, into: d)
             }
         }
         #expect(byteDiff(out.pixels, expected.pixels).count == 0)

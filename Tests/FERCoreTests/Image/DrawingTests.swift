@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 @Suite struct DrawingTests {
@@ -51,10 +52,10 @@ import Testing
         img.withMutableView { v in Canvas(v).drawText("I", x: 4, y: 4, color: .white, scale: 2, background: .blue) }
         // Background: one scaled pixel of padding around the 10x14 cell.
         #expect(pixel(img, 2, 2) == [0, 0, 255])
-        #expect(pixel(img, 4, 4) == [0, 0, 255])          // "I" row 0 is .###. : column 0 off
-        #expect(pixel(img, 6, 4) == [255, 255, 255])      // column 1 on, scaled x2
+        #expect(pixel(img, 4, 4) == [0, 0, 255]) // "I" row 0 is .###. : column 0 off
+        #expect(pixel(img, 6, 4) == [255, 255, 255]) // column 1 on, scaled x2
         #expect(pixel(img, 9, 5) == [255, 255, 255])
-        #expect(pixel(img, 1, 1) == [0, 0, 0])            // outside the padding
+        #expect(pixel(img, 1, 1) == [0, 0, 0]) // outside the padding
     }
 
     @Test func alphaBlendsHalfway() throws {
@@ -77,7 +78,7 @@ import Testing
         img.withMutableView { v in Canvas(v).drawDot(x: 4, y: 4, radius: 2, color: .red) }
         #expect(pixel(img, 4, 4) == [255, 0, 0])
         #expect(pixel(img, 6, 4) == [255, 0, 0] && pixel(img, 4, 2) == [255, 0, 0])
-        #expect(pixel(img, 6, 6) == [0, 0, 0])   // corner of the square stays clear
+        #expect(pixel(img, 6, 6) == [0, 0, 0]) // corner of the square stays clear
         #expect(pixel(img, 7, 4) == [0, 0, 0])
     }
 }

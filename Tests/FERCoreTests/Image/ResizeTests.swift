@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// Fixture helpers: Tests/Fixtures/image/image_ops.safetensors (Tools/make_image_fixtures.py).

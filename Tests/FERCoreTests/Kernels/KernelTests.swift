@@ -1,8 +1,10 @@
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
+
 @_spi(Kernels) @testable import FERCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Every fast kernel against its plain-loop reference over many shapes: odd
 /// sizes, stride 1 and 2, each padding mode, one channel, channel counts that
@@ -25,23 +27,25 @@ struct KernelTests {
     static let convCases: [ConvCase] = {
         var rng = SplitMix64(seed: 7)
         var cases: [ConvCase] = [
-            ConvCase(n: 1, h: 12, w: 12, cin: 3, cout: 10, kh: 3, kw: 3, stride: 1, padding: .valid),   // P-Net conv1
+            ConvCase(n: 1, h: 12, w: 12, cin: 3, cout: 10, kh: 3, kw: 3, stride: 1, padding: .valid), // P-Net conv1
             ConvCase(n: 2, h: 9, w: 7, cin: 1, cout: 8, kh: 3, kw: 3, stride: 1, padding: .same),
-            ConvCase(n: 1, h: 15, w: 15, cin: 16, cout: 32, kh: 1, kw: 1, stride: 2, padding: .same),  // mini-Xception residual
-            ConvCase(n: 3, h: 5, w: 6, cin: 20, cout: 17, kh: 1, kw: 1, stride: 1, padding: .valid),   // pointwise GEMM
-            ConvCase(n: 1, h: 4, w: 4, cin: 48, cout: 64, kh: 2, kw: 2, stride: 1, padding: .valid),   // R-Net conv3
-            ConvCase(n: 1, h: 1, w: 1, cin: 3, cout: 2, kh: 3, kw: 3, stride: 1, padding: .same),      // all padding
+            ConvCase(n: 1, h: 15, w: 15, cin: 16, cout: 32, kh: 1, kw: 1, stride: 2, padding: .same), // mini-Xception residual
+            ConvCase(n: 3, h: 5, w: 6, cin: 20, cout: 17, kh: 1, kw: 1, stride: 1, padding: .valid), // pointwise GEMM
+            ConvCase(n: 1, h: 4, w: 4, cin: 48, cout: 64, kh: 2, kw: 2, stride: 1, padding: .valid), // R-Net conv3
+            ConvCase(n: 1, h: 1, w: 1, cin: 3, cout: 2, kh: 3, kw: 3, stride: 1, padding: .same), // all padding
             // Depthwise uses cin+cout channels: these two take its 3x3 interior fast path (C % 8 == 0).
             ConvCase(n: 2, h: 9, w: 11, cin: 8, cout: 8, kh: 3, kw: 3, stride: 1, padding: .same),
             ConvCase(n: 1, h: 10, w: 7, cin: 16, cout: 8, kh: 3, kw: 3, stride: 2, padding: .same),
-            ConvCase(n: 1, h: 6, w: 6, cin: 4, cout: 4, kh: 3, kw: 3, stride: 1, padding: .valid),
+            ConvCase(n: 1, h: 6, w: 6, cin: 4, cout: 4, kh: 3, kw: 3, stride: 1, padding: .valid)
         ]
         for _ in 0..<14 {
             let k = Int.random(in: 1...4, using: &rng)
-            cases.append(ConvCase(n: Int.random(in: 1...3, using: &rng), h: Int.random(in: k...17, using: &rng),
-                                  w: Int.random(in: k...19, using: &rng), cin: Int.random(in: 1...19, using: &rng),
-                                  cout: Int.random(in: 1...21, using: &rng), kh: k, kw: Int.random(in: 1...k, using: &rng),
-                                  stride: Int.random(in: 1...2, using: &rng), padding: Bool.random(using: &rng) ? .same : .valid))
+            cases.append(
+                ConvCase(
+                    n: Int.random(in: 1...3, using: &rng), h: Int.random(in: k...17, using: &rng),
+                    w: Int.random(in: k...19, using: &rng), cin: Int.random(in: 1...19, using: &rng),
+                    cout: Int.random(in: 1...21, using: &rng), kh: k, kw: Int.random(in: 1...k, using: &rng),
+                    stride: Int.random(in: 1...2, using: &rng), padding: Bool.random(using: &rng) ? .same : .valid))
         }
         return cases
     }()
@@ -50,15 +54,18 @@ struct KernelTests {
     /// accumulation): input shape and values, kernel, bias, PReLU alphas (in [0, 0.5]),
     /// output shape, expected output without activation, and the window geometry.
     static func convProblem(_ t: ConvCase, seed: UInt64) throws
-        -> (TensorShape, [Float], [Float], [Float], [Float], TensorShape, [Float], WindowGeometry) {
+        -> (TensorShape, [Float], [Float], [Float], [Float], TensorShape, [Float], WindowGeometry)
+    {
         var rng = SplitMix64(seed: seed)
         let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
         let x = rng.floats(s.count)
         let kernel = rng.floats(t.kh * t.kw * t.cin * t.cout)
         let bias = rng.floats(t.cout)
         let alpha = rng.floats(t.cout, in: 0...0.5)
-        let (os, expected) = try #require(ReferenceKernels.conv2d(x, s, kernel: kernel, kh: t.kh, kw: t.kw, cout: t.cout, bias: bias,
-                                                                  stride: (t.stride, t.stride), padding: t.padding))
+        let (os, expected) = try #require(
+            ReferenceKernels.conv2d(
+                x, s, kernel: kernel, kh: t.kh, kw: t.kw, cout: t.cout, bias: bias,
+                stride: (t.stride, t.stride), padding: t.padding))
         let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
         return (s, x, kernel, bias, alpha, os, expected, g)
     }
@@ -66,16 +73,18 @@ struct KernelTests {
     /// The packed kernel's own shapes on top of the shared cases: many 6-row tiles with
     /// a moved-back last tile, tiles that span output rows and images, channel counts
     /// with every panel combination (16-wide pairs, a lone 8-wide panel, partial panels).
-    static let packedCases: [ConvCase] = convCases + [
-        ConvCase(n: 2, h: 13, w: 17, cin: 5, cout: 33, kh: 3, kw: 3, stride: 1, padding: .valid),
-        ConvCase(n: 3, h: 7, w: 5, cin: 9, cout: 24, kh: 2, kw: 3, stride: 2, padding: .valid),
-        ConvCase(n: 1, h: 30, w: 31, cin: 10, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid),  // P-Net conv2
-        ConvCase(n: 2, h: 4, w: 4, cin: 40, cout: 7, kh: 3, kw: 3, stride: 1, padding: .same),     // mini-Xception conv2d_7
-        ConvCase(n: 1, h: 2, w: 2, cin: 6, cout: 1, kh: 1, kw: 1, stride: 1, padding: .valid),     // fewer positions than a tile
-    ]
+    static let packedCases: [ConvCase] =
+        convCases + [
+            ConvCase(n: 2, h: 13, w: 17, cin: 5, cout: 33, kh: 3, kw: 3, stride: 1, padding: .valid),
+            ConvCase(n: 3, h: 7, w: 5, cin: 9, cout: 24, kh: 2, kw: 3, stride: 2, padding: .valid),
+            ConvCase(n: 1, h: 30, w: 31, cin: 10, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid), // P-Net conv2
+            ConvCase(n: 2, h: 4, w: 4, cin: 40, cout: 7, kh: 3, kw: 3, stride: 1, padding: .same), // mini-Xception conv2d_7
+            ConvCase(n: 1, h: 2, w: 2, cin: 6, cout: 1, kh: 1, kw: 1, stride: 1, padding: .valid) // fewer positions than a tile
+        ]
 
-    @Test("packed conv2d (register-tiled, packed weights) with bias and activations, on every instruction set; bit-identical on 1 and 2 threads and between AVX2 and AVX-512",
-          arguments: packedCases)
+    @Test(
+        "packed conv2d (register-tiled, packed weights) with bias and activations, on every instruction set; bit-identical on 1 and 2 threads and between AVX2 and AVX-512",
+        arguments: packedCases)
     func packedConv2d(_ t: ConvCase) throws {
         let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
         let packed = PackedConvolution.pack(kernel, k: t.kh * t.kw * t.cin, cout: t.cout)
@@ -83,8 +92,10 @@ struct KernelTests {
         let paddedAlpha = PackedConvolution.padChannels(alpha, cout: t.cout)
         // Float32 sums of k terms against the Double reference: 2e-5 per term of the reduction.
         let tolerance = max(1e-5, 2e-5 * Float(t.kh * t.kw * t.cin))
-        for (name, act, ref) in [("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
-                                 ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))] {
+        for (name, act, ref) in [
+            ("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
+            ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))
+        ] {
             var byISA: [InstructionSet: [Float]] = [:]
             for isa in InstructionSet.available {
                 var results: [[Float]] = []
@@ -94,8 +105,9 @@ struct KernelTests {
                     var scratch = [Float](repeating: .nan, count: max(1, PackedConvolution.scratchCount(shape: s, geometry: g, threads: pool.threads)))
                     paddedAlpha.withUnsafeBufferPointer { a in
                         let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
-                        PackedConvolution.conv2d(input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
-                                                 activation: activation, output: &y, scratch: &scratch, pool: pool, isa: isa)
+                        PackedConvolution.conv2d(
+                            input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
+                            activation: activation, output: &y, scratch: &scratch, pool: pool, isa: isa)
                     }
                     let guardBand = y[os.count...]
                     #expect(guardBand.allSatisfy { $0.isNaN }, "\(name), \(isa), \(pool.threads) thread(s): wrote past the output")
@@ -119,11 +131,12 @@ struct KernelTests {
         ConvCase(n: 3, h: 8, w: 8, cin: 64, cout: 128, kh: 3, kw: 3, stride: 1, padding: .same),
         ConvCase(n: 2, h: 7, w: 11, cin: 5, cout: 9, kh: 3, kw: 3, stride: 1, padding: .same),
         ConvCase(n: 1, h: 9, w: 13, cin: 16, cout: 7, kh: 3, kw: 3, stride: 2, padding: .same),
-        ConvCase(n: 2, h: 6, w: 5, cin: 24, cout: 40, kh: 2, kw: 3, stride: 1, padding: .valid),
+        ConvCase(n: 2, h: 6, w: 5, cin: 24, cout: 40, kh: 2, kw: 3, stride: 1, padding: .valid)
     ]
 
-    @Test("separable conv in one pass is bit-identical to depthwise then packed 1x1, on 1 and 2 threads",
-          arguments: separableCases)
+    @Test(
+        "separable conv in one pass is bit-identical to depthwise then packed 1x1, on 1 and 2 threads",
+        arguments: separableCases)
     func separable(_ t: ConvCase) throws {
         var rng = SplitMix64(seed: UInt64(t.h * 100 + t.cin * 10 + t.cout))
         let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin)
@@ -139,20 +152,29 @@ struct KernelTests {
         var dw = [Float](repeating: .nan, count: mid.count)
         Depthwise.conv2d(input: x, shape: s, geometry: g, kernel: dwKernel, bias: nil, activation: .none, output: &dw)
         var twoSteps = [Float](repeating: .nan, count: mid.count / t.cin * t.cout)
-        PackedConvolution.conv2d(input: dw, shape: mid, geometry: pw, packed: packed, bias: bias, cout: t.cout,
-                                 activation: .relu, output: &twoSteps, scratch: nil)
-        let refDw = try #require(ReferenceKernels.depthwise(x, s, kernel: dwKernel, kh: t.kh, kw: t.kw, bias: nil,
-                                                           stride: (t.stride, t.stride), padding: t.padding)).1
-        let refPw = try #require(ReferenceKernels.conv2d(refDw, mid, kernel: pwKernel, kh: 1, kw: 1, cout: t.cout,
-                                                        bias: Array(bias.prefix(t.cout)), stride: (1, 1), padding: .valid)).1
+        PackedConvolution.conv2d(
+            input: dw, shape: mid, geometry: pw, packed: packed, bias: bias, cout: t.cout,
+            activation: .relu, output: &twoSteps, scratch: nil)
+        let refDw = try #require(
+            ReferenceKernels.depthwise(
+                x, s, kernel: dwKernel, kh: t.kh, kw: t.kw, bias: nil,
+                stride: (t.stride, t.stride), padding: t.padding)
+        ).1
+        let refPw = try #require(
+            ReferenceKernels.conv2d(
+                refDw, mid, kernel: pwKernel, kh: 1, kw: 1, cout: t.cout,
+                bias: Array(bias.prefix(t.cout)), stride: (1, 1), padding: .valid)
+        ).1
         // Same tolerance argument as the suite's: K = 9 + cin products of values in [-1, 1].
         #expect(maxAbsDiff(twoSteps, ReferenceKernels.relu(refPw)) <= 2e-5 * Float(t.kh * t.kw + t.cin))
         for pool in Self.pools {
             var y = [Float](repeating: .nan, count: twoSteps.count + 8)
-            var scratch = [Float](repeating: .nan,
-                                  count: PackedConvolution.separableScratchCount(shape: s, geometry: g, threads: pool.threads))
-            PackedConvolution.separable(input: x, shape: s, geometry: g, depthwise: dwKernel, packed: packed, bias: bias,
-                                        cout: t.cout, activation: .relu, output: &y, scratch: &scratch, pool: pool)
+            var scratch = [Float](
+                repeating: .nan,
+                count: PackedConvolution.separableScratchCount(shape: s, geometry: g, threads: pool.threads))
+            PackedConvolution.separable(
+                input: x, shape: s, geometry: g, depthwise: dwKernel, packed: packed, bias: bias,
+                cout: t.cout, activation: .relu, output: &y, scratch: &scratch, pool: pool)
             #expect(y[twoSteps.count...].allSatisfy { $0.isNaN }, "\(pool.threads) thread(s): wrote past the output")
             y.removeLast(8)
             #expect(y == twoSteps, "\(pool.threads) thread(s): max difference \(maxAbsDiff(y, twoSteps))")
@@ -166,7 +188,7 @@ struct KernelTests {
         // (the lowered fallback).
         let cases: [(n: Int, h: Int, w: Int, c: Int, cin: Int, k: Int, stride: Int, padding: Padding)] = [
             (1, 60, 60, 16, 8, 1, 2, .same), (2, 15, 15, 64, 32, 1, 2, .same), (1, 8, 8, 128, 64, 1, 2, .same),
-            (3, 9, 7, 24, 5, 1, 2, .same), (1, 10, 10, 8, 3, 3, 2, .same),
+            (3, 9, 7, 24, 5, 1, 2, .same), (1, 10, 10, 8, 3, 3, 2, .same)
         ]
         var rng = SplitMix64(seed: 17)
         for t in cases {
@@ -183,8 +205,9 @@ struct KernelTests {
             for pool in Self.pools {
                 var scratch = [Float](repeating: .nan, count: max(1, PackedConvolution.scratchCount(shape: rs, geometry: gc, threads: pool.threads)))
                 var conv = [Float](repeating: .nan, count: count)
-                PackedConvolution.conv2d(input: x, shape: rs, geometry: gc, packed: packed, bias: bias, cout: t.c, activation: .none,
-                                         output: &conv, scratch: &scratch, pool: pool)
+                PackedConvolution.conv2d(
+                    input: x, shape: rs, geometry: gc, packed: packed, bias: bias, cout: t.c, activation: .none,
+                    output: &conv, scratch: &scratch, pool: pool)
                 var steps = [Float](repeating: .nan, count: count)
                 Pooling.maxPool(input: pooled, shape: ps, geometry: gp, output: &steps, residual: conv, pool: pool)
                 var fused = [Float](repeating: .nan, count: count + 8)
@@ -201,15 +224,20 @@ struct KernelTests {
     @Test("depthwise conv", arguments: convCases)
     func depthwise(_ t: ConvCase) throws {
         var rng = SplitMix64(seed: UInt64(t.cout * 77 + t.h))
-        let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin + t.cout)   // vary channel counts across SIMD widths
+        let s = TensorShape(n: t.n, h: t.h, w: t.w, c: t.cin + t.cout) // vary channel counts across SIMD widths
         let x = rng.floats(s.count)
         let kernel = rng.floats(t.kh * t.kw * s.c)
         let bias = rng.floats(s.c)
-        let (os, expected) = try #require(ReferenceKernels.depthwise(x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: bias,
-                                                                     stride: (t.stride, t.stride), padding: t.padding))
+        let (os, expected) = try #require(
+            ReferenceKernels.depthwise(
+                x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: bias,
+                stride: (t.stride, t.stride), padding: t.padding))
         let g = try #require(WindowGeometry(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, inH: t.h, inW: t.w))
-        let noBias = try #require(ReferenceKernels.depthwise(x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: nil,
-                                                             stride: (t.stride, t.stride), padding: t.padding)).1
+        let noBias = try #require(
+            ReferenceKernels.depthwise(
+                x, s, kernel: kernel, kh: t.kh, kw: t.kw, bias: nil,
+                stride: (t.stride, t.stride), padding: t.padding)
+        ).1
         var byISA: [InstructionSet: [Float]] = [:]
         for isa in InstructionSet.available {
             for pool in Self.pools {
@@ -230,11 +258,14 @@ struct KernelTests {
     @Test("max pool: valid, TF same and Caffe ceil", arguments: Padding.allCases)
     func maxPool(_ padding: Padding) throws {
         var rng = SplitMix64(seed: 11)
-        for (h, w, c, k, st) in [(10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (8, 9, 24, 3, 2), (7, 6, 40, 2, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)] {
+        for (h, w, c, k, st) in [
+            (10, 10, 10, 2, 2), (11, 11, 28, 3, 2), (9, 9, 48, 3, 2), (8, 9, 24, 3, 2), (7, 6, 40, 2, 2), (23, 23, 3, 3, 2), (5, 7, 1, 2, 1), (13, 8, 17, 3, 3)
+        ] {
             let s = TensorShape(n: 2, h: h, w: w, c: c)
             let x = rng.floats(s.count)
             guard let (os, expected) = ReferenceKernels.maxPool(x, s, pool: (k, k), stride: (st, st), padding: padding),
-                  let g = WindowGeometry(kernel: (k, k), stride: (st, st), padding: padding, inH: h, inW: w) else {
+                let g = WindowGeometry(kernel: (k, k), stride: (st, st), padding: padding, inH: h, inW: w)
+            else {
                 Issue.record("no geometry for \(h)x\(w) k\(k)")
                 continue
             }
@@ -253,8 +284,9 @@ struct KernelTests {
                         // The residual in place (the output holds it): exactly maximum + residual too.
                         var inPlace = residual
                         inPlace.withUnsafeMutableBufferPointer { out in
-                            Pooling.maxPool(input: x, shape: s, geometry: g, output: out.baseAddress!, residual: UnsafePointer(out.baseAddress!),
-                                            pool: pool, isa: isa)
+                            Pooling.maxPool(
+                                input: x, shape: s, geometry: g, output: out.baseAddress!, residual: UnsafePointer(out.baseAddress!),
+                                pool: pool, isa: isa)
                         }
                         #expect(inPlace == summed, "\(isa) \(h)x\(w)x\(c) k\(k) s\(st) + residual in place")
                     }
@@ -292,11 +324,13 @@ struct KernelTests {
         let packedDense = PackedConvolution.pack(kernel, k: s.sampleCount, cout: 9)
         let paddedBias = PackedConvolution.padChannels(bias, cout: 9), paddedAlpha = PackedConvolution.padChannels(alpha, cout: 9)
         paddedAlpha.withUnsafeBufferPointer { a in
-            PackedConvolution.dense(input: x, rows: s.n, inputs: s.sampleCount, packed: packedDense, bias: paddedBias, cout: 9,
-                                    activation: .prelu(a.baseAddress!), output: &y)
+            PackedConvolution.dense(
+                input: x, rows: s.n, inputs: s.sampleCount, packed: packedDense, bias: paddedBias, cout: 9,
+                activation: .prelu(a.baseAddress!), output: &y)
         }
-        let ref = ReferenceKernels.prelu(ReferenceKernels.dense(x, rows: s.n, inputs: s.sampleCount, kernel: kernel, units: 9, bias: bias),
-                                         alpha: alpha)
+        let ref = ReferenceKernels.prelu(
+            ReferenceKernels.dense(x, rows: s.n, inputs: s.sampleCount, kernel: kernel, units: 9, bias: bias),
+            alpha: alpha)
         #expect(maxAbsDiff(y, ref) <= 2e-5 * Float(s.sampleCount))
 
         let logits = rng.floats(4 * 7, in: -20...20)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The pipeline on a few frames of the public-domain astronaut fixture (320×320), shifted by a
@@ -42,7 +43,7 @@ struct EmotionPipelineTests {
                 try pipeline.process(v, info: FrameInfo(index: i, timestamp: Double(i) / 30), into: &result)
             }
             var copy = result
-            copy.timings = StageTimings()   // timings differ run to run; everything else must not
+            copy.timings = StageTimings() // timings differ run to run; everything else must not
             out.append(copy)
         }
         return out

@@ -1,4 +1,5 @@
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The int8 kernels against ``ReferenceKernels/quantizedConv2d`` (plain integer loops) over
@@ -21,12 +22,14 @@ struct QuantizedKernelTests {
         var out: [Case] = []
         for i in 0..<60 {
             let k = [1, 2, 3, 3, 5].randomElement(using: &rng) ?? 3
-            out.append(Case(h: Int.random(in: 1...14, using: &rng), w: Int.random(in: 1...14, using: &rng),
-                            cin: [1, 3, 4, 8, 12, 32, 36, 80].randomElement(using: &rng) ?? 4,
-                            cout: Int.random(in: 1...48, using: &rng), kh: k, kw: i % 3 == 0 ? 1 : k,
-                            sh: Int.random(in: 1...2, using: &rng), sw: Int.random(in: 1...2, using: &rng),
-                            padding: Bool.random(using: &rng) ? .same : .valid, zeroPoint: Bool.random(using: &rng) ? 0 : 128,
-                            relu: i % 4 != 1, u8Output: i % 3 != 2))
+            out.append(
+                Case(
+                    h: Int.random(in: 1...14, using: &rng), w: Int.random(in: 1...14, using: &rng),
+                    cin: [1, 3, 4, 8, 12, 32, 36, 80].randomElement(using: &rng) ?? 4,
+                    cout: Int.random(in: 1...48, using: &rng), kh: k, kw: i % 3 == 0 ? 1 : k,
+                    sh: Int.random(in: 1...2, using: &rng), sw: Int.random(in: 1...2, using: &rng),
+                    padding: Bool.random(using: &rng) ? .same : .valid, zeroPoint: Bool.random(using: &rng) ? 0 : 128,
+                    relu: i % 4 != 1, u8Output: i % 3 != 2))
         }
         return out
     }
@@ -43,9 +46,10 @@ struct QuantizedKernelTests {
             // Scales that put u8 outputs across the whole range, both signs of bias, ReLU clipping.
             let scale = (0..<c.cout).map { _ in Float.random(in: 0.0005...0.02, using: &rng) }
             let bias = (0..<c.cout).map { _ in Float.random(in: -40...40, using: &rng) }
-            let expected = try #require(ReferenceKernels.quantizedConv2d(
-                x, h: c.h, w: c.w, cin: c.cin, zeroPoint: c.zeroPoint, weights: weights, kh: c.kh, kw: c.kw, cout: c.cout,
-                stride: (c.sh, c.sw), padding: c.padding, scale: scale, bias: bias, relu: c.relu, u8Output: c.u8Output))
+            let expected = try #require(
+                ReferenceKernels.quantizedConv2d(
+                    x, h: c.h, w: c.w, cin: c.cin, zeroPoint: c.zeroPoint, weights: weights, kh: c.kh, kw: c.kw, cout: c.cout,
+                    stride: (c.sh, c.sw), padding: c.padding, scale: scale, bias: bias, relu: c.relu, u8Output: c.u8Output))
 
             let kPadded = (k + 3) / 4 * 4
             let m = g.outH * g.outW
@@ -57,8 +61,9 @@ struct QuantizedKernelTests {
             var f32 = [Float](repeating: 0, count: m * c.cout)
             x.withUnsafeBufferPointer { xb in
                 columns.withUnsafeMutableBufferPointer { cb in
-                    QuantizedKernels.im2col(xb.baseAddress!, h: c.h, w: c.w, c: c.cin, geometry: g, padValue: c.zeroPoint,
-                                            kPadded: kPadded, into: cb.baseAddress!)
+                    QuantizedKernels.im2col(
+                        xb.baseAddress!, h: c.h, w: c.w, c: c.cin, geometry: g, padValue: c.zeroPoint,
+                        kPadded: kPadded, into: cb.baseAddress!)
                 }
             }
             columns.withUnsafeBufferPointer { a in
@@ -67,10 +72,11 @@ struct QuantizedKernelTests {
                         bi.withUnsafeBufferPointer { bb in
                             u8.withUnsafeMutableBufferPointer { o8 in
                                 f32.withUnsafeMutableBufferPointer { of in
-                                    QuantizedKernels.gemm(path: path, a: a.baseAddress!, m: m, kPadded: kPadded, packed: b.baseAddress!,
-                                                          n: c.cout, scale: s.baseAddress!, bias: bb.baseAddress!, relu: c.relu,
-                                                          outU8: c.u8Output ? o8.baseAddress : nil,
-                                                          outF32: c.u8Output ? nil : of.baseAddress)
+                                    QuantizedKernels.gemm(
+                                        path: path, a: a.baseAddress!, m: m, kPadded: kPadded, packed: b.baseAddress!,
+                                        n: c.cout, scale: s.baseAddress!, bias: bb.baseAddress!, relu: c.relu,
+                                        outU8: c.u8Output ? o8.baseAddress : nil,
+                                        outF32: c.u8Output ? nil : of.baseAddress)
                                 }
                             }
                         }
@@ -93,8 +99,10 @@ struct QuantizedKernelTests {
             let p = Int.random(in: 1...3, using: &rng), s = Int.random(in: 1...3, using: &rng)
             guard let g = WindowGeometry(kernel: (p, p), stride: (s, s), padding: .valid, inH: h, inW: w) else { continue }
             let x = (0..<(h * w * c)).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let (_, expected) = try #require(ReferenceKernels.maxPool(x.map(Float.init), TensorShape(h: h, w: w, c: c),
-                                                                      pool: (p, p), stride: (s, s), padding: .valid))
+            let (_, expected) = try #require(
+                ReferenceKernels.maxPool(
+                    x.map(Float.init), TensorShape(h: h, w: w, c: c),
+                    pool: (p, p), stride: (s, s), padding: .valid))
             var y = [UInt8](repeating: 0, count: g.outH * g.outW * c)
             x.withUnsafeBufferPointer { xb in
                 y.withUnsafeMutableBufferPointer { yb in

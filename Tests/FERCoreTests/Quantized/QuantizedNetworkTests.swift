@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// The shipped int8 model (Weights/emotion_fernet_int8.safetensors) against the numpy model of

@@ -1,9 +1,9 @@
 @_spi(Kernels) @testable import FERCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Plain-loop implementations of every op (test support): the truth each fast kernel is
@@ -28,7 +28,8 @@ enum ReferenceKernels {
                                 let iy = oy * g.sh - g.padTop + ky, ix = ox * g.sw - g.padLeft + kx
                                 if iy < 0 || iy >= s.h || ix < 0 || ix >= s.w { continue }
                                 for ci in 0..<s.c {
-                                    acc += Double(x[((n * s.h + iy) * s.w + ix) * s.c + ci])
+                                    acc +=
+                                        Double(x[((n * s.h + iy) * s.w + ix) * s.c + ci])
                                         * Double(kernel[((ky * kw + kx) * s.c + ci) * cout + co])
                                 }
                             }

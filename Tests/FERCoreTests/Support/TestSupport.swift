@@ -1,4 +1,5 @@
 import Foundation
+
 @_spi(Kernels) @testable import FERCore
 
 /// Largest absolute difference between two arrays (infinity when lengths differ).

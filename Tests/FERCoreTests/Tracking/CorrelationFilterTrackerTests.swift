@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 @Suite("CorrelationFilterTracker")
@@ -65,8 +66,10 @@ struct CorrelationFilterTrackerTests {
             let constant = try Image(width: 96, height: 72, format: format, repeating: 128)
             let black = try Image(width: 96, height: 72, format: format, repeating: 0)
             let noise = try Image(width: 96, height: 72, format: format, pixels: (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) })
-            for box in [Box(x: 30, y: 20, width: 30, height: 30), Box(x: -10, y: -10, width: 25, height: 20),
-                        Box(x: 90, y: 70, width: 40, height: 40)] {
+            for box in [
+                Box(x: 30, y: 20, width: 30, height: 30), Box(x: -10, y: -10, width: 25, height: 20),
+                Box(x: 90, y: 70, width: 40, height: 40)
+            ] {
                 let tracker = try CorrelationFilterTracker()
                 try constant.withView { (v) throws(TrackingError) in try tracker.initialize(frame: v, box: box) }
                 for frame in [constant, noise, black, noise, constant] {

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 /// A detection of `box` with landmarks at fixed places in it (eyes at 30 %/70 % across, 35 %
 /// down; nose in the middle; mouth corners at 35 %/65 %, 75 % down).
 func detection(_ box: Box, score: Float = 0.99) -> FaceDetection {
     func p(_ fx: Double, _ fy: Double) -> SIMD2<Float> { SIMD2(Float(box.x + fx * box.width), Float(box.y + fy * box.height)) }
-    return FaceDetection(box: box, score: score,
-                         landmarks: FaceLandmarks(leftEye: p(0.3, 0.35), rightEye: p(0.7, 0.35), nose: p(0.5, 0.5),
-                                                  mouthLeft: p(0.35, 0.75), mouthRight: p(0.65, 0.75)))
+    return FaceDetection(
+        box: box, score: score,
+        landmarks: FaceLandmarks(
+            leftEye: p(0.3, 0.35), rightEye: p(0.7, 0.35), nose: p(0.5, 0.5),
+            mouthLeft: p(0.35, 0.75), mouthRight: p(0.65, 0.75)))
 }
 
 @Suite("FaceTracker")
@@ -17,11 +20,15 @@ struct FaceTrackerTests {
     func idStability() throws {
         var scene = SyntheticScene(width: 200, height: 120, seed: 11)
         func boxes(_ t: Int) -> [Box] {
-            [Box(x: 20 + 2 * Double(t), y: 30, width: 44, height: 44),
-             Box(x: 130 - 2 * Double(t), y: 50 + Double(t), width: 40, height: 40)]
+            [
+                Box(x: 20 + 2 * Double(t), y: 30, width: 44, height: 44),
+                Box(x: 130 - 2 * Double(t), y: 50 + Double(t), width: 40, height: 40)
+            ]
         }
-        scene.objects = [(SyntheticScene.Texture(seed: 12, frequency: 0.2...0.6), boxes(0)[0]),
-                         (SyntheticScene.Texture(seed: 13, frequency: 0.2...0.6), boxes(0)[1])]
+        scene.objects = [
+            (SyntheticScene.Texture(seed: 12, frequency: 0.2...0.6), boxes(0)[0]),
+            (SyntheticScene.Texture(seed: 13, frequency: 0.2...0.6), boxes(0)[1])
+        ]
         let tracker = try FaceTracker()
         var frame = scene.render()
         // Detections arrive in reverse order: association must not depend on order.
@@ -96,15 +103,19 @@ struct FaceTrackerTests {
     func cut() throws {
         var scene = SyntheticScene(width: 200, height: 120, seed: 41)
         let a = Box(x: 20, y: 30, width: 44, height: 44), b = Box(x: 130, y: 40, width: 40, height: 40)
-        scene.objects = [(SyntheticScene.Texture(seed: 42, frequency: 0.2...0.6), a),
-                         (SyntheticScene.Texture(seed: 43, frequency: 0.2...0.6), b)]
+        scene.objects = [
+            (SyntheticScene.Texture(seed: 42, frequency: 0.2...0.6), a),
+            (SyntheticScene.Texture(seed: 43, frequency: 0.2...0.6), b)
+        ]
         let tracker = try FaceTracker()
         try scene.render().withView { (v) throws(TrackingError) in try tracker.reconcile([detection(a), detection(b)], in: v) }
         #expect(tracker.count == 2)
         // The new shot shows one face where `a` was and a new one elsewhere.
         let c = Box(x: 100, y: 10, width: 36, height: 36)
-        scene.objects = [(SyntheticScene.Texture(seed: 44, frequency: 0.2...0.6), a),
-                         (SyntheticScene.Texture(seed: 45, frequency: 0.2...0.6), c)]
+        scene.objects = [
+            (SyntheticScene.Texture(seed: 44, frequency: 0.2...0.6), a),
+            (SyntheticScene.Texture(seed: 45, frequency: 0.2...0.6), c)
+        ]
         try scene.render().withView { (v) throws(TrackingError) in
             tracker.hold()
             try tracker.reconcile([detection(a), detection(c)], in: v, afterCut: true)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @_spi(Kernels) @testable import FERCore
 
 @Suite("ScaleFilter")
@@ -13,8 +14,9 @@ struct ScaleFilterTests {
         scene.objects = [(SyntheticScene.Texture(seed: 12, frequency: 0.2...0.6), start)]
         let params = CorrelationFilterOptions()
         func make() -> ScaleFilter {
-            ScaleFilter(options: params, targetWidth: 50, targetHeight: 50, templateWidth: 200, templateHeight: 200,
-                        frameWidth: 160, frameHeight: 120)
+            ScaleFilter(
+                options: params, targetWidth: 50, targetHeight: 50, templateWidth: 200, templateHeight: 200,
+                frameWidth: 160, frameHeight: 120)
         }
         let reusing = make(), recomputing = make()
         let first = scene.render()

@@ -1,4 +1,5 @@
 import Foundation
+
 @_spi(Kernels) @testable import FERCore
 
 /// A deterministic synthetic scene: a textured background and textured elliptical "faces"
