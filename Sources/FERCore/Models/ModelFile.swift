@@ -29,7 +29,7 @@ public enum ModelFile: String, CaseIterable, Sendable {
         let fm = FileManager.default
         let cwd = fm.currentDirectoryPath + "/Weights"
         if fm.fileExists(atPath: cwd + "/" + ModelFile.emotion.fileName) { return cwd }
-        // Source checkout: <root>/Sources/FERCore/Models/ModelFiles.swift → <root>/Weights
+        // Source checkout: <root>/Sources/FERCore/Models/ModelFile.swift → <root>/Weights
         let source = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Weights").path
