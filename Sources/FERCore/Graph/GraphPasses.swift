@@ -64,7 +64,7 @@ struct GraphPasses {
         var readers = readers()
         for j in steps.indices {
             guard let affine = steps[j] as? AffineStep, let i = soleProducer(of: affine.io.input0, readers),
-                var target = steps[i] as? any BatchNormFolding, case .none = target.activation
+                var target = steps[i], target.foldsBatchNorm, case .none? = target.fusedActivation
             else { continue }
             target.fold(scale: affine.pending.kernel, shift: affine.pending.extra ?? [])
             readers[affine.io.input0] = nil
@@ -78,7 +78,7 @@ struct GraphPasses {
         var readers = readers()
         for j in steps.indices {
             guard let act = steps[j] as? ActivationStep, let i = soleProducer(of: act.io.input0, readers),
-                var target = steps[i] as? any ActivationFusing, case .none = target.activation
+                var target = steps[i], case .none? = target.fusedActivation
             else { continue }
             target.fuse(act.activation, alpha: act.pending.alpha)
             readers[act.io.input0] = nil

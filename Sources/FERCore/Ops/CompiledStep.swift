@@ -173,6 +173,23 @@ protocol CompiledStep: Sendable {
     func macs(_ x: TensorShape, _ other: TensorShape?, _ y: TensorShape) -> Int
     /// The operation and its fusions, e.g. `conv 3x3/1 same → 8 +bias +relu`.
     var summary: String { get }
+
+    // Fusion capabilities, asked by ``GraphPasses`` (requirements with defaults rather than
+    // protocols to cast to: a cast to a protocol looks its conformance up at run time, which
+    // costs start-up).
+
+    /// The fused activation of a step that can take over the ReLU or PReLU reading its output
+    /// (``FusedActivation/none`` until a pass fuses one); nil for a step that cannot.
+    var fusedActivation: FusedActivation? { get }
+    /// Applies `activation` (with `alpha` for PReLU) to the step's output from now on. Only
+    /// called when ``fusedActivation`` is `.none`.
+    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?)
+    /// Whether the step can absorb the batch norm reading its output (before any activation
+    /// is fused).
+    var foldsBatchNorm: Bool { get }
+    /// Folds `y·scale + shift` per output channel into the weights. Only called when
+    /// ``foldsBatchNorm`` is true.
+    mutating func fold(scale: [Float], shift: [Float])
 }
 
 extension CompiledStep {
@@ -180,20 +197,10 @@ extension CompiledStep {
     func scratchCount(_ x: TensorShape, _ other: TensorShape?, window: WindowGeometry?, threads: Int) -> Int { 0 }
     mutating func pack(into packer: inout ParameterPacker) {}
     func macs(_ x: TensorShape, _ other: TensorShape?, _ y: TensorShape) -> Int { 0 }
-}
-
-/// A step that can take over the activation layer reading its output (ReLU, PReLU).
-protocol ActivationFusing: CompiledStep {
-    /// The fused activation (``FusedActivation/none`` until a pass fuses one).
-    var activation: FusedActivation { get }
-    /// Applies `activation` (with `alpha` for PReLU) to the step's output from now on.
-    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?)
-}
-
-/// A step that can absorb the batch norm reading its output: `y·scale + shift` per channel
-/// folded into its weights (before any activation is fused).
-protocol BatchNormFolding: ActivationFusing {
-    mutating func fold(scale: [Float], shift: [Float])
+    var fusedActivation: FusedActivation? { nil }
+    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?) {}
+    var foldsBatchNorm: Bool { false }
+    mutating func fold(scale: [Float], shift: [Float]) {}
 }
 
 /// Saturating multiply–accumulate arithmetic (a file's graph may describe absurd sizes).

@@ -67,12 +67,14 @@ extension PendingWeights {
 
 /// A convolution on ``PackedConvolution``'s register tiles (kernel in panels, bias and
 /// PReLU alphas padded to whole panels), with batch norm and activation folded in.
-struct ConvolutionStep: BatchNormFolding {
+struct ConvolutionStep: CompiledStep {
     var io: StepIO
     var window: WindowSpec
     var cout: Int
     var pending: PendingWeights
     var activation: FusedActivation = .none
+    var fusedActivation: FusedActivation? { activation }
+    var foldsBatchNorm: Bool { true }
     var kernel = 0
     var bias: Int?
 
@@ -126,11 +128,13 @@ struct ConvolutionStep: BatchNormFolding {
 
 /// A depthwise convolution (one `[KH, KW]` filter per channel), batch norm and activation
 /// folded in; weights as in the file.
-struct DepthwiseConvolutionStep: BatchNormFolding {
+struct DepthwiseConvolutionStep: CompiledStep {
     var io: StepIO
     var window: WindowSpec
     var pending: PendingWeights
     var activation: FusedActivation = .none
+    var fusedActivation: FusedActivation? { activation }
+    var foldsBatchNorm: Bool { true }
     var kernel = 0
     var bias: Int?
 
@@ -182,13 +186,15 @@ struct DepthwiseConvolutionStep: BatchNormFolding {
 /// (``PackedConvolution/separable(input:shape:geometry:depthwise:packed:bias:cout:activation:output:scratch:pool:isa:)``).
 /// Made from a `separable_conv2d` layer, or by ``GraphPasses/fuseSeparable(_:)`` from a
 /// depthwise convolution without bias or activation followed by a 1×1 convolution.
-struct SeparableConvolutionStep: BatchNormFolding {
+struct SeparableConvolutionStep: CompiledStep {
     var io: StepIO
     /// The depthwise half's window (the 1×1 half keeps the size).
     var window: WindowSpec
     var cout: Int
     var pending: PendingWeights
     var activation: FusedActivation = .none
+    var fusedActivation: FusedActivation? { activation }
+    var foldsBatchNorm: Bool { true }
     var depthwise = 0
     var kernel = 0
     var bias: Int?

@@ -18,12 +18,13 @@ enum DenseLayers: LayerFamily {
 
 /// A dense layer, run by ``PackedConvolution`` as a 1×1 convolution over the `n·h·w` rows
 /// (kernel packed, bias and PReLU alphas padded to whole panels), activation fused in.
-struct DenseStep: ActivationFusing {
+struct DenseStep: CompiledStep {
     var io: StepIO
     var inputs: Int
     var units: Int
     var pending: PendingWeights
     var activation: FusedActivation = .none
+    var fusedActivation: FusedActivation? { activation }
     var kernel = 0
     var bias: Int?
 
