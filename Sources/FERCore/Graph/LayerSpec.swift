@@ -82,7 +82,31 @@ public struct LayerAttributes: Decodable, Sendable {
 }
 
 /// The operations a graph may use.
+///
+/// The case names are the op names of the file format (Docs/GraphFormat.md), spelled as there.
 public enum LayerOp: String, Sendable, CaseIterable {
-    case conv2d, depthwise_conv2d, separable_conv2d, batch_norm, relu, prelu
-    case max_pool2d, global_avg_pool, flatten, dense, softmax, add
+    /// A 2-D convolution: `kernel` `[KH, KW, Cin, filters]`, optional `bias`.
+    case conv2d
+    /// One `[KH, KW]` filter per channel: `kernel` `[KH, KW, C]`, optional `bias`.
+    case depthwise_conv2d
+    /// A depthwise convolution (no bias) followed by a 1×1 convolution: `depthwise`, `pointwise`, optional `bias`.
+    case separable_conv2d
+    /// Inference batch normalisation: `gamma`, `beta`, `mean`, `variance` and `epsilon`.
+    case batch_norm
+    /// `max(x, 0)`.
+    case relu
+    /// `x < 0 ? alpha[c]·x : x`: `alpha` per channel.
+    case prelu
+    /// Max pooling (`valid`, `same` or Caffe's `ceil` padding).
+    case max_pool2d
+    /// The mean of each channel over height and width.
+    case global_avg_pool
+    /// The sample's elements as one vector, in the axis order `order`.
+    case flatten
+    /// A fully connected layer: `kernel` `[inputs, units]`, optional `bias`.
+    case dense
+    /// Softmax over the channels.
+    case softmax
+    /// The sum of two values of the same shape.
+    case add
 }
