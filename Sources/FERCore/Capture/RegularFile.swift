@@ -30,21 +30,23 @@ package enum RegularFile {
         guard kind == .regular else { return .failure(.notRegular(kind)) }
         let size = Int(info.st_size)
         guard size <= limit else { return .failure(.tooLarge(size: size)) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Glibc.read(fd, base + done, size - done)
+        // Read straight into uninitialised storage: no zeroing pass over memory the read fills.
+        var failure: Failure?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            var done = 0
+            while done < size, let base = buffer.baseAddress {
+                let n = Glibc.read(fd, base + done, size - done)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = .io(errno: errno)
+                    break
+                }
+                if n == 0 { break }
+                done += n
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return .failure(.io(errno: errno))
-            }
-            if n == 0 { break }
-            done += n
+            count = done
         }
-        if done < size { bytes.removeLast(size - done) }
+        if let failure { return .failure(failure) }
         return .success(bytes)
     }
 }

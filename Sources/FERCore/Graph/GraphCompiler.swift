@@ -177,6 +177,14 @@ struct GraphCompiler {
             compiled[i].io.output = i + 1
         }
         var packer = ParameterPacker()
+        // Packed kernels pad the channels to whole panels of 8, at most 8 times the weights (a
+        // 1-channel output), plus each block's alignment: reserved (address space, not touched),
+        // so that the array never grows by copying.
+        packer.reserve(
+            compiled.reduce(0) { total, step in
+                let w = step.pending
+                return total + 8 * (w.kernel.count + (w.bias?.count ?? 0) + (w.alpha?.count ?? 0) + (w.extra?.count ?? 0)) + 4 * 16
+            })
         for i in compiled.indices {
             if nonFiniteStep == nil, !compiled[i].pending.isFinite { nonFiniteStep = compiled[i].io.name }
             compiled[i].pack(into: &packer)

@@ -160,17 +160,20 @@ public struct SafeTensorsFile: Sendable {
     public func floats(_ name: String) throws(WeightsError) -> (shape: [Int], values: [Float]) {
         guard let entry = tensors[name] else { throw .missingTensor(path: path, tensor: name) }
         guard entry.dtype == "F32" else { throw .unsupportedDType(path: path, tensor: name, dtype: entry.dtype) }
-        var values = [Float](repeating: 0, count: entry.count)
         let start = dataStart + entry.begin
-        values.withUnsafeMutableBytes { dst in
+        // Copied straight into uninitialised storage (no zeroing pass first).
+        let values = [Float](unsafeUninitializedCapacity: entry.count) { dst, count in
             bytes.withUnsafeBytes { src in
-                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.end - entry.begin)]))
+                UnsafeMutableRawBufferPointer(dst).copyMemory(
+                    from: UnsafeRawBufferPointer(rebasing: src[start..<(start + entry.end - entry.begin)]))
             }
+            count = entry.count
         }
         #if _endian(big)
-            for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+            return (entry.shape, values.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) })
+        #else
+            return (entry.shape, values)
         #endif
-        return (entry.shape, values)
     }
 
     /// The bytes of a U8 tensor (images in test fixtures), with its shape.

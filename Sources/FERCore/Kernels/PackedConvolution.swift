@@ -41,21 +41,37 @@ import CFERKernels
     /// Panel `p` starts at ``panelOffset(_:k:)``.
     public static func pack(_ kernel: [Float], k: Int, cout: Int) -> [Float] {
         precondition(kernel.count == k * cout, "pack: \(kernel.count) weights for a \(k)×\(cout) kernel")
+        return [Float](unsafeUninitializedCapacity: packedCount(k: k, cout: cout)) { buffer, count in
+            kernel.withUnsafeBufferPointer { src in
+                if let s = src.baseAddress, let d = buffer.baseAddress { pack(s, k: k, cout: cout, into: d) }
+            }
+            count = buffer.count
+        }
+    }
+
+    /// The floats a kernel with reduction length `k` and `cout` outputs takes once packed.
+    public static func packedCount(k: Int, cout: Int) -> Int { paddedChannels(cout) * k }
+
+    /// ``pack(_:k:cout:)`` from `kernel` (`k·cout` floats) into `destination`
+    /// (``packedCount(k:cout:)`` floats, every one written: the padding lanes with zeros).
+    /// Row by row, each a copy of up to 16 contiguous weights.
+    public static func pack(_ kernel: UnsafePointer<Float>, k: Int, cout: Int, into destination: UnsafeMutablePointer<Float>) {
         let panels = paddedChannels(cout) / panelWidth
-        var packed = [Float](repeating: 0, count: panels * k * panelWidth)
         var panel = 0
         while panel < panels {
             let width = panel + 1 < panels ? 2 * panelWidth : panelWidth
-            let base = panelOffset(panel, k: k)
-            for row in 0..<k {
-                for lane in 0..<width {
-                    let col = panel * panelWidth + lane
-                    if col < cout { packed[base + row * width + lane] = kernel[row * cout + col] }
-                }
+            let first = panel * panelWidth
+            let real = min(width, cout - first)
+            var d = destination + panelOffset(panel, k: k)
+            var s = kernel + first
+            for _ in 0..<k {
+                d.update(from: s, count: real)
+                if real < width { (d + real).update(repeating: 0, count: width - real) }
+                d += width
+                s += cout
             }
             panel += width / panelWidth
         }
-        return packed
     }
 
     /// Where panel `p` (even: the first of a pair, or a lone last panel) starts in a kernel

@@ -59,21 +59,38 @@ struct PendingWeights: Sendable {
 struct ParameterPacker {
     private(set) var values: [Float] = []
 
-    /// Appends `block` and returns its offset.
-    mutating func put(_ block: [Float]) -> Int {
-        while values.count % 16 != 0 { values.append(0) }
-        let offset = values.count
-        values += block
+    /// Room for `count` floats without growing (an estimate: reserved, not touched).
+    mutating func reserve(_ count: Int) { values.reserveCapacity(count) }
+
+    /// Appends `count` zeros (after padding to the 16-float alignment) and returns their offset.
+    private mutating func append(count: Int) -> Int {
+        let offset = (values.count + 15) & ~15
+        values.append(contentsOf: repeatElement(0, count: offset + count - values.count))
         return offset
     }
 
-    /// What ``PackedConvolution`` reads for a `cout`-channel output: the kernel in panels and
-    /// the bias padded to whole panels.
+    /// Appends `block` and returns its offset.
+    mutating func put(_ block: [Float]) -> Int {
+        let offset = append(count: block.count)
+        values.withUnsafeMutableBufferPointer { dst in
+            block.withUnsafeBufferPointer { src in
+                if let d = dst.baseAddress, let s = src.baseAddress { (d + offset).update(from: s, count: src.count) }
+            }
+        }
+        return offset
+    }
+
+    /// What ``PackedConvolution`` reads for a `cout`-channel output: the kernel in panels
+    /// (packed straight into place) and the bias padded to whole panels.
     mutating func packedConvolution(_ w: PendingWeights, cout: Int) -> (kernel: Int, bias: Int?) {
-        (
-            put(PackedConvolution.pack(w.kernel, k: w.kernel.count / max(1, cout), cout: cout)),
-            w.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) }
-        )
+        let k = w.kernel.count / max(1, cout)
+        let offset = append(count: PackedConvolution.packedCount(k: k, cout: cout))
+        values.withUnsafeMutableBufferPointer { dst in
+            w.kernel.withUnsafeBufferPointer { src in
+                if let d = dst.baseAddress, let s = src.baseAddress { PackedConvolution.pack(s, k: k, cout: cout, into: d + offset) }
+            }
+        }
+        return (offset, w.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) })
     }
 
     /// A fused activation for a step run by ``PackedConvolution`` (alphas padded to whole panels).

@@ -75,11 +75,11 @@ public final class Workspace {
         self.pool = pool
         self.instructionSet = min(instructionSet, .supported)
         self.keepsIntermediateValues = keepsIntermediateValues
-        arena = .allocate(capacity: 16)
+        arena = ArenaMemory.allocate(16)
         arenaCount = 16
     }
 
-    deinit { arena.deallocate() }
+    deinit { ArenaMemory.deallocate(arena, count: arenaCount) }
 
     /// The bytes the arena currently holds.
     public var arenaBytes: Int { arenaCount * 4 }
@@ -186,8 +186,8 @@ public final class Workspace {
                 limit: memoryLimit)
         }
         if total > arenaCount {
-            arena.deallocate()
-            arena = .allocate(capacity: total)
+            ArenaMemory.deallocate(arena, count: arenaCount)
+            arena = ArenaMemory.allocate(total)
             arenaCount = total
         }
         let plan = Plan(shapes: shapes, windows: windows, offsets: offsets, scratchOffset: align(peak), total: total)
