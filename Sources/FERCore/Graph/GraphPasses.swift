@@ -97,11 +97,11 @@ struct GraphPasses {
                 let depthwise = steps[i] as? DepthwiseConvolutionStep, depthwise.pending.bias == nil,
                 case .none = depthwise.activation
             else { continue }
-            var weights = pointwise.pending
+            var weights = pointwise.output.pending
             weights.extra = depthwise.pending.kernel
             var fused = SeparableConvolutionStep(
-                io: depthwise.io, window: depthwise.window, cout: pointwise.cout,
-                pending: weights, activation: pointwise.activation)
+                io: depthwise.io, window: depthwise.window, cout: pointwise.output.cout,
+                pending: weights, activation: pointwise.output.activation)
             fused.io.input1 = -1
             readers[pointwise.io.input0] = nil
             absorb(j, into: i, fused)
@@ -126,7 +126,7 @@ struct GraphPasses {
                     window: pool.window)
                 steps[p] = nil
                 readers[pooled] = nil
-                if let c = soleProducer(of: other, readers), let conv = steps[c] as? ConvolutionStep, conv.cout % 8 == 0 {
+                if let c = soleProducer(of: other, readers), let conv = steps[c] as? ConvolutionStep, conv.output.cout % 8 == 0 {
                     fused = ResidualTailStep(
                         io: StepIO(name: add.io.name, input0: pool.io.input0, input1: conv.io.input0, output: add.io.output),
                         poolWindow: pool.window, convolution: conv)

@@ -65,35 +65,21 @@ extension PendingWeights {
     }
 }
 
-/// A convolution on ``PackedConvolution``'s register tiles (kernel in panels, bias and
-/// PReLU alphas padded to whole panels), with batch norm and activation folded in.
-struct ConvolutionStep: CompiledStep {
-    var io: StepIO
-    var window: WindowSpec
+/// What ``PackedConvolution``'s register tiles compute in a step: `cout` output channels from
+/// a kernel packed in panels, plus bias and activation (bias and PReLU alphas padded to whole
+/// panels). Convolution, separable and dense steps hold one; batch norm folds into it and an
+/// activation fuses into it.
+struct PackedOutput: Sendable {
     var cout: Int
     var pending: PendingWeights
     var activation: FusedActivation = .none
-    var fusedActivation: FusedActivation? { activation }
-    var foldsBatchNorm: Bool { true }
     var kernel = 0
     var bias: Int?
 
-    init(io: StepIO, window: WindowSpec, cout: Int, pending: PendingWeights) {
-        self.io = io
-        self.window = window
+    init(cout: Int, pending: PendingWeights, activation: FusedActivation = .none) {
         self.cout = cout
         self.pending = pending
-    }
-
-    func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
-        -> (shape: TensorShape, window: WindowGeometry?)
-    {
-        let g = try context.window(window, over: x, layer: io.name)
-        return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: cout), g)
-    }
-
-    func scratchCount(_ x: TensorShape, _ other: TensorShape?, window: WindowGeometry?, threads: Int) -> Int {
-        window.map { PackedConvolution.scratchCount(shape: x, geometry: $0, threads: threads) } ?? 0
+        self.activation = activation
     }
 
     mutating func fold(scale: [Float], shift: [Float]) { pending.fold(scale: scale, shift: shift) }
@@ -103,17 +89,53 @@ struct ConvolutionStep: CompiledStep {
         pending.alpha = alpha
     }
 
+    /// Packs the kernel, bias and alphas (the step packs anything else of its own first).
     mutating func pack(into packer: inout ParameterPacker) {
         activation = packer.packedActivation(activation, pending)
         (kernel, bias) = packer.packedConvolution(pending, cout: cout)
         pending = PendingWeights()
     }
 
+    /// `→ 8 +bias +relu`, for ``Network/stepDescriptions``.
+    var summary: String { "→ \(cout)\(bias == nil ? "" : " +bias")\(activation.suffix)" }
+}
+
+/// A convolution on ``PackedConvolution``'s register tiles, with batch norm and activation
+/// folded in.
+struct ConvolutionStep: CompiledStep {
+    var io: StepIO
+    var window: WindowSpec
+    var output: PackedOutput
+
+    init(io: StepIO, window: WindowSpec, cout: Int, pending: PendingWeights) {
+        self.io = io
+        self.window = window
+        output = PackedOutput(cout: cout, pending: pending)
+    }
+
+    var pending: PendingWeights { output.pending }
+    var fusedActivation: FusedActivation? { output.activation }
+    var foldsBatchNorm: Bool { true }
+    mutating func fold(scale: [Float], shift: [Float]) { output.fold(scale: scale, shift: shift) }
+    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?) { output.fuse(activation, alpha: alpha) }
+    mutating func pack(into packer: inout ParameterPacker) { output.pack(into: &packer) }
+
+    func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
+        -> (shape: TensorShape, window: WindowGeometry?)
+    {
+        let g = try context.window(window, over: x, layer: io.name)
+        return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: output.cout), g)
+    }
+
+    func scratchCount(_ x: TensorShape, _ other: TensorShape?, window: WindowGeometry?, threads: Int) -> Int {
+        window.map { PackedConvolution.scratchCount(shape: x, geometry: $0, threads: threads) } ?? 0
+    }
+
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
         PackedConvolution.conv2d(
-            input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(kernel),
-            bias: c.parameters(bias), cout: cout, activation: activation.resolved(c.parameters),
+            input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(output.kernel),
+            bias: c.parameters(output.bias), cout: output.cout, activation: output.activation.resolved(c.parameters),
             output: c.output, scratch: c.scratch, pool: c.pool, isa: c.isa)
     }
 
@@ -121,9 +143,7 @@ struct ConvolutionStep: CompiledStep {
         MACCount.product(y.n, y.h, y.w, y.c, window.kh, window.kw, x.c)
     }
 
-    var summary: String {
-        "conv \(window.summary) → \(cout)\(bias == nil ? "" : " +bias")\(activation.suffix)"
-    }
+    var summary: String { "conv \(window.summary) \(output.summary)" }
 }
 
 /// A depthwise convolution (one `[KH, KW]` filter per channel), batch norm and activation
@@ -190,54 +210,44 @@ struct SeparableConvolutionStep: CompiledStep {
     var io: StepIO
     /// The depthwise half's window (the 1×1 half keeps the size).
     var window: WindowSpec
-    var cout: Int
-    var pending: PendingWeights
-    var activation: FusedActivation = .none
-    var fusedActivation: FusedActivation? { activation }
-    var foldsBatchNorm: Bool { true }
+    /// The 1×1 half; its `pending.extra` holds the depthwise kernel until packing.
+    var output: PackedOutput
     var depthwise = 0
-    var kernel = 0
-    var bias: Int?
 
     init(io: StepIO, window: WindowSpec, cout: Int, pending: PendingWeights, activation: FusedActivation = .none) {
         self.io = io
         self.window = window
-        self.cout = cout
-        self.pending = pending
-        self.activation = activation
+        output = PackedOutput(cout: cout, pending: pending, activation: activation)
+    }
+
+    var pending: PendingWeights { output.pending }
+    var fusedActivation: FusedActivation? { output.activation }
+    var foldsBatchNorm: Bool { true }
+    mutating func fold(scale: [Float], shift: [Float]) { output.fold(scale: scale, shift: shift) }
+    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?) { output.fuse(activation, alpha: alpha) }
+
+    mutating func pack(into packer: inout ParameterPacker) {
+        depthwise = packer.put(output.pending.extra ?? [])
+        output.pack(into: &packer)
     }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
         -> (shape: TensorShape, window: WindowGeometry?)
     {
         let g = try context.window(window, over: x, layer: io.name)
-        return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: cout), g)
+        return (TensorShape(n: x.n, h: g.outH, w: g.outW, c: output.cout), g)
     }
 
     func scratchCount(_ x: TensorShape, _ other: TensorShape?, window: WindowGeometry?, threads: Int) -> Int {
         window.map { PackedConvolution.separableScratchCount(shape: x, geometry: $0, threads: threads) } ?? 0
     }
 
-    mutating func fold(scale: [Float], shift: [Float]) { pending.fold(scale: scale, shift: shift) }
-
-    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?) {
-        self.activation = activation
-        pending.alpha = alpha
-    }
-
-    mutating func pack(into packer: inout ParameterPacker) {
-        activation = packer.packedActivation(activation, pending)
-        depthwise = packer.put(pending.extra ?? [])
-        (kernel, bias) = packer.packedConvolution(pending, cout: cout)
-        pending = PendingWeights()
-    }
-
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
         PackedConvolution.separable(
             input: c.input0, shape: c.shape0, geometry: g, depthwise: c.parameters(depthwise),
-            packed: c.parameters(kernel), bias: c.parameters(bias), cout: cout,
-            activation: activation.resolved(c.parameters), output: c.output, scratch: c.scratch,
+            packed: c.parameters(output.kernel), bias: c.parameters(output.bias), cout: output.cout,
+            activation: output.activation.resolved(c.parameters), output: c.output, scratch: c.scratch,
             pool: c.pool, isa: c.isa)
     }
 
@@ -245,7 +255,5 @@ struct SeparableConvolutionStep: CompiledStep {
         MACCount.sum(MACCount.product(y.n, y.h, y.w, y.c, x.c), MACCount.product(y.n, y.h, y.w, window.kh, window.kw, x.c))
     }
 
-    var summary: String {
-        "depthwise \(window.summary) + conv 1x1/1 valid → \(cout)\(bias == nil ? "" : " +bias")\(activation.suffix)"
-    }
+    var summary: String { "depthwise \(window.summary) + conv 1x1/1 valid \(output.summary)" }
 }

@@ -16,47 +16,35 @@ enum DenseLayers: LayerFamily {
     }
 }
 
-/// A dense layer, run by ``PackedConvolution`` as a 1×1 convolution over the `n·h·w` rows
-/// (kernel packed, bias and PReLU alphas padded to whole panels), activation fused in.
+/// A dense layer, run by ``PackedConvolution`` as a 1×1 convolution over the `n·h·w` rows,
+/// activation fused in.
 struct DenseStep: CompiledStep {
     var io: StepIO
     var inputs: Int
-    var units: Int
-    var pending: PendingWeights
-    var activation: FusedActivation = .none
-    var fusedActivation: FusedActivation? { activation }
-    var kernel = 0
-    var bias: Int?
+    var output: PackedOutput
 
     init(io: StepIO, inputs: Int, units: Int, pending: PendingWeights) {
         self.io = io
         self.inputs = inputs
-        self.units = units
-        self.pending = pending
+        output = PackedOutput(cout: units, pending: pending)
     }
+
+    var pending: PendingWeights { output.pending }
+    var fusedActivation: FusedActivation? { output.activation }
+    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?) { output.fuse(activation, alpha: alpha) }
+    mutating func pack(into packer: inout ParameterPacker) { output.pack(into: &packer) }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
         -> (shape: TensorShape, window: WindowGeometry?)
     {
         guard x.c == inputs else { throw context.mismatch(io.name, expected: inputs, actual: x.c) }
-        return (TensorShape(n: x.n, h: x.h, w: x.w, c: units), nil)
-    }
-
-    mutating func fuse(_ activation: FusedActivation, alpha: [Float]?) {
-        self.activation = activation
-        pending.alpha = alpha
-    }
-
-    mutating func pack(into packer: inout ParameterPacker) {
-        activation = packer.packedActivation(activation, pending)
-        (kernel, bias) = packer.packedConvolution(pending, cout: units)
-        pending = PendingWeights()
+        return (TensorShape(n: x.n, h: x.h, w: x.w, c: output.cout), nil)
     }
 
     func run(_ c: StepContext) {
         PackedConvolution.dense(
-            input: c.input0, rows: c.shape0.rows, inputs: inputs, packed: c.parameters(kernel),
-            bias: c.parameters(bias), cout: units, activation: activation.resolved(c.parameters),
+            input: c.input0, rows: c.shape0.rows, inputs: inputs, packed: c.parameters(output.kernel),
+            bias: c.parameters(output.bias), cout: output.cout, activation: output.activation.resolved(c.parameters),
             output: c.output, pool: c.pool, isa: c.isa)
     }
 
@@ -64,5 +52,5 @@ struct DenseStep: CompiledStep {
         MACCount.product(y.n, y.h, y.w, y.c, x.c)
     }
 
-    var summary: String { "dense → \(units)\(bias == nil ? "" : " +bias")\(activation.suffix)" }
+    var summary: String { "dense \(output.summary)" }
 }

@@ -92,7 +92,7 @@ struct ResidualTailStep: CompiledStep {
         let y = TensorShape(n: x.n, h: g.outH, w: g.outW, c: x.c)
         let r = other ?? x
         let gc = try context.window(convolution.window, over: r, layer: io.name)
-        let added = TensorShape(n: r.n, h: gc.outH, w: gc.outW, c: convolution.cout)
+        let added = TensorShape(n: r.n, h: gc.outH, w: gc.outW, c: convolution.output.cout)
         guard added == y else { throw context.mismatch(io.name, expected: y.count, actual: added.count) }
         return (y, g)
     }
@@ -108,8 +108,9 @@ struct ResidualTailStep: CompiledStep {
         guard let g = c.window, let r = c.input1, let gc = convolution.window.geometry(inH: c.shape1.h, inW: c.shape1.w) else { return }
         PackedConvolution.maxPoolAddingConvolution(
             pooled: c.input0, pooledShape: c.shape0, poolGeometry: g, input: r, shape: c.shape1, geometry: gc,
-            packed: c.parameters(convolution.kernel), bias: c.parameters(convolution.bias), cout: convolution.cout,
-            activation: convolution.activation.resolved(c.parameters), output: c.output, scratch: c.scratch, pool: c.pool,
+            packed: c.parameters(convolution.output.kernel), bias: c.parameters(convolution.output.bias),
+            cout: convolution.output.cout,
+            activation: convolution.output.activation.resolved(c.parameters), output: c.output, scratch: c.scratch, pool: c.pool,
             isa: c.isa)
     }
 
