@@ -15,17 +15,19 @@ SWIFT=${SWIFT:-swift}
 DOCC=${DOCC:-$(dirname "$(command -v "$SWIFT")")/docc}
 [ -x "$DOCC" ] || DOCC=$(command -v docc)
 out=.build-docs
+# The compiler writes a module's symbol graph only when it compiles the module, so the raw
+# graphs are kept between runs (an up-to-date module keeps its current graph) and copied.
 rm -rf "$out/symbol-graphs" "$out/docs"
-mkdir -p "$out/symbol-graphs" "$out/docs"
+mkdir -p "$out/symbol-graphs-raw" "$out/symbol-graphs" "$out/docs"
 echo "build_docs: symbol graphs (release build of FERCore and FERMedia; log in $out/build.log)"
 "$SWIFT" build -c release --scratch-path "$out" --target FERMedia \
-    -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$out/symbol-graphs" \
+    -Xswiftc -emit-symbol-graph -Xswiftc -emit-symbol-graph-dir -Xswiftc "$PWD/$out/symbol-graphs-raw" \
     -Xswiftc -symbol-graph-minimum-access-level -Xswiftc public > "$out/build.log" 2>&1 \
     || { tail -30 "$out/build.log"; echo "build_docs: the build failed"; exit 1; }
 status=0
 for module in FERCore FERMedia; do
     mkdir -p "$out/symbol-graphs/$module"
-    mv "$out/symbol-graphs/$module"*.symbols.json "$out/symbol-graphs/$module/"
+    cp "$out/symbol-graphs-raw/$module"*.symbols.json "$out/symbol-graphs/$module/"
     log="$out/docs/$module.log"
     if ! "$DOCC" convert "Sources/$module/$module.docc" --fallback-display-name "$module" \
         --fallback-bundle-identifier "org.fercore.$module" --additional-symbol-graph-dir "$out/symbol-graphs/$module" \
