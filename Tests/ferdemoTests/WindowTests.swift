@@ -14,12 +14,23 @@ struct WindowTests {
             if: FileManager.default.isExecutableFile(atPath: xvfb) && FileManager.default.isExecutableFile(atPath: xwd),
             "needs Xvfb and xwd (Debian packages xvfb and x11-apps; Tools/setup_system.sh installs them)"))
     func overlayDrawn() throws {
-        // A free display number: no X socket and no lock file for it.
-        guard
-            let display = (90..<140).first(where: {
-                !FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\($0)") && !FileManager.default.fileExists(atPath: "/tmp/.X\($0)-lock")
-            })
-        else {
+        // A free display number: no X socket and no lock file for it, or a stale pair left by
+        // an X server that is gone (ours is killed with SIGKILL below, which leaves both behind;
+        // X servers themselves treat a lock whose process is dead as free).
+        func lockPath(_ n: Int) -> String { "/tmp/.X\(n)-lock" }
+        func socketPath(_ n: Int) -> String { "/tmp/.X11-unix/X\(n)" }
+        func isFree(_ n: Int) -> Bool {
+            let fm = FileManager.default
+            guard fm.fileExists(atPath: lockPath(n)) || fm.fileExists(atPath: socketPath(n)) else { return true }
+            guard let text = try? String(contentsOfFile: lockPath(n), encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0,
+                kill(pid, 0) != 0, errno == ESRCH
+            else { return false }
+            try? fm.removeItem(atPath: lockPath(n))
+            try? fm.removeItem(atPath: socketPath(n))
+            return true
+        }
+        guard let display = (90..<140).first(where: isFree) else {
             Issue.record("no free X display number in 90..<140")
             return
         }
@@ -33,6 +44,9 @@ struct WindowTests {
             // SIGKILL: the test runner's threads block SIGTERM/SIGINT, and children inherit that mask.
             kill(server.processIdentifier, SIGKILL)
             server.waitUntilExit()
+            // The killed server cannot remove its lock and socket: remove them for the next run.
+            try? FileManager.default.removeItem(atPath: lockPath(display))
+            try? FileManager.default.removeItem(atPath: socketPath(display))
         }
         #expect(Demo.waitFor(10) { FileManager.default.fileExists(atPath: "/tmp/.X11-unix/X\(display)") }, "Xvfb did not start")
 
