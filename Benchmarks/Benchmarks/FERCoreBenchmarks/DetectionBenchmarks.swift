@@ -52,7 +52,7 @@ func registerDetectionBenchmarks() {
     ]
     for threads in threadCounts {
         for c in cases {
-            let slot = Slot<DetectionFixture>()
+            let box = FixtureBox<DetectionFixture>()
             Benchmark(
                 "\(c.name)-t\(threads)",
                 configuration: .init(
@@ -66,7 +66,7 @@ func registerDetectionBenchmarks() {
                     thresholds: c.stage == .full ? zeroMallocs : nil
                 ),
                 closure: { benchmark in
-                    guard let f = slot.value else { return }
+                    guard let f = box.value else { return }
                     do { try f.detector.detect(f.image.view, into: &f.faces) } catch { benchmark.error("\(error)") }
                     benchmark.stopMeasurement()
                     let s = f.detector.statistics
@@ -85,9 +85,9 @@ func registerDetectionBenchmarks() {
                     case .pnetOnly: options.proposalThreshold = 1
                     case .throughRNet: options.refineThreshold = 1
                     }
-                    slot.value = try DetectionFixture(image: image, options: options, pool: pool(threads))
+                    box.value = try DetectionFixture(image: image, options: options, pool: pool(threads))
                 },
-                teardown: { slot.value = nil }
+                teardown: { box.value = nil }
             )
         }
     }

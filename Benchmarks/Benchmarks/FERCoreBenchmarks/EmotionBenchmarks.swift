@@ -63,7 +63,7 @@ func registerEmotionBenchmarks() {
         for threads in threadCounts {
             for batch in [1, 8] {
                 for input in [Input.box, .crop, .preprocessed] {
-                    let slot = Slot<EmotionFixture>()
+                    let box = FixtureBox<EmotionFixture>()
                     Benchmark(
                         "\(prefix)-\(input.rawValue)-b\(batch)-t\(threads)",
                         configuration: .init(
@@ -73,7 +73,7 @@ func registerEmotionBenchmarks() {
                             thresholds: zeroMallocs
                         ),
                         closure: { benchmark in
-                            guard let f = slot.value else { return }
+                            guard let f = box.value else { return }
                             do {
                                 switch input {
                                 case .box: try f.classifier.classify(f.frame.view, boxes: f.boxes, into: &f.results)
@@ -83,8 +83,8 @@ func registerEmotionBenchmarks() {
                             } catch { benchmark.error("\(error)") }
                             blackHole(f.results[0].confidence + f.outputs[0].confidence)
                         },
-                        setup: { slot.value = try EmotionFixture(model: model, batch: batch, pool: pool(threads)) },
-                        teardown: { slot.value = nil }
+                        setup: { box.value = try EmotionFixture(model: model, batch: batch, pool: pool(threads)) },
+                        teardown: { box.value = nil }
                     )
                 }
             }

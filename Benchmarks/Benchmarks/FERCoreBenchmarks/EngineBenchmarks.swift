@@ -23,7 +23,7 @@ enum FERMetric {
 func registerEngineBenchmarks() {
     // OpenBLAS' own peak at 1 and 2 of its threads (only here: FERCore keeps it at 1).
     for blasThreads in threadCounts {
-        let peak = Slot<SGEMMFixture>()
+        let peak = FixtureBox<SGEMMFixture>()
         Benchmark(
             "sgemm-1024-b\(blasThreads)",
             configuration: .init(metrics: [.wallClock, FERMetric.gemmMFLOPS], maxDuration: .seconds(1), maxIterations: 100),
@@ -48,7 +48,7 @@ func registerEngineBenchmarks() {
 
         // Every compute layer of P-Net on 384×288 and mini-Xception batch 1.
         for layer in LayerCatalog.pnet(width: 384, height: 288) + LayerCatalog.miniXception(batch: 1) {
-            let slot = Slot<LayerFixture>()
+            let box = FixtureBox<LayerFixture>()
             let name = "layer-\(layer.network)-\(layer.workload)-\(layer.name)-\(suffix)"
             let parts = threads == 1 // GEMM alone is one single-threaded call: the same at every pool size
             Benchmark(
@@ -57,7 +57,7 @@ func registerEngineBenchmarks() {
                     metrics: [.wallClock, FERMetric.layerMFLOPS, FERMetric.layerNanos]
                         + (parts ? [FERMetric.gemmMFLOPS, FERMetric.im2colNanos] : [])),
                 closure: { benchmark in
-                    guard let fixture = slot.value else { return }
+                    guard let fixture = box.value else { return }
                     if parts {
                         let im2col = nanos { fixture.runIm2col() }
                         if fixture.hasGEMM {
@@ -72,15 +72,15 @@ func registerEngineBenchmarks() {
                 },
                 setup: {
                     BLAS.setThreads(1)
-                    slot.value = LayerFixture(layer, pool: pool(threads))
+                    box.value = LayerFixture(layer, pool: pool(threads))
                 },
-                teardown: { slot.value = nil }
+                teardown: { box.value = nil }
             )
         }
 
         // Whole forward passes: 0 mallocs after the warm-up run in setup.
         for forward in ForwardCase.all {
-            let slot = Slot<ForwardFixture>()
+            let box = FixtureBox<ForwardFixture>()
             Benchmark(
                 "forward-\(forward.label.replacingOccurrences(of: " ", with: "-"))-\(suffix)",
                 configuration: .init(
@@ -90,16 +90,16 @@ func registerEngineBenchmarks() {
                     thresholds: zeroMallocs
                 ),
                 closure: { benchmark in
-                    guard let fixture = slot.value else { return }
+                    guard let fixture = box.value else { return }
                     fixture.run()
                     blackHole(fixture.workspace.output(0).buffer.first)
                 },
                 setup: {
                     BLAS.setThreads(1)
-                    slot.value = try forward.makeFixture(pool: pool(threads)) // plans and runs once
-                    slot.value?.run()
+                    box.value = try forward.makeFixture(pool: pool(threads)) // plans and runs once
+                    box.value?.run()
                 },
-                teardown: { slot.value = nil }
+                teardown: { box.value = nil }
             )
         }
     }

@@ -30,7 +30,7 @@ let threadCounts = [1, 2]
 func pool(_ threads: Int) -> WorkerPool { pools[threads] ?? .serial }
 
 /// Holds what a benchmark's setup builds, so that nothing is allocated at registration.
-final class Slot<T> {
+final class FixtureBox<T> {
     var value: T?
 }
 

@@ -69,7 +69,7 @@ func registerFrameBenchmarks() {
 
     var decodeConfig = frameConfig
     decodeConfig.thresholds = nil
-    let clip = Slot<ClipFixture>()
+    let clip = FixtureBox<ClipFixture>()
     Benchmark(
         "frame-decode-640x480",
         configuration: decodeConfig,
@@ -88,7 +88,7 @@ func registerFrameBenchmarks() {
         teardown: { clip.value = nil }
     )
 
-    let gray = Slot<ConversionFixture>()
+    let gray = FixtureBox<ConversionFixture>()
     Benchmark(
         "frame-rgb2gray-640x480",
         configuration: frameConfig,
@@ -105,12 +105,12 @@ func registerFrameBenchmarks() {
         (Interpolation.linear, "linear", 320, 240), (.area, "area", 320, 240),
         (.linear, "linear", 384, 288)
     ] {
-        let slot = Slot<ConversionFixture>()
+        let box = FixtureBox<ConversionFixture>()
         Benchmark(
             "frame-resize-\(name)-640x480-\(w)x\(h)",
             configuration: frameConfig,
             closure: { benchmark in
-                guard let f = slot.value else { return }
+                guard let f = box.value else { return }
                 do {
                     try f.resizer.resize(f.frame.view, into: f.resized.mutableView, interpolation: interpolation)
                 } catch { benchmark.error("\(error)") }
@@ -119,9 +119,9 @@ func registerFrameBenchmarks() {
             setup: {
                 let f = try ConversionFixture(resizeWidth: w, resizeHeight: h)
                 try f.resizer.resize(f.frame.view, into: f.resized.mutableView, interpolation: interpolation) // builds the tables
-                slot.value = f
+                box.value = f
             },
-            teardown: { slot.value = nil }
+            teardown: { box.value = nil }
         )
     }
 }

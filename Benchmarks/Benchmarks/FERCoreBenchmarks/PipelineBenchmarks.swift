@@ -54,7 +54,7 @@ final class PipelineFixture {
 func registerPipelineBenchmarks() {
     for grid in [1, 2, 4] {
         for threads in threadCounts {
-            let slot = Slot<PipelineFixture>()
+            let box = FixtureBox<PipelineFixture>()
             Benchmark(
                 "pipeline-faces-\(grid * grid)-t\(threads)",
                 configuration: .init(
@@ -64,20 +64,20 @@ func registerPipelineBenchmarks() {
                     maxIterations: 600
                 ),
                 closure: { benchmark in
-                    guard let f = slot.value else { return }
+                    guard let f = box.value else { return }
                     do {
                         try f.step()
                         benchmark.stopMeasurement()
                         benchmark.measurement(PipelineMetric.faces, f.result.faces.count)
                     } catch { benchmark.error("\(error)") }
                 },
-                setup: { slot.value = try PipelineFixture(grid: grid, threads: threads) },
-                teardown: { slot.value = nil }
+                setup: { box.value = try PipelineFixture(grid: grid, threads: threads) },
+                teardown: { box.value = nil }
             )
         }
     }
 
-    let slot = Slot<PipelineFixture>()
+    let box = FixtureBox<PipelineFixture>()
     Benchmark(
         "pipeline-rss-10000",
         configuration: .init(
@@ -88,7 +88,7 @@ func registerPipelineBenchmarks() {
             maxIterations: 1
         ),
         closure: { benchmark in
-            guard let f = slot.value else { return }
+            guard let f = box.value else { return }
             let start = residentMegabytes()
             do {
                 for _ in 0..<10_000 { try f.step() }
@@ -97,7 +97,7 @@ func registerPipelineBenchmarks() {
             benchmark.measurement(PipelineMetric.rssStart, start)
             benchmark.measurement(PipelineMetric.rssEnd, residentMegabytes())
         },
-        setup: { slot.value = try PipelineFixture(grid: 2, threads: 2) },
-        teardown: { slot.value = nil }
+        setup: { box.value = try PipelineFixture(grid: 2, threads: 2) },
+        teardown: { box.value = nil }
     )
 }

@@ -55,7 +55,7 @@ final class MultiTrackFixture {
 
 func registerTrackingBenchmarks() {
     for size in [50, 100, 200] {
-        let slot = Slot<SingleTrackFixture>()
+        let box = FixtureBox<SingleTrackFixture>()
         Benchmark(
             "track-csrdcf-face\(size)",
             configuration: .init(
@@ -66,20 +66,20 @@ func registerTrackingBenchmarks() {
                 thresholds: zeroMallocs
             ),
             closure: { benchmark in
-                guard let f = slot.value else { return }
+                guard let f = box.value else { return }
                 do {
                     let r = try f.step()
                     benchmark.stopMeasurement()
                     benchmark.measurement(TrackingMetric.lost, r.isLost ? 1 : 0)
                 } catch { benchmark.error("\(error)") }
             },
-            setup: { slot.value = try SingleTrackFixture(faceSize: Double(size)) },
-            teardown: { slot.value = nil }
+            setup: { box.value = try SingleTrackFixture(faceSize: Double(size)) },
+            teardown: { box.value = nil }
         )
     }
 
     for faces in [1, 4, 16] {
-        let slot = Slot<MultiTrackFixture>()
+        let box = FixtureBox<MultiTrackFixture>()
         Benchmark(
             "track-faces-\(faces)",
             configuration: .init(
@@ -90,7 +90,7 @@ func registerTrackingBenchmarks() {
                 thresholds: zeroMallocs
             ),
             closure: { benchmark in
-                guard let f = slot.value else { return }
+                guard let f = box.value else { return }
                 do {
                     try f.step()
                     benchmark.stopMeasurement()
@@ -99,8 +99,8 @@ func registerTrackingBenchmarks() {
                     benchmark.measurement(TrackingMetric.lost, lost)
                 } catch { benchmark.error("\(error)") }
             },
-            setup: { slot.value = try MultiTrackFixture(faces: faces) },
-            teardown: { slot.value = nil }
+            setup: { box.value = try MultiTrackFixture(faces: faces) },
+            teardown: { box.value = nil }
         )
     }
 }

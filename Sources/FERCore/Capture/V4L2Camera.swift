@@ -346,10 +346,10 @@ public final class V4L2Camera: FrameSource {
                 }
                 continue
             }
-            let slot = buffers[Int(buf.index)]
+            let mapped = buffers[Int(buf.index)]
             do {
                 try buffer.reshape(width: width, height: height, format: .rgb8)
-                let src = UnsafePointer(slot.pointer.assumingMemoryBound(to: UInt8.self))
+                let src = UnsafePointer(mapped.pointer.assumingMemoryBound(to: UInt8.self))
                 if pixelFormat == fercore_pix_fmt_yuyv() {
                     try ColorConversion.yuyvToRGB(src, rowBytes: bytesPerLine, into: buffer.mutableView)
                 } else {

@@ -36,15 +36,15 @@ public final class WorkerPool: @unchecked Sendable {
         self.threads = max(1, threads)
         state = PoolState()
         guard self.threads > 1 else { return }
-        for slot in 1..<self.threads {
-            let box = Unmanaged.passRetained(WorkerStart(state: state, slot: slot))
+        for worker in 1..<self.threads {
+            let box = Unmanaged.passRetained(WorkerStart(state: state, worker: worker))
             var thread = pthread_t()
             let rc = pthread_create(
                 &thread, nil,
                 { raw in
                     guard let raw else { return nil }
                     let start = Unmanaged<WorkerStart>.fromOpaque(raw).takeRetainedValue()
-                    start.state.workerLoop(slot: start.slot)
+                    start.state.workerLoop(worker: start.worker)
                     return nil
                 }, box.toOpaque())
             if rc == 0 { workers.append(thread) } else { box.release() }
@@ -79,14 +79,14 @@ public final class WorkerPool: @unchecked Sendable {
         let worthwhile = max(1, count / max(1, minimumPerThread))
         let parts = min(workers.count + 1, worthwhile)
         if parts <= 1 {
-            if count > 0 { body.run(0..<count, slot: 0) }
+            if count > 0 { body.run(0..<count, worker: 0) }
             return
         }
         // One loop at a time: a second caller (another thread, or a nested loop)
         // runs its loop inline. Every kernel computes each index independently
         // of how the range is split, so the result is the same either way.
         guard state.tryAcquire() else {
-            body.run(0..<count, slot: 0)
+            body.run(0..<count, worker: 0)
             return
         }
         defer { state.release() }
@@ -121,21 +121,21 @@ public final class WorkerPool: @unchecked Sendable {
 public protocol ParallelBody {
     /// Runs the loop over `range`.
     func run(_ range: Range<Int>)
-    /// Runs the loop over `range` as part `slot` (0 ..< the pool's `threads`): no two
-    /// ranges of one loop run with the same slot at the same time, so a body can give
-    /// each slot its own scratch memory. The default calls ``run(_:)``.
-    func run(_ range: Range<Int>, slot: Int)
+    /// Runs the loop over `range` as part `worker` (0 ..< the pool's `threads`): no two
+    /// ranges of one loop run with the same worker at the same time, so a body can give
+    /// each worker its own scratch memory. The default calls ``run(_:)``.
+    func run(_ range: Range<Int>, worker: Int)
     /// Calls `run` on the value `pointer` points at (the pool's type-erased entry point).
-    static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>, slot: Int)
+    static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>, worker: Int)
 }
 
 extension ParallelBody {
-    /// Runs the loop over `range`, ignoring the slot.
-    public func run(_ range: Range<Int>, slot: Int) { run(range) }
+    /// Runs the loop over `range`, ignoring the worker.
+    public func run(_ range: Range<Int>, worker: Int) { run(range) }
 
-    /// Calls `run(_:slot:)` on the value `pointer` points at.
-    public static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>, slot: Int) {
-        pointer.assumingMemoryBound(to: Self.self).pointee.run(range, slot: slot)
+    /// Calls `run(_:worker:)` on the value `pointer` points at.
+    public static func invoke(_ pointer: UnsafeRawPointer, _ range: Range<Int>, worker: Int) {
+        pointer.assumingMemoryBound(to: Self.self).pointee.run(range, worker: worker)
     }
 }
 
@@ -146,10 +146,10 @@ private struct ClosureBody: ParallelBody {
 
 private final class WorkerStart {
     let state: PoolState
-    let slot: Int
-    init(state: PoolState, slot: Int) {
+    let worker: Int
+    init(state: PoolState, worker: Int) {
         self.state = state
-        self.slot = slot
+        self.worker = worker
     }
 }
 
@@ -205,8 +205,8 @@ private final class PoolState: @unchecked Sendable {
     }
 
     /// Claims chunks of job `job` until none is left (or a newer job is published), running
-    /// each as `slot`.
-    private func runChunks(_ slot: Int, job: UInt64) {
+    /// each as `worker`.
+    private func runChunks(_ worker: Int, job: UInt64) {
         var word = claim.load(ordering: .acquiring)
         while true {
             let chunks = Int((word >> 16) & 0xFFFF), next = Int(word & 0xFFFF)
@@ -220,7 +220,7 @@ private final class PoolState: @unchecked Sendable {
             if let work = body, let type = bodyType {
                 let lo = count * next / chunks
                 let hi = count * (next + 1) / chunks
-                if lo < hi { type.invoke(work, lo..<hi, slot: slot) }
+                if lo < hi { type.invoke(work, lo..<hi, worker: worker) }
             }
             completed.wrappingAdd(1, ordering: .releasing)
             word = claim.load(ordering: .acquiring)
@@ -261,7 +261,7 @@ private final class PoolState: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
-    func workerLoop(slot: Int) {
+    func workerLoop(worker: Int) {
         var seen = 0
         while true {
             var current = generation.load(ordering: .acquiring)
@@ -282,7 +282,7 @@ private final class PoolState: @unchecked Sendable {
             if shuttingDown.load(ordering: .acquiring) { return }
             seen = current
             // Whatever job is published now: its number is in the claim word.
-            runChunks(slot, job: claim.load(ordering: .acquiring) >> 32)
+            runChunks(worker, job: claim.load(ordering: .acquiring) >> 32)
         }
     }
 }

@@ -2,8 +2,8 @@
 /// level, candidates from the cells above the threshold, NMS per level, NMS across
 /// levels, squaring.
 ///
-/// Levels run in parallel: each pool slot owns a P-Net ``Workspace``; the pool's
-/// threads claim levels one by one, largest first, each scanning with its own slot's
+/// Levels run in parallel: each pool worker owns a P-Net ``Workspace``; the pool's
+/// threads claim levels one by one, largest first, each scanning with its own worker's
 /// workspace. A level's candidates do not depend on which thread scanned it, and
 /// levels merge in level order, so the result does not depend on scheduling.
 ///
@@ -30,23 +30,23 @@ final class ProposalStage {
     /// at the default minimum face (768×432) are scanned whole.
     var stripPixels = 1 << 19
 
-    /// Per-slot state: a workspace and resize tables.
-    final class Slot {
+    /// Per-worker state: a workspace and resize tables.
+    final class WorkerState {
         let workspace: Workspace
         var resizer = AreaResizer()
         var error: NetworkError?
         init(workspace: Workspace) { self.workspace = workspace }
     }
 
-    /// One level's candidates (a class so that slots can fill different levels at once).
+    /// One level's candidates (a class so that workers can fill different levels at once).
     final class LevelCandidates {
         var boxes: [Candidate] = []
         var keep: [Bool] = []
     }
 
     let network: Network
-    let slots: [Slot]
-    /// The pyramid (and image size) every slot has been prepared for, see ``prepareSlots(image:)``.
+    let workers: [WorkerState]
+    /// The pyramid (and image size) every worker has been prepared for, see ``prepareSlots(image:)``.
     private var preparedLevels: [PyramidLevel] = []
     private var preparedSize = (width: 0, height: 0)
     private let bboxIndex: Int
@@ -71,7 +71,7 @@ final class ProposalStage {
         self.network = network
         bboxIndex = b
         probIndex = p
-        slots = (0..<pool.threads).map { _ in Slot(workspace: Workspace(network: network, pool: pool)) }
+        workers = (0..<pool.threads).map { _ in WorkerState(workspace: Workspace(network: network, pool: pool)) }
         normalized = .allocate(capacity: 1)
     }
 
@@ -97,11 +97,11 @@ final class ProposalStage {
         }
         AreaResizer.normalize(image, table: table, into: normalized, pool: pool)
         while results.count < levels.count { results.append(LevelCandidates()) }
-        for s in slots { s.error = nil }
+        for s in workers { s.error = nil }
 
-        if slots.count == 1 || levels.count == 1 {
-            // One slot: P-Net's own loops get the whole pool.
-            for l in levels.indices { scan(level: l, slot: slots[0], image: image, table: table, options: options) }
+        if workers.count == 1 || levels.count == 1 {
+            // One worker: P-Net's own loops get the whole pool.
+            for l in levels.indices { scan(level: l, worker: workers[0], image: image, table: table, options: options) }
         } else {
             prepareSlots(image: image)
             // One level per chunk (levels are largest first), claimed by whichever thread is free.
@@ -109,7 +109,7 @@ final class ProposalStage {
                 levels.count, chunksPerThread: levels.count,
                 LevelScan(stage: self, image: image, table: table, options: options))
         }
-        for s in slots { if let e = s.error { throw .network(stage: "P-Net", underlying: e) } }
+        for s in workers { if let e = s.error { throw .network(stage: "P-Net", underlying: e) } }
 
         for l in levels.indices { output.append(contentsOf: results[l].boxes) }
         NonMaxSuppression.sortByScore(&output)
@@ -123,19 +123,19 @@ final class ProposalStage {
         NonMaxSuppression.square(&output)
     }
 
-    /// Any thread may scan any level, so every slot gets a workspace plan (one per strip
+    /// Any thread may scan any level, so every worker gets a workspace plan (one per strip
     /// height) and resize buffers for every level once per pyramid: after that first call
     /// nothing allocates, whichever thread claims which level (a plan already made is only
     /// looked up).
     private func prepareSlots(image: ImageView) {
         guard levels != preparedLevels || preparedSize != (image.width, image.height) else { return }
-        for slot in slots {
+        for worker in workers {
             for level in levels {
                 forEachStrip(of: level) { first, rows, _ in
                     // An error here (input too large) is raised again, and reported, by the scan.
-                    _ = try? slot.workspace.prepare(inputShape: TensorShape(n: 1, h: rows, w: level.width, c: 3))
+                    _ = try? worker.workspace.prepare(inputShape: TensorShape(n: 1, h: rows, w: level.width, c: 3))
                 }
-                slot.resizer.reserve(inWidth: image.width, inHeight: image.height, outWidth: level.width, outHeight: level.height)
+                worker.resizer.reserve(inWidth: image.width, inHeight: image.height, outWidth: level.width, outHeight: level.height)
             }
         }
         preparedLevels = levels
@@ -172,10 +172,10 @@ final class ProposalStage {
     /// level's `firstRow`; `keepRows` of its rows, or all of them) to `result`.
     private func collect(
         level: PyramidLevel, into result: LevelCandidates, firstRow: Int, keepRows: Int?,
-        options: FaceDetectorOptions, slot: Slot
+        options: FaceDetectorOptions, worker: WorkerState
     ) {
-        let bbox = slot.workspace.output(bboxIndex)
-        let prob = slot.workspace.output(probIndex)
+        let bbox = worker.workspace.output(bboxIndex)
+        let prob = worker.workspace.output(probIndex)
         let rows = min(prob.shape.h, keepRows ?? prob.shape.h), cols = prob.shape.w
         let threshold = options.proposalThreshold
         let scale = level.scale
@@ -206,23 +206,23 @@ final class ProposalStage {
         }
     }
 
-    /// Levels `range`, each scanned with the running thread's slot (allocation-free pool body).
+    /// Levels `range`, each scanned with the running thread's worker (allocation-free pool body).
     private struct LevelScan: ParallelBody {
         unowned(unsafe) let stage: ProposalStage // alive for the whole (blocking) loop
         let image: ImageView
         let table: UnsafePointer<Float>
         let options: FaceDetectorOptions
-        func run(_ range: Range<Int>) { run(range, slot: 0) }
-        func run(_ range: Range<Int>, slot: Int) {
+        func run(_ range: Range<Int>) { run(range, worker: 0) }
+        func run(_ range: Range<Int>, worker: Int) {
             for l in range {
-                stage.scan(level: l, slot: stage.slots[slot], image: image, table: table, options: options)
+                stage.scan(level: l, worker: stage.workers[worker], image: image, table: table, options: options)
             }
         }
     }
 
     /// P-Net on one level, in strips when it is large; candidates (image coordinates,
     /// sorted, NMS'd) go to `results[level]`.
-    private func scan(level l: Int, slot: Slot, image: ImageView, table: UnsafePointer<Float>, options: FaceDetectorOptions) {
+    private func scan(level l: Int, worker: WorkerState, image: ImageView, table: UnsafePointer<Float>, options: FaceDetectorOptions) {
         let level = levels[l]
         let result = results[l]
         result.boxes.removeAll(keepingCapacity: true)
@@ -231,22 +231,22 @@ final class ProposalStage {
             guard !failed else { return }
             let input: UnsafeMutableBufferPointer<Float>
             do throws(NetworkError) {
-                input = try slot.workspace.prepare(inputShape: TensorShape(n: 1, h: rows, w: level.width, c: 3))
+                input = try worker.workspace.prepare(inputShape: TensorShape(n: 1, h: rows, w: level.width, c: 3))
             } catch {
-                slot.error = error
+                worker.error = error
                 failed = true
                 return
             }
             guard let base = input.baseAddress else { return }
-            slot.resizer.resize(
+            worker.resizer.resize(
                 normalized, inWidth: image.width, inHeight: image.height,
                 outWidth: level.width, outHeight: level.height, rows: first..<(first + rows), output: base)
-            slot.workspace.run()
+            worker.workspace.run()
             // A strip that is not the last keeps the output rows whose 12 input rows it
             // holds: (rows - 10) / 2 of them; the next strip starts where they end.
             collect(
                 level: level, into: result, firstRow: first / Self.stride,
-                keepRows: isLast ? nil : (rows - Self.stripOverlap) / Self.stride, options: options, slot: slot)
+                keepRows: isLast ? nil : (rows - Self.stripOverlap) / Self.stride, options: options, worker: worker)
         }
         NonMaxSuppression.sortByScore(&result.boxes)
         NonMaxSuppression.suppress(&result.boxes, threshold: options.proposalLevelNMS, mode: .union, keep: &result.keep)

@@ -29,8 +29,8 @@ final class RefineStage {
 
     let name: String
     let network: Network
-    /// One workspace per pool slot: slot 0's runs a whole chunk with the pool's threads
-    /// sharing each layer; with a split, each slot runs its parts on its own thread.
+    /// One workspace per pool worker: worker 0's runs a whole chunk with the pool's threads
+    /// sharing each layer; with a split, each worker runs its parts on its own thread.
     let workspaces: [Workspace]
     /// The network's input side (24 for R-Net, 48 for O-Net).
     let size: Int
@@ -72,7 +72,7 @@ final class RefineStage {
         while start < total {
             let count = min(maximumBatch, total - start)
             let parts = pool.threads > 1 && count >= pool.threads ? pool.threads : 1
-            // Every slot gets a plan for every part's batch shape now, so that whichever
+            // Every worker gets a plan for every part's batch shape now, so that whichever
             // thread runs which part, nothing allocates after the first call.
             for part in 0..<parts {
                 let shape = TensorShape(n: Self.paddedBatch(Self.part(part, of: parts, count: count).count), h: size, w: size, c: 3)
@@ -84,7 +84,7 @@ final class RefineStage {
             candidates.withUnsafeMutableBufferPointer { boxes in
                 let body = Parts(stage: self, boxes: boxes, first: first, count: count, parts: parts, image: image, table: table)
                 if parts == 1 {
-                    body.run(0..<1, slot: 0) // the pool shares each layer instead
+                    body.run(0..<1, worker: 0) // the pool shares each layer instead
                 } else {
                     pool.parallelFor(parts, body)
                 }
@@ -108,7 +108,7 @@ final class RefineStage {
         count * part / parts..<count * (part + 1) / parts
     }
 
-    /// Runs the network on parts of a chunk, each in the running slot's workspace, and
+    /// Runs the network on parts of a chunk, each in the running worker's workspace, and
     /// writes every candidate's score, regressed box and landmarks back (allocation-free).
     private struct Parts: ParallelBody {
         unowned(unsafe) let stage: RefineStage // alive for the whole (blocking) loop
@@ -117,10 +117,10 @@ final class RefineStage {
         let image: ImageView
         let table: UnsafePointer<Float>
 
-        func run(_ range: Range<Int>) { run(range, slot: 0) }
+        func run(_ range: Range<Int>) { run(range, worker: 0) }
 
-        func run(_ range: Range<Int>, slot: Int) {
-            let workspace = stage.workspaces[slot]
+        func run(_ range: Range<Int>, worker: Int) {
+            let workspace = stage.workspaces[worker]
             let size = stage.size
             let patch = size * size * 3
             for part in range {

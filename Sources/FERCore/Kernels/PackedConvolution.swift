@@ -206,11 +206,11 @@ import CFERKernels
         let blockRows: Int
         let isa: InstructionSet
 
-        func run(_ range: Range<Int>) { run(range, slot: 0) }
+        func run(_ range: Range<Int>) { run(range, worker: 0) }
 
-        func run(_ range: Range<Int>, slot: Int) {
+        func run(_ range: Range<Int>, worker: Int) {
             let rowFloats = width * cin
-            let region = scratch + slot * blockRows * rowFloats
+            let region = scratch + worker * blockRows * rowFloats
             let source = Operand(kh: 1, run: cin, rowStride: 0)
             var row = range.lowerBound
             while row < range.upperBound {
@@ -293,7 +293,7 @@ import CFERKernels
         }
     }
 
-    /// Blocks of output positions lowered by im2col into the slot's scratch first.
+    /// Blocks of output positions lowered by im2col into the worker's scratch first.
     struct LoweredBlocks: ParallelBody {
         let input: UnsafePointer<Float>
         let shape: TensorShape
@@ -305,10 +305,10 @@ import CFERKernels
         let scratch: UnsafeMutablePointer<Float>
         let isa: InstructionSet
 
-        func run(_ range: Range<Int>) { run(range, slot: 0) }
+        func run(_ range: Range<Int>) { run(range, worker: 0) }
 
-        func run(_ range: Range<Int>, slot: Int) {
-            let region = scratch + slot * min(m, blockRows) * k
+        func run(_ range: Range<Int>, worker: Int) {
+            let region = scratch + worker * min(m, blockRows) * k
             let source = Operand(kh: 1, run: k, rowStride: 0)
             for block in range {
                 let lo = block * blockRows
@@ -473,7 +473,7 @@ import CFERKernels
     /// tiles of 12 positions (32, 16 or 8 channels at a time); on AVX2 and the generic path
     /// tiles of 6 positions × 16 channels (12 × 8 when the output has one panel). The last
     /// tile is moved back to end at the range's end, recomputing a few positions identically;
-    /// a range shorter than a tile repeats its last position in the unused slots.
+    /// a range shorter than a tile repeats its last position in the unused workers.
     @inline(__always)
     static func tiles<Cursor: TileCursor>(
         _ range: Range<Int>, k: Int, cout: Int, packed: UnsafePointer<Float>, epilogue: Epilogue,

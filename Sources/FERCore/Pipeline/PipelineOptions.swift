@@ -28,7 +28,7 @@ public struct PipelineOptions: Sendable, Equatable {
     /// turns into a label that settles within about a third of a second.
     public var classifyEvery: Int = 5
     /// At most this many faces are tracked and classified at once (largest-score detections
-    /// first; further faces are ignored until a slot frees). Per-face state is preallocated for
+    /// first; further faces are ignored until a tracked face ends). Per-face state is preallocated for
     /// this many. Default 8: a group in front of one camera; cost is linear in faces.
     public var maximumFaces: Int = 8
     /// Compute threads in all. Synchronous mode: one ``WorkerPool`` of this size for every

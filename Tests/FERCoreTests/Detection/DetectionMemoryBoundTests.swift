@@ -44,8 +44,8 @@ struct DetectionMemoryBoundTests {
         #expect(rows < level.height / 3)
         // The largest strip holds `rows` of the widest level; allow the same per-pixel cost
         // as the whole scan measured (plus one row of slack for the pool's rounding).
-        let perPixel = Double(whole.proposal.slots[0].workspace.arenaBytes) / Double(level.width * level.height)
-        #expect(Double(strips.proposal.slots[0].workspace.arenaBytes) <= perPixel * Double(level.width * (rows + 1)))
+        let perPixel = Double(whole.proposal.workers[0].workspace.arenaBytes) / Double(level.width * level.height)
+        #expect(Double(strips.proposal.workers[0].workspace.arenaBytes) <= perPixel * Double(level.width * (rows + 1)))
     }
 
     @Test("a minimum face needing a first level beyond the bound is refused up front, saying what fits")
