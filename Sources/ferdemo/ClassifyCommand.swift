@@ -40,20 +40,10 @@ struct Classify: ParsableCommand {
 
     @OptionGroup var modelOption: EmotionModelOption
 
-    @Flag(help: "Average the probabilities of each face and its mirror image.")
-    var flip = false
+    @OptionGroup var shared: ClassificationOptions
 
-    @Option(help: "Mark results below this top probability as 'uncertain' (0...1; default 0: never).")
+    @Option(help: "Mark results below this top probability as 'uncertain' (0...1; 0 never marks one).")
     var uncertain: Float = 0
-
-    @Option(help: "Threads for FERCore's loops (1...256).")
-    var threads: Int = 1
-
-    @Option(help: "Faces per network batch (1...1024).")
-    var batch: Int = 16
-
-    @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
-    var weights: String?
 
     @Flag(help: "Time the classifier instead: per-face latency at batch 1 and throughput at batch 8 (prints one JSON line).")
     var benchmark = false
@@ -68,8 +58,6 @@ struct Classify: ParsableCommand {
     var dumpPixels: String?
 
     func validate() throws {
-        try OptionCheck.range(threads, "--threads", OptionLimits.threads)
-        try OptionCheck.range(batch, "--batch", OptionLimits.batch)
         try OptionCheck.range(uncertain, "--uncertain", OptionLimits.uncertainty)
         try OptionCheck.range(benchmarkSeconds, "--benchmark-seconds", OptionLimits.seconds)
         guard benchmark || !paths.isEmpty else { throw ValidationError("give at least one PATH (image, folder or .safetensors)") }
@@ -84,27 +72,27 @@ struct Classify: ParsableCommand {
             var outputs: [OutputPlan.Entry] = []
             if let csv { outputs.append(.init(option: "--csv", path: csv)) }
             if let dumpPixels { outputs.append(.init(option: "--dump-pixels", path: dumpPixels)) }
-            let inputs = sources.filePaths.map { OutputPlan.Entry(option: "PATHS", path: $0) } + Output.weightsInputs(weights)
+            let inputs = sources.filePaths.map { OutputPlan.Entry(option: "PATHS", path: $0) } + Output.weightsInputs(shared.weights)
             try Output.checkPlan("classify", outputs: outputs, inputs: inputs, standardOutputCarriesText: false)
         }
-        let pool = WorkerPool(threads: threads)
+        let pool = WorkerPool(threads: shared.threads)
         var options = EmotionClassifier.Options()
-        options.flipAveraging = flip
+        options.flipAveraging = shared.flip
         options.uncertaintyThreshold = uncertain
-        options.maximumBatch = batch
+        options.maximumBatch = shared.batch
         let classifier: EmotionClassifier
         do {
-            classifier = try EmotionClassifier(model: modelOption.model, weightsDirectory: weights, options: options, pool: pool)
+            classifier = try EmotionClassifier(model: modelOption.model, weightsDirectory: shared.weights, options: options, pool: pool)
         } catch { throw ModelLoadFailure.failure("classify", "the classifier", error) }
         if benchmark {
-            try EmotionBenchmark(classifier: classifier, threads: threads, seconds: benchmarkSeconds).run()
+            try EmotionBenchmark(classifier: classifier, threads: shared.threads, seconds: benchmarkSeconds).run()
             try Output.endIfSignalled()
             return
         }
         var detector: FaceDetector?
         if !cropped {
             do {
-                detector = try FaceDetector(weightsDirectory: weights, pool: pool)
+                detector = try FaceDetector(weightsDirectory: shared.weights, pool: pool)
             } catch { throw ModelLoadFailure.failure("classify", "the detector", error) }
         }
         let out: CSVOutput
@@ -162,7 +150,7 @@ struct Classify: ParsableCommand {
             }
             pending.append(image)
             names.append(name)
-            if pending.count == batch { try flush() }
+            if pending.count == shared.batch { try flush() }
         }
         try flush()
         do { try out.close() } catch { throw Output.failure("classify", error) }

@@ -27,7 +27,7 @@ struct Detect: ParsableCommand {
     @Flag(help: "Print one JSON object per image (JSON Lines).")
     var json = false
 
-    @Option(help: "Smallest face to find, in pixels (the reference's default is 20).")
+    @Option(help: "Smallest face to find, in pixels (20, as the reference's).")
     var minFace: Int = 20
 
     @Option(help: "Write an annotated copy of each image (PNG) into this directory.")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FERCore
+import FERDemoSupport
 
 /// `--model NAME`: the emotion network a subcommand runs (``EmotionModel``; `ferdemo models`
 /// lists them).
@@ -7,7 +8,7 @@ struct EmotionModelOption: ParsableArguments {
     @Option(
         name: .customLong("model"),
         help: ArgumentHelp(
-            "Emotion model: \(EmotionModel.names) (default \(EmotionModel.default.name); `ferdemo models` lists them).",
+            "Emotion model: \(EmotionModel.names) (`ferdemo models` lists them).",
             valueName: "name"))
     var name: String = EmotionModel.default.name
 
@@ -27,5 +28,26 @@ struct EmotionModelOption: ParsableArguments {
     var model: EmotionModel {
         let named = EmotionModel(name: name) ?? .default
         return int8 ? (named.int8Variant ?? named) : named
+    }
+}
+
+/// The options `classify` and `eval` share: flip averaging, threads, batch size and the
+/// weights directory, with their ranges checked once.
+struct ClassificationOptions: ParsableArguments {
+    @Flag(help: "Average the probabilities of each face and its mirror image.")
+    var flip = false
+
+    @Option(help: "Threads for FERCore's loops (1...256).")
+    var threads: Int = 1
+
+    @Option(help: "Faces per network batch (1...1024).")
+    var batch: Int = 16
+
+    @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
+    var weights: String?
+
+    func validate() throws {
+        try OptionCheck.range(threads, "--threads", OptionLimits.threads)
+        try OptionCheck.range(batch, "--batch", OptionLimits.batch)
     }
 }

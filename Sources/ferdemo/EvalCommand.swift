@@ -31,8 +31,7 @@ struct Eval: ParsableCommand {
 
     @OptionGroup var modelOption: EmotionModelOption
 
-    @Flag(help: "Average the probabilities of each face and its mirror image.")
-    var flip = false
+    @OptionGroup var shared: ClassificationOptions
 
     @Option(help: "Also draw the confusion matrix to this file (.svg or .png).")
     var plot: String?
@@ -40,18 +39,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Leave out the images listed (first CSV column, relative to FOLDER) in this file.")
     var exclude: String?
 
-    @Option(help: "Threads for FERCore's loops (1...256).")
-    var threads: Int = 1
-
-    @Option(help: "Faces per network batch (1...1024).")
-    var batch: Int = 16
-
-    @Option(help: "Directory holding the *.safetensors weights (default: $FERCORE_WEIGHTS or ./Weights).")
-    var weights: String?
-
     func validate() throws {
-        try OptionCheck.range(threads, "--threads", OptionLimits.threads)
-        try OptionCheck.range(batch, "--batch", OptionLimits.batch)
         if let plot { try Report.validate(path: plot, option: "--plot") }
     }
 
@@ -62,17 +50,17 @@ struct Eval: ParsableCommand {
         var outputs: [OutputPlan.Entry] = []
         if let plot { outputs.append(.init(option: "--plot", path: plot)) }
         let inputs =
-            files.map { OutputPlan.Entry(option: "FOLDER", path: $0.path) } + Output.weightsInputs(weights)
+            files.map { OutputPlan.Entry(option: "FOLDER", path: $0.path) } + Output.weightsInputs(shared.weights)
             + (exclude.map { [OutputPlan.Entry(option: "--exclude", path: $0)] } ?? [])
         try Output.checkPlan("eval", outputs: outputs, inputs: inputs, standardOutputCarriesText: true)
 
         let model = modelOption.model
         var options = EmotionClassifier.Options()
-        options.flipAveraging = flip
-        options.maximumBatch = batch
+        options.flipAveraging = shared.flip
+        options.maximumBatch = shared.batch
         let classifier: EmotionClassifier
         do {
-            classifier = try EmotionClassifier(model: model, weightsDirectory: weights, options: options, pool: WorkerPool(threads: threads))
+            classifier = try EmotionClassifier(model: model, weightsDirectory: shared.weights, options: options, pool: WorkerPool(threads: shared.threads))
         } catch { throw ModelLoadFailure.failure("eval", "the classifier", error) }
 
         var matrix = ConfusionMatrix(classes: EmotionLabel.allCases.map(\.name))
@@ -96,7 +84,7 @@ struct Eval: ParsableCommand {
             do { image = try ImageReader.read(path: file.path) } catch { throw ImageInputFailure.failure("eval", error) }
             pending.append(image)
             truths.append(file.label.rawValue)
-            if pending.count == batch { try flush() }
+            if pending.count == shared.batch { try flush() }
         }
         try flush()
         let seconds = Date().timeIntervalSince(start)
@@ -104,7 +92,7 @@ struct Eval: ParsableCommand {
         let precision = model.precision.rawValue
         let title =
             "ferdemo eval \(folder): \(model.name) (\(classifier.inputSize)x\(classifier.inputSize), \(precision))"
-            + (flip ? ", flip-averaged" : "")
+            + (shared.flip ? ", flip-averaged" : "")
         var text = "\(title)\n"
         text +=
             "\(matrix.total) images" + (excluded > 0 ? " (\(excluded) excluded by --exclude)" : "")

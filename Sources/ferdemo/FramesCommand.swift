@@ -20,7 +20,7 @@ struct Frames: ParsableCommand {
             \(ExitStatus.helpText)
             """)
 
-    @Argument(help: "Video file (default: Samples/astronaut_pan.mp4).")
+    @Argument(help: "Video file.")
     var video = "Samples/astronaut_pan.mp4"
 
     @Option(help: "Resize target width (1...16384).")
