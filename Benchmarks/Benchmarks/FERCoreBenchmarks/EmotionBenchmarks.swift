@@ -66,12 +66,7 @@ func registerEmotionBenchmarks() {
                     let box = FixtureBox<EmotionFixture>()
                     Benchmark(
                         "\(prefix)-\(input.rawValue)-b\(batch)-t\(threads)",
-                        configuration: .init(
-                            metrics: [.wallClock, .mallocCountTotal, .throughput],
-                            maxDuration: .seconds(1),
-                            maxIterations: 1_000,
-                            thresholds: zeroMallocs
-                        ),
+                        configuration: zeroMallocConfiguration(),
                         closure: { benchmark in
                             guard let f = box.value else { return }
                             do {

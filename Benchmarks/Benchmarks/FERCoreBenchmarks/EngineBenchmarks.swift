@@ -83,12 +83,7 @@ func registerEngineBenchmarks() {
             let box = FixtureBox<ForwardFixture>()
             Benchmark(
                 "forward-\(forward.label.replacingOccurrences(of: " ", with: "-"))-\(suffix)",
-                configuration: .init(
-                    metrics: [.wallClock, .mallocCountTotal, .throughput],
-                    maxDuration: .seconds(1),
-                    maxIterations: 1_000,
-                    thresholds: zeroMallocs
-                ),
+                configuration: zeroMallocConfiguration(),
                 closure: { benchmark in
                     guard let fixture = box.value else { return }
                     fixture.run()

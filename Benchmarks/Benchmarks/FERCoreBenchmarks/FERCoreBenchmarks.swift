@@ -37,6 +37,14 @@ final class FixtureBox<T> {
 /// The p90 malloc gate: no allocation at all per measured call (absolute tolerance 0).
 let zeroMallocs: [BenchmarkMetric: BenchmarkThresholds] = [.mallocCountTotal: .init(absolute: [.p90: 0])]
 
+/// The configuration of a gated hot path: wall clock, mallocs and throughput, up to 1 s or
+/// 1,000 iterations, and the zero-malloc gate.
+func zeroMallocConfiguration() -> Benchmark.Configuration {
+    .init(
+        metrics: [.wallClock, .mallocCountTotal, .throughput], maxDuration: .seconds(1), maxIterations: 1_000,
+        thresholds: zeroMallocs)
+}
+
 @inline(__always)
 func nanos(_ body: () -> Void) -> Int {
     let t0 = monotonicSeconds()
