@@ -16,7 +16,7 @@ Training (choices from the FER-2013 literature: Pramerdorfer & Kampel 2016; Khai
 Chen 2021, "Facial Emotion Recognition: State of the Art Performance on FER2013"):
   * augmentation per image, per epoch: horizontal flip (p 0.5); a random affine transform
     (rotation +-10 degrees, scale 0.85-1.15, shift +-10 % of the side, replicated border);
-    brightness +-20 grey levels and contrast x0.8-1.2; random erasing (p 0.5, 2-20 % of the
+    brightness +-20 grey levels and contrast x0.8-1.2; random erasing (p --erase-prob, default 0.5, 2-20 % of the
     area, aspect 0.3-3.3, uniform noise);
   * SGD with Nesterov momentum 0.9, batch 128, learning rate 0.05 after a 2-epoch linear
     warm-up, cosine decay to 0, decoupled weight decay 5e-4, label smoothing 0.1;
@@ -89,7 +89,7 @@ def scale(u8):
     return ((x / np.float32(255) - np.float32(0.5)) * np.float32(2))[..., None]
 
 
-def augment(batch, rng):
+def augment(batch, rng, erase_prob=0.5):
     """The training augmentation (module docstring) of a uint8 [B, 48, 48] batch."""
     import cv2
     out = np.empty_like(batch)
@@ -108,7 +108,7 @@ def augment(batch, rng):
         c = rng.uniform(0.8, 1.2)
         b = rng.uniform(-20, 20)
         f = (img.astype(np.float32) - 128) * c + 128 + b
-        if rng.random() < 0.5:
+        if rng.random() < erase_prob:
             for _ in range(10):
                 area = rng.uniform(0.02, 0.2) * h * w
                 aspect = np.exp(rng.uniform(np.log(0.3), np.log(3.3)))
@@ -177,6 +177,7 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=5e-4)
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--warmup-epochs", type=int, default=2)
+    ap.add_argument("--erase-prob", type=float, default=0.5, help="probability of random erasing per image")
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default=os.path.join(REPO, ".train"))
@@ -233,7 +234,7 @@ def main():
         losses, accs = [], []
         for s in range(steps_per_epoch):
             idx = order[s * args.batch:(s + 1) * args.batch]
-            xb = scale(augment(train_x[idx], rng))
+            xb = scale(augment(train_x[idx], rng, args.erase_prob))
             loss, acc = model.train_on_batch(xb, eye[train_y[idx]])
             losses.append(float(loss))
             accs.append(float(acc))
