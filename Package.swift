@@ -13,6 +13,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // `ferdemo serve` only (FERServe): a package depending on the FERCore or FERMedia
+        // products builds none of these.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -62,12 +69,29 @@ let package = Package(
             name: "FERDemoSupport",
             path: "Sources/FERDemoSupport"
         ),
+        // `ferdemo serve`: the HTTP and WebSocket API, the live page and the metrics
+        // (Docs/Serving.md), on Hummingbird 2.
+        .target(
+            name: "FERServe",
+            dependencies: [
+                "FERCore",
+                "FERMedia",
+                "FERDemoSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/FERServe"
+        ),
         .executableTarget(
             name: "ferdemo",
             dependencies: [
                 "FERCore",
                 "FERMedia",
                 "FERDemoSupport",
+                "FERServe",
                 "CSDL2",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -82,6 +106,18 @@ let package = Package(
             name: "FERMediaTests",
             dependencies: ["FERMedia", "FERCore"],
             path: "Tests/FERMediaTests"
+        ),
+        .testTarget(
+            name: "FERServeTests",
+            dependencies: [
+                "FERServe",
+                "FERCore",
+                "FERMedia",
+                "FERDemoSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+            ],
+            path: "Tests/FERServeTests"
         ),
         .testTarget(
             name: "ferdemoTests",

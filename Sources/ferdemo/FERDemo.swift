@@ -10,7 +10,7 @@ struct FERDemo: ParsableCommand {
         abstract: "FERCore's demo: face detection and emotion recognition in pure Swift.",
         discussion: ExitStatus.helpText,
         version: "\(FERCoreVersion.string) (kernels: \(InstructionSet.current))",
-        subcommands: [Live.self, Models.self, Detect.self, Classify.self, Eval.self, Track.self, Frames.self],
+        subcommands: [Live.self, Models.self, Detect.self, Classify.self, Eval.self, Track.self, Frames.self, Serve.self],
         defaultSubcommand: Live.self
     )
 

