@@ -24,7 +24,7 @@ demo: build
 
 # What swift-format checks (.swift-format); Tests/ConsumerPackage is left alone: its programs are
 # the README's, verbatim.
-FORMAT_PATHS := Sources Tests/FERCoreTests Tests/FERMediaTests Tests/ferdemoTests Benchmarks/Sources Benchmarks/Benchmarks Fuzz/Sources
+FORMAT_PATHS := Sources Tests/FERCoreTests Tests/FERMediaTests Tests/ferdemoTests Tests/FERServeTests Benchmarks/Sources Benchmarks/Benchmarks Fuzz/Sources
 
 test: setup
 	@$(SWIFT) format lint --strict -r $(FORMAT_PATHS) --configuration .swift-format || { echo "make test: swift-format findings (above); make format fixes the layout ones"; exit 1; }
@@ -32,6 +32,7 @@ test: setup
 	@$(SWIFT) build $(TEST_FLAGS) --build-tests > .build-test.log 2>&1 || { tail -50 .build-test.log; echo "make test: the build failed"; exit 1; }
 	@if grep -E "^$(CURDIR)/(Sources|Tests)/.*: warning:" .build-test.log; then echo "make test: the build has warnings (above); FERCore builds warning-free"; exit 1; fi
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	@bash Tools/test_serve.sh
 	@bash Tools/check_consumer_build.sh --check
 	@bash Tools/build_docs.sh
 

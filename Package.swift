@@ -114,8 +114,8 @@ let package = Package(
                 "FERCore",
                 "FERMedia",
                 "FERDemoSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
+                // No HummingbirdTesting: it brings AsyncHTTPClient and BoringSSL (minutes of CI
+                // build); the tests talk HTTP and WebSocket over loopback themselves (LoopbackClient).
             ],
             path: "Tests/FERServeTests"
         ),

@@ -4,7 +4,10 @@
 set -euo pipefail
 
 packages=(pkg-config libv4l-dev libavformat-dev libavcodec-dev libswscale-dev libavutil-dev
-          libjpeg62-turbo-dev libsdl2-dev xvfb x11-apps)
+          libjpeg62-turbo-dev libsdl2-dev xvfb x11-apps
+          curl python3-venv chromium)
+# curl, python3-venv and chromium: make test's check of `ferdemo serve` (Tools/test_serve.sh:
+# schemathesis in its own venv, the live page in headless Chromium).
 # The benchmarks compare FERCore's kernels with OpenBLAS's SGEMM peak; FERCore itself does not link it.
 if [ "${1:-}" = "--bench" ]; then packages+=(libopenblas-dev); fi
 missing=()

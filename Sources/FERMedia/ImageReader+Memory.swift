@@ -59,7 +59,7 @@ extension ImageReader {
         guard fd >= 0 else {
             throw .unreadable(path: name, reason: "no temporary file in \(directory): \(String(cString: strerror(errno)))")
         }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         defer { unlink(path) }
         var written = 0
         let ok = bytes.withUnsafeBytes { raw -> Bool in

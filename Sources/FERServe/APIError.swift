@@ -65,8 +65,8 @@ package struct APIError: Error, HTTPResponseError, CustomStringConvertible {
     static func unsupportedMediaType(_ type: String) -> APIError {
         APIError(
             .unsupportedMediaType, code: "unsupported_media_type",
-            "Content-Type '\(type)' is not an image type this server reads; send image/jpeg, image/png, image/bmp, image/webp, "
-                + "image/gif, image/tiff or application/octet-stream.")
+            "Content-Type '\(type)' is not an image: send image/* (JPEG, PNG, BMP, WebP, GIF, TIFF are read) or "
+                + "application/octet-stream (the format is found from the bytes).")
     }
 
     /// The error for an image the server could not decode or will not take.

@@ -33,7 +33,7 @@ package final class FERServer: Sendable {
     package let metrics = ServerMetrics()
     let pool: ComputePool
     let streams = Mutex(0)
-    let sampleClip: [UInt8]?
+    let sampleClip: SampleClip?
 
     /// Checks the options and the weights (a server that cannot analyse must not start), then
     /// starts the compute threads, each with the default analyzer loaded.
@@ -44,11 +44,7 @@ package final class FERServer: Sendable {
         // The first analyzer on this thread: missing or corrupt weights stop the start-up here.
         let probe = ComputeWorker(weightsDirectory: weights)
         _ = try probe.analyzer(defaults)
-        if let clip = options.sampleClip {
-            sampleClip = FileManager.default.contents(atPath: clip).map { [UInt8]($0) }
-        } else {
-            sampleClip = nil
-        }
+        sampleClip = options.sampleClip.map(SampleClip.init(path:))
         pool = ComputePool(threads: options.threads, limit: options.admissionLimit) { index in
             if index == 0 { return probe }
             let worker = ComputeWorker(weightsDirectory: weights)
@@ -58,6 +54,12 @@ package final class FERServer: Sendable {
     }
 
     deinit { pool.stop() }
+
+    /// Runs the server until the task running it is cancelled (the tests; `ferdemo serve` runs
+    /// ``application(onRunning:)`` as a service, which SIGINT and SIGTERM stop).
+    package func run(onRunning: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
+        try await application(onRunning: onRunning).run()
+    }
 
     /// The Hummingbird application: both routers, the HTTP/1.1 server with WebSocket upgrade,
     /// the idle timeout and the WebSocket frame limit.
@@ -81,7 +83,7 @@ package final class FERServer: Sendable {
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
             logger: {
                 var logger = Logger(label: "ferdemo.serve")
-                logger.logLevel = .warning
+                logger.logLevel = options.quiet ? .critical : .warning
                 return logger
             }()
         )
@@ -124,6 +126,9 @@ package final class FERServer: Sendable {
             group.addTask {
                 do { return try await body.collect(upTo: limit) } catch let error as HTTPError where error.status == .contentTooLarge {
                     throw APIError.bodyTooLarge(limit: limit)
+                } catch is NIOTooManyBytesError {
+                    // A chunked body (no Content-Length) that outgrew the limit.
+                    throw APIError.bodyTooLarge(limit: limit)
                 }
             }
             group.addTask {
@@ -144,7 +149,9 @@ package final class FERServer: Sendable {
         } catch let error as ComputePoolError {
             switch error {
             case .overloaded: throw APIError.overloaded(limit: pool.limit)
-            case .stopped: throw APIError(.serviceUnavailable, code: "shutting_down", "The server is shutting down.")
+            case .stopped:
+                throw APIError(
+                    .serviceUnavailable, code: "shutting_down", "The server is shutting down; retry on another replica.", headers: [.retryAfter: "1"])
             }
         }
     }

@@ -1,9 +1,9 @@
 import FERCore
 import FERDemoSupport
 
-package extension FrameRecord {
+extension FrameRecord {
     /// Replaces this record's contents with `result`'s, keeping the faces' storage.
-    mutating func update(from result: FrameResult, source: String?) {
+    package mutating func update(from result: FrameResult, source: String?) {
         frame = result.frameIndex
         timestamp = result.timestamp
         self.source = source
@@ -16,9 +16,9 @@ package extension FrameRecord {
     }
 }
 
-package extension FaceRecord {
+extension FaceRecord {
     /// The record of one tracked face.
-    init(_ face: FaceTrack) {
+    package init(_ face: FaceTrack) {
         func point(_ p: SIMD2<Float>) -> PointRecord { PointRecord(x: Double(p.x), y: Double(p.y)) }
         let landmarks = face.landmarks.map {
             LandmarksRecord(

@@ -7,17 +7,19 @@
 /// `?source=sample` in the page's URL skips the camera.
 ///
 /// It opens a WebSocket to `/v1/stream` on the same host (`wss:` when the page came over HTTPS),
-/// passing the page's `token`, `min_face` and `model` query parameters through to the socket's
-/// URL. Each frame is drawn onto an offscreen canvas (the video's size, at most 640 pixels wide),
-/// encoded as JPEG (quality 0.8) and sent as one binary message. Only one frame is in flight at a
-/// time: the next is sent when the reply to the previous one has arrived, so a slow server slows
-/// the page down rather than queueing frames.
+/// passing the page's `token`, `min_face`, `model` and `flip` query parameters through to the
+/// socket's URL. Each frame is drawn onto an offscreen canvas (the video's size, at most 640
+/// pixels wide), encoded as JPEG (quality 0.8) and sent as one binary message. Only one frame is
+/// in flight at a time: the next is sent when the reply to the previous one has arrived, so a slow
+/// server slows the page down rather than queueing frames.
 ///
 /// Each reply (a text message: a frame result, or `{"error": …, "code": …}`) is drawn over the
 /// frame it belongs to: per face the box, `#id label confidence%`, the landmarks as dots, and
 /// in a side panel the seven emotion probabilities as labelled bars; above, results per second
 /// and the server's `timings_ms`. Errors are shown and the stream goes on; a closed socket is
-/// reopened after a pause.
+/// reopened after a pause. When the socket cannot be opened at all, the page asks the same URL
+/// over plain HTTP and shows the server's JSON error (a bad parameter or a missing token stops
+/// the retries; a server that does not answer is retried).
 ///
 /// For tests, `window.ferStats` holds `sent`, `received` (results), `facesSeen` (distinct face
 /// IDs), `errors` (error replies), `abandoned` (frames whose reply never came: the socket closed
@@ -160,15 +162,15 @@ enum LivePage {
           video.addEventListener('ended', () => { video.currentTime = 0; video.play().catch(() => {}); });
 
           // ---- The WebSocket ----
-          function streamURL() {
+          function streamPath() {
             const q = new URLSearchParams();
-            for (const k of ['token', 'min_face', 'model']) if (params.has(k)) q.set(k, params.get(k));
+            for (const k of ['token', 'min_face', 'model', 'flip']) if (params.has(k)) q.set(k, params.get(k));
             const qs = q.toString();
-            return (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/v1/stream' + (qs ? '?' + qs : '');
+            return '/v1/stream' + (qs ? '?' + qs : '');
           }
           function connect() {
             $('conn').textContent = 'connecting…';
-            const sock = new WebSocket(streamURL());
+            const sock = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + streamPath());
             sock.binaryType = 'arraybuffer';
             ws = sock;
             let opened = false;
@@ -180,11 +182,32 @@ enum LivePage {
               if (awaiting) stats.abandoned++;
               inFlight = awaiting = false;
               $('conn').textContent = 'disconnected';
-              if (!opened) showError('Cannot open the stream /v1/stream (server down, or it wants a token: add ?token=… to this page\'s URL); retrying…');
-              else if (ev.code !== 1000 && ev.code !== 1005) showError('Stream closed (' + ev.code + (ev.reason ? ': ' + ev.reason : '') + '); reconnecting…');
-              setTimeout(connect, reconnectDelay);
-              reconnectDelay = Math.min(reconnectDelay * 2, 8000);
+              if (opened) {
+                if (ev.code !== 1000 && ev.code !== 1005) showError('Stream closed (' + ev.code + (ev.reason ? ': ' + ev.reason : '') + '); reconnecting…');
+                retry();
+              } else {
+                refused();
+              }
             };
+          }
+          function retry() {
+            setTimeout(connect, reconnectDelay);
+            reconnectDelay = Math.min(reconnectDelay * 2, 8000);
+          }
+          // A browser does not say why a WebSocket was refused, so ask the same URL over plain HTTP:
+          // the server answers with its JSON error (a bad parameter, a missing token, too many streams).
+          async function refused() {
+            let why = null, status = 0;
+            try {
+              const r = await fetch(streamPath(), { cache: 'no-store' });
+              status = r.status;
+              const j = await r.json();
+              if (j && j.error && j.code !== 'websocket_upgrade_required') why = j.error + ' [' + j.code + ']';
+            } catch (e) { /* the server is down: keep trying */ }
+            const final = status === 400 || status === 401 || status === 403;
+            showError('Cannot open the stream: ' + (why || 'the server does not answer.') + (final ? ' Fix the page URL and reload.' : ' Retrying…'));
+            $('conn').textContent = final ? 'refused' : 'disconnected';
+            if (!final) retry();
           }
 
           // ---- The frame loop: one frame in flight ----
@@ -263,10 +286,11 @@ enum LivePage {
               else if (f.label) text += ' ' + f.label + (f.confidence != null ? ' ' + pct(f.confidence) : '');
               const tw = ctx.measureText(text).width + 8, th = fontPx + 6;
               const ty = y - th >= 0 ? y - th : y + h;
+              const tx = Math.max(0, Math.min(x - lw / 2, view.width - tw));
               ctx.fillStyle = c;
-              ctx.fillRect(x - lw / 2, ty, tw, th);
+              ctx.fillRect(tx, ty, tw, th);
               ctx.fillStyle = '#000';
-              ctx.fillText(text, x + 4 - lw / 2, ty + th - 3);
+              ctx.fillText(text, tx + 4, ty + th - 3);
               if (Array.isArray(f.landmarks)) {
                 ctx.fillStyle = c;
                 ctx.globalAlpha = f.lost ? 0.5 : (f.landmarks_age > 0 ? 0.6 : 1);

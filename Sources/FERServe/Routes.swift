@@ -36,7 +36,12 @@ extension FERServer {
             guard let clip = self.sampleClip else {
                 throw APIError(.notFound, code: "not_found", "This server has no sample clip (ferdemo serve --sample PATH).")
             }
-            return Response(status: .ok, headers: [.contentType: "video/mp4"], body: .init(byteBuffer: ByteBuffer(bytes: clip)))
+            // Made once, on a compute thread (re-encoding takes about a second).
+            let bytes = try await self.pool.submit(admit: false) { _ in clip.playable() }
+            guard let bytes else {
+                throw APIError(.notFound, code: "not_found", "The sample clip \(clip.path) can no longer be read.")
+            }
+            return Response(status: .ok, headers: [.contentType: "video/mp4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.post("/v1/analyze") { request, _ in
             try self.authorize(request, allowQuery: false)
@@ -82,18 +87,32 @@ extension FERServer {
     }
 
     func addStream(to router: Router<BasicWebSocketRequestContext>) {
-        router.ws("/v1/stream") { request, _ in
-            do { try self.checkStream(request) } catch { return .dontUpgrade }
-            return .upgrade([:])
+        // Every WebSocket request is upgraded and checked afterwards: a refused handshake can
+        // only be a bare HTTP 400 (NIO's upgrader), and a browser cannot read a handshake's
+        // status anyway. A refused stream gets the JSON error as its one message, then a close
+        // (1008 policy violation; 1013 try again later when the server is full). A plain GET
+        // gets the same error with its HTTP status (the route in addRoutes).
+        router.ws("/v1/stream") { _, _ in
+            .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            // Counted here, not when upgrading: a slot is taken only by a stream that runs.
+            do { try self.checkStream(context.request) } catch let error as APIError {
+                try await outbound.write(.text(APIError.body(code: error.code, message: error.message)))
+                if error.status == .serviceUnavailable {
+                    try await outbound.close(.unknown(1013), reason: error.code)
+                } else {
+                    try await outbound.close(.policyViolation, reason: error.code)
+                }
+                return
+            }
+            // Counted here: a slot is taken only by a stream that runs.
             let admitted = self.streams.withLock { n -> Bool in
                 guard n < self.options.streamLimit else { return false }
                 n += 1
                 return true
             }
             guard admitted else {
-                try await outbound.close(.unknown(1013), reason: "too many streams; try again later")
+                try await outbound.write(.text(APIError.body(code: "overloaded", message: "This server's streams are all in use; retry later.")))
+                try await outbound.close(.unknown(1013), reason: "overloaded")
                 return
             }
             self.metrics.streamOpened()
@@ -103,7 +122,7 @@ extension FERServer {
             }
             let parameters: RequestParameters
             do { parameters = try self.parameters(context.request, allowed: Self.streamParameters) } catch {
-                try await outbound.close(.policyViolation, reason: (error as? APIError)?.message ?? "\(error)")
+                try await outbound.close(.policyViolation, reason: "bad_parameter")
                 return
             }
             let options = self.options
@@ -152,13 +171,38 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
 
     static let routes: Set<String> = ["/", "/healthz", "/metrics", "/openapi.yaml", "/sample.mp4", "/v1/analyze", "/v1/classify", "/v1/stream"]
 
+    /// The methods of each route (405 with Allow for the others; HEAD wherever GET is).
+    static let methods: [String: [HTTPRequest.Method]] = [
+        "/": [.get], "/healthz": [.get], "/metrics": [.get], "/openapi.yaml": [.get], "/sample.mp4": [.get],
+        "/v1/analyze": [.post], "/v1/classify": [.post], "/v1/stream": [.get]
+    ]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = MonotonicClock.seconds()
         server.metrics.requestStarted()
         let route = Self.routes.contains(request.uri.path) ? request.uri.path : "other"
         var code: String?
-        let response: Response
+        var response: Response
         do {
+            if let allowed = Self.methods[request.uri.path] {
+                if request.method == .head, allowed.contains(.get) {
+                    // HEAD: the GET's status and headers, no body.
+                    var head = request.head
+                    head.method = .get
+                    response = try await next(Request(head: head, body: .init(buffer: ByteBuffer())), context)
+                    let length = response.body.contentLength
+                    response.body = .init()
+                    if let length { response.headers[.contentLength] = String(length) }
+                    server.metrics.requestFinished(route: route, status: Int(response.status.code), seconds: MonotonicClock.seconds() - start, errorCode: nil)
+                    return response
+                }
+                guard allowed.contains(request.method) else {
+                    let names = (allowed + (allowed.contains(.get) ? [.head] : [])).map(\.rawValue).joined(separator: ", ")
+                    throw APIError(
+                        .methodNotAllowed, code: "method_not_allowed", "\(request.method) is not allowed on \(request.uri.path); use \(names).",
+                        headers: [.allow: names])
+                }
+            }
             response = try await next(request, context)
         } catch let error as APIError {
             code = error.code

@@ -29,6 +29,9 @@ package struct ServeOptions: Sendable {
     /// The emotion model when a request names none.
     package var defaultModel = EmotionModel.default
 
+    /// Log only critical messages (the tests, which stop servers by cancelling them).
+    package var quiet = false
+
     package init() {}
 
     /// ``maximumConcurrent`` with its default applied.

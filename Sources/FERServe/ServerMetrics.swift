@@ -24,7 +24,7 @@ package final class ServerMetrics: Sendable {
     /// Buckets from 1 ms to 10 s: a small photo is analysed in milliseconds, a 40-megapixel one in seconds.
     static let buckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(50),
-        .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10),
+        .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10)
     ]
 
     package init() {

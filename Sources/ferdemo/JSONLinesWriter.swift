@@ -1,6 +1,6 @@
 import FERCore
-import FERServe
 import FERDemoSupport
+import FERServe
 import Foundation
 
 /// Writes one ``FrameRecord`` per frame (JSON Lines; the schema is FERDemoSupport's
@@ -37,4 +37,3 @@ final class JSONLinesWriter {
         try file.finish()
     }
 }
-
