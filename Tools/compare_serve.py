@@ -643,7 +643,7 @@ def main():
     if mem is not None:
         n, conns, r0, r1, r2, hwm, done, errors, rps = mem
         mb = lambda kb: f"{kb / 1024:.1f} MB" if kb is not None else "?"
-        print(f"Fresh `{shlex.join(ours_cmd(n)[1:])}`, {conns} connections, {done} requests answered 200 "
+        print(f"Fresh `ferdemo {shlex.join(ours_cmd(n)[1:])}`, {conns} connections, {done} requests answered 200 "
               f"({rps:.1f}/s), and besides them {errors} non-2xx responses or socket errors:\n")
         print(f"| VmRSS after start-up | after {args.memory_checkpoint} requests | after {done} requests "
               f"| growth {args.memory_checkpoint} -> {done} | VmHWM |")

@@ -22,6 +22,9 @@ It also writes the media fixtures of FERMediaTests to Tests/Fixtures/media/:
                 colour (20k, 100, 220 - 15k) with a white 12x12 square at x = 4 + 4k, y = 18
   pattern.png / pattern.jpg / pattern.bmp   frame 0 of that pattern as still images (cv2.imwrite)
   narrow420.jpg 6x48, flat RGB (220, 120, 40), 4:2:0 chroma (cv2.imwrite's default)
+  pattern.tiff  frame 0 of the pattern as an uncompressed TIFF with a resolution (72 dpi: the
+                XResolution, YResolution and ResolutionUnit tags nearly every TIFF carries),
+                written by Pillow (make_tiff; `--tiff-only` writes just this file)
   expected.safetensors  frames.<k>: what cv2.VideoCapture decodes (converted to RGB);
                 png / jpg / bmp: what cv2.imread decodes (RGB)
 
@@ -71,7 +74,11 @@ def main():
     ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--out", default=os.path.join(here, "..", "Tests", "Fixtures", "image"))
+    ap.add_argument("--tiff-only", action="store_true", help="write only Tests/Fixtures/media/pattern.tiff")
     args = ap.parse_args()
+    if args.tiff_only:
+        make_tiff(os.path.join(here, "..", "Tests", "Fixtures", "media"))
+        return
     os.makedirs(args.out, exist_ok=True)
     rng = np.random.default_rng(SEED)
 
@@ -139,7 +146,13 @@ def make_media(out):
     narrow[:, :] = (40, 120, 220)  # BGR of RGB (220, 120, 40)
     cv2.imwrite(os.path.join(out, "narrow420.jpg"), narrow)
     save_file(expected, os.path.join(out, "expected.safetensors"), metadata={"fercore.opencv": cv2.__version__})
+    make_tiff(out)
     print(f"wrote {out}: {sorted(os.listdir(out))}")
+
+
+def make_tiff(out):
+    from PIL import Image
+    Image.fromarray(pattern(0)).save(os.path.join(out, "pattern.tiff"), dpi=(72, 72))
 
 
 if __name__ == "__main__":

@@ -77,6 +77,18 @@ import Testing
         #expect(png.width == 64 && png.height == 48)
     }
 
+    /// A TIFF with a resolution (tags 282, 283, 296, as nearly every TIFF) reads, with the
+    /// pattern's pixels (both files lossless); cut short, it is an error, not an image.
+    @Test func tiffWithResolutionReads() throws {
+        let tiff = try ImageReader.read(path: MediaPaths.fixture("media/pattern.tiff"))
+        let png = try ImageReader.read(path: MediaPaths.fixture("media/pattern.png"))
+        #expect(tiff == png)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: MediaPaths.fixture("media/pattern.tiff")))
+        let path = MediaPaths.temporary("cut.tiff")
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: path))
+        #expect(throws: MediaError.self) { try ImageReader.read(path: path) }
+    }
+
     @Test func truncatedJPEGIsAnError() throws {
         let (_, bytes) = try Self.textured()
         for fraction in [0.5, 0.8, 0.98] {
