@@ -9,7 +9,8 @@ packages=(pkg-config libv4l-dev libavformat-dev libavcodec-dev libswscale-dev li
 # curl, python3-venv and chromium: make test's check of `ferdemo serve` (Tools/test_serve.sh:
 # schemathesis in its own venv, the live page in headless Chromium).
 # The benchmarks compare FERCore's kernels with OpenBLAS's SGEMM peak; FERCore itself does not link it.
-if [ "${1:-}" = "--bench" ]; then packages+=(libopenblas-dev); fi
+# wrk: Tools/compare_serve.py's load generator.
+if [ "${1:-}" = "--bench" ]; then packages+=(libopenblas-dev wrk); fi
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -58,7 +58,14 @@ package final class ComputePool: Sendable {
         }
         if let admitted { throw admitted }
         return await withCheckedContinuation { (continuation: CheckedContinuation<T, Never>) in
-            enqueue { worker in continuation.resume(returning: job(worker)) }
+            enqueue { worker in
+                let result = job(worker)
+                // The place is given back before the caller resumes: a client that sends its next
+                // request as soon as it has this answer must find the place free (otherwise a
+                // client with exactly `limit` keep-alive connections gets 503s).
+                self.state.withLock { $0.active -= 1 }
+                continuation.resume(returning: result)
+            }
         }
     }
 
@@ -95,7 +102,6 @@ package final class ComputePool: Sendable {
             }
             condition.unlock()
             job?(worker)
-            state.withLock { $0.active -= 1 }
         }
     }
 

@@ -118,6 +118,24 @@ enum LoopbackClient {
         }
     }
 
+    /// `count` requests one after the other on one keep-alive connection, each sent as soon as
+    /// the previous answer is read (as wrk and browsers do); their statuses.
+    static func keepAliveStatuses(port: Int, count: Int, _ method: String, _ path: String, body: [UInt8]) async throws -> [Int] {
+        try await offThread {
+            let fd = try connect(port)
+            defer { close(fd) }
+            let request = Array("\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body
+            var statuses: [Int] = []
+            for _ in 0..<count {
+                try send(fd, request)
+                let (status, fields) = try readHead(fd)
+                _ = try read(fd, fields["content-length"].flatMap { Int($0) } ?? 0)
+                statuses.append(status)
+            }
+            return statuses
+        }
+    }
+
     // MARK: WebSocket (RFC 6455), just enough for the tests
 
     enum Message: Sendable, Equatable {

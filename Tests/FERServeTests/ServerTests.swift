@@ -260,6 +260,17 @@ struct ServerTests {
         }
     }
 
+    /// A client that sends its next request as soon as it has an answer is never refused, even
+    /// with `--max-concurrent 1`: a request's place is given back before its answer is written
+    /// (it was given back after, and a client with exactly `limit` keep-alive connections then
+    /// got mostly 503s: 2015 of 2377 under wrk).
+    @Test func sequentialRequestsAreNeverRefused() async throws {
+        try await ServeFixtures.withServer(ServeFixtures.options { $0.maximumConcurrent = 1 }) { _, port in
+            let statuses = try await LoopbackClient.keepAliveStatuses(port: port, count: 60, "POST", "/v1/classify", body: Self.photo)
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+        }
+    }
+
     /// /metrics counts requests by route and status, errors by code, and faces.
     @Test func metricsCount() async throws {
         try await ServeFixtures.withServer(ServeFixtures.options()) { _, port in
