@@ -114,7 +114,10 @@ package final class FERServer: Sendable {
     func imageBody(_ request: Request) async throws -> [UInt8] {
         if let type = request.headers[.contentType] {
             let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            guard media.hasPrefix("image/") || media == "application/octet-stream" else { throw APIError.unsupportedMediaType(type) }
+            // application/x-www-form-urlencoded is what `curl --data-binary @photo.jpg` sends
+            // unless told otherwise: taken like octet-stream (the bytes say what they are).
+            let sniffed = ["application/octet-stream", "application/x-www-form-urlencoded"]
+            guard media.hasPrefix("image/") || sniffed.contains(media) else { throw APIError.unsupportedMediaType(type) }
         }
         let limit = options.maximumBodyBytes
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {

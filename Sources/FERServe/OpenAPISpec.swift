@@ -41,7 +41,7 @@ enum OpenAPISpec {
             | 408 | request_timeout | the request body did not arrive within the server's `--timeout` |
             | 413 | body_too_large | the body is larger than `--max-body-bytes` (default 10 MiB) |
             | 413 | image_too_large | the image has more pixels than `--max-pixels` (default 40,000,000) |
-            | 415 | unsupported_media_type | the Content-Type is neither `image/*` nor `application/octet-stream` |
+            | 415 | unsupported_media_type | the Content-Type is none of `image/*`, `application/octet-stream` and `application/x-www-form-urlencoded` (curl's default for `--data-binary`) |
             | 422 | undecodable_image | the body is not an image: not a known format, corrupt, truncated, or empty |
             | 426 | websocket_upgrade_required | a plain GET of `/v1/stream` (header `Upgrade: websocket`) |
             | 503 | overloaded | too many requests running and waiting at once, or too many streams open (header `Retry-After`, seconds) |
@@ -448,7 +448,7 @@ enum OpenAPISpec {
                           code:
                             enum: [body_too_large, image_too_large]
             UnsupportedMediaType:
-              description: The Content-Type is neither `image/*` nor `application/octet-stream` (code `unsupported_media_type`).
+              description: The Content-Type is none of `image/*`, `application/octet-stream` and `application/x-www-form-urlencoded` (code `unsupported_media_type`).
               content:
                 application/json:
                   schema:
