@@ -83,14 +83,22 @@ func rounded(_ value: Double, _ decimals: Int) -> Double {
 
 /// The work of the HTTP endpoints, run on a compute thread.
 enum AnalysisService {
+    /// The request body as an image, or the API's error for it.
+    static func decode(_ body: [UInt8], maximumPixels: Int) -> Result<Image, APIError> {
+        do { return .success(try ImageReader.decode(body, name: "the request body", maximumPixels: maximumPixels)) } catch {
+            return .failure(.image(error))
+        }
+    }
+
     /// Decodes `body` and analyses it: `/v1/analyze`.
     static func analyze(
         _ body: [UInt8], parameters: RequestParameters, maximumPixels: Int, worker: ComputeWorker
     ) -> Result<AnalyzeResponse, APIError> {
         let start = MonotonicClock.seconds()
         let image: Image
-        do { image = try ImageReader.decode(body, name: "the request body", maximumPixels: maximumPixels) } catch {
-            return .failure(.image(error))
+        switch decode(body, maximumPixels: maximumPixels) {
+        case .success(let decoded): image = decoded
+        case .failure(let error): return .failure(error)
         }
         let decoded = MonotonicClock.seconds()
         let faces: [AnalyzedFace]
@@ -108,8 +116,9 @@ enum AnalysisService {
     ) -> Result<ClassifyResponse, APIError> {
         let start = MonotonicClock.seconds()
         let image: Image
-        do { image = try ImageReader.decode(body, name: "the request body", maximumPixels: maximumPixels) } catch {
-            return .failure(.image(error))
+        switch decode(body, maximumPixels: maximumPixels) {
+        case .success(let decoded): image = decoded
+        case .failure(let error): return .failure(error)
         }
         let decoded = MonotonicClock.seconds()
         let scores: EmotionScores

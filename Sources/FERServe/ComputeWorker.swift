@@ -23,8 +23,8 @@ package final class ComputeWorker: @unchecked Sendable {
     }
 
     let weightsDirectory: String?
-    private var analyzers: [(key: AnalyzerKey, value: FaceAnalyzer)] = []
-    private var classifiers: [(key: ClassifierKey, value: EmotionClassifier)] = []
+    private var analyzers = RecentlyUsed<AnalyzerKey, FaceAnalyzer>(limit: cacheLimit)
+    private var classifiers = RecentlyUsed<ClassifierKey, EmotionClassifier>(limit: cacheLimit)
 
     package init(weightsDirectory: String?) {
         self.weightsDirectory = weightsDirectory
@@ -32,35 +32,43 @@ package final class ComputeWorker: @unchecked Sendable {
 
     /// The analyzer for these parameters (made now if this thread has none).
     func analyzer(_ p: RequestParameters) throws(AnalysisError) -> FaceAnalyzer {
-        let key = AnalyzerKey(model: p.model.name, minimumFace: p.minimumFace, flip: p.flip)
-        if let i = analyzers.firstIndex(where: { $0.key == key }) {
-            let entry = analyzers.remove(at: i)
-            analyzers.append(entry)
-            return entry.value
+        try analyzers.value(for: AnalyzerKey(model: p.model.name, minimumFace: p.minimumFace, flip: p.flip)) { () throws(AnalysisError) in
+            var options = FaceAnalyzer.Options()
+            options.emotionModel = p.model
+            options.detector.minimumFaceSize = p.minimumFace
+            options.classifier.flipAveraging = p.flip
+            return try FaceAnalyzer(weightsDirectory: weightsDirectory, options: options)
         }
-        var options = FaceAnalyzer.Options()
-        options.emotionModel = p.model
-        options.detector.minimumFaceSize = p.minimumFace
-        options.classifier.flipAveraging = p.flip
-        let analyzer = try FaceAnalyzer(weightsDirectory: weightsDirectory, options: options)
-        if analyzers.count >= Self.cacheLimit { analyzers.removeFirst() }
-        analyzers.append((key, analyzer))
-        return analyzer
     }
 
     /// The classifier for these parameters (made now if this thread has none).
     func classifier(_ p: RequestParameters) throws(EmotionError) -> EmotionClassifier {
-        let key = ClassifierKey(model: p.model.name, flip: p.flip)
-        if let i = classifiers.firstIndex(where: { $0.key == key }) {
-            let entry = classifiers.remove(at: i)
-            classifiers.append(entry)
+        try classifiers.value(for: ClassifierKey(model: p.model.name, flip: p.flip)) { () throws(EmotionError) in
+            var options = EmotionClassifier.Options()
+            options.flipAveraging = p.flip
+            return try EmotionClassifier(model: p.model, weightsDirectory: weightsDirectory, options: options)
+        }
+    }
+}
+
+/// At most `limit` values by key, the least recently used dropped first (a handful of entries:
+/// a linear search is the fastest lookup).
+struct RecentlyUsed<Key: Equatable, Value> {
+    let limit: Int
+    private var entries: [(key: Key, value: Value)] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    /// The value for `key`, made by `make` (and kept) when there is none.
+    mutating func value<E: Error>(for key: Key, make: () throws(E) -> Value) throws(E) -> Value {
+        if let i = entries.firstIndex(where: { $0.key == key }) {
+            let entry = entries.remove(at: i)
+            entries.append(entry)
             return entry.value
         }
-        var options = EmotionClassifier.Options()
-        options.flipAveraging = p.flip
-        let classifier = try EmotionClassifier(model: p.model, weightsDirectory: weightsDirectory, options: options)
-        if classifiers.count >= Self.cacheLimit { classifiers.removeFirst() }
-        classifiers.append((key, classifier))
-        return classifier
+        let value = try make()
+        if entries.count >= limit { entries.removeFirst() }
+        entries.append((key, value))
+        return value
     }
 }
