@@ -83,54 +83,53 @@ func rounded(_ value: Double, _ decimals: Int) -> Double {
 
 /// The work of the HTTP endpoints, run on a compute thread.
 enum AnalysisService {
-    /// The request body as an image, or the API's error for it.
-    static func decode(_ body: [UInt8], maximumPixels: Int) -> Result<Image, APIError> {
-        do { return .success(try ImageReader.decode(body, name: "the request body", maximumPixels: maximumPixels)) } catch {
+    /// Decodes `body`, then runs `work` on the image; `work` gets the image and the decoding
+    /// time in milliseconds (3 decimals) and returns the answer or the API's error.
+    static func decoded<R>(
+        _ body: [UInt8], maximumPixels: Int, _ work: (Image, Double) -> Result<R, APIError>
+    ) -> Result<R, APIError> {
+        let start = MonotonicClock.seconds()
+        let image: Image
+        do { image = try ImageReader.decode(body, name: "the request body", maximumPixels: maximumPixels) } catch {
             return .failure(.image(error))
         }
+        return work(image, milliseconds(since: start))
     }
+
+    static func milliseconds(since start: Double) -> Double { rounded((MonotonicClock.seconds() - start) * 1e3, 3) }
 
     /// Decodes `body` and analyses it: `/v1/analyze`.
     static func analyze(
         _ body: [UInt8], parameters: RequestParameters, maximumPixels: Int, worker: ComputeWorker
     ) -> Result<AnalyzeResponse, APIError> {
-        let start = MonotonicClock.seconds()
-        let image: Image
-        switch decode(body, maximumPixels: maximumPixels) {
-        case .success(let decoded): image = decoded
-        case .failure(let error): return .failure(error)
+        decoded(body, maximumPixels: maximumPixels) { image, decodeTime in
+            let start = MonotonicClock.seconds()
+            let faces: [AnalyzedFace]
+            do { faces = try worker.analyzer(parameters).analyze(image) } catch { return .failure(.analysis(error)) }
+            return .success(
+                AnalyzeResponse(
+                    width: image.width, height: image.height, model: parameters.model.name, faces: faces.map(AnalyzedFaceRecord.init),
+                    timings: ["decode": decodeTime, "analyze": milliseconds(since: start)]))
         }
-        let decoded = MonotonicClock.seconds()
-        let faces: [AnalyzedFace]
-        do { faces = try worker.analyzer(parameters).analyze(image) } catch { return .failure(.analysis(error)) }
-        let done = MonotonicClock.seconds()
-        return .success(
-            AnalyzeResponse(
-                width: image.width, height: image.height, model: parameters.model.name, faces: faces.map(AnalyzedFaceRecord.init),
-                timings: ["decode": rounded((decoded - start) * 1e3, 3), "analyze": rounded((done - decoded) * 1e3, 3)]))
     }
 
     /// Decodes `body`, a face already cropped, and classifies the whole image: `/v1/classify`.
     static func classify(
         _ body: [UInt8], parameters: RequestParameters, maximumPixels: Int, worker: ComputeWorker
     ) -> Result<ClassifyResponse, APIError> {
-        let start = MonotonicClock.seconds()
-        let image: Image
-        switch decode(body, maximumPixels: maximumPixels) {
-        case .success(let decoded): image = decoded
-        case .failure(let error): return .failure(error)
+        decoded(body, maximumPixels: maximumPixels) { image, decodeTime in
+            let start = MonotonicClock.seconds()
+            let scores: EmotionScores
+            do {
+                let classifier = try worker.classifier(parameters)
+                scores = try image.withView { (view) throws(EmotionError) in try classifier.classify(crop: view) }
+            } catch { return .failure(.analysis(.emotion(error))) }
+            return .success(
+                ClassifyResponse(
+                    width: image.width, height: image.height, model: parameters.model.name,
+                    probabilities: EmotionProbabilities(scores: scores), label: scores.label.name,
+                    confidence: rounded(Double(scores.confidence), 5),
+                    timings: ["decode": decodeTime, "classify": milliseconds(since: start)]))
         }
-        let decoded = MonotonicClock.seconds()
-        let scores: EmotionScores
-        do {
-            let classifier = try worker.classifier(parameters)
-            scores = try image.withView { (view) throws(EmotionError) in try classifier.classify(crop: view) }
-        } catch { return .failure(.analysis(.emotion(error))) }
-        let done = MonotonicClock.seconds()
-        return .success(
-            ClassifyResponse(
-                width: image.width, height: image.height, model: parameters.model.name, probabilities: EmotionProbabilities(scores: scores),
-                label: scores.label.name, confidence: rounded(Double(scores.confidence), 5),
-                timings: ["decode": rounded((decoded - start) * 1e3, 3), "classify": rounded((done - decoded) * 1e3, 3)]))
     }
 }
