@@ -105,7 +105,7 @@ enum AnalysisService {
         decoded(body, maximumPixels: maximumPixels) { image, decodeTime in
             let start = MonotonicClock.seconds()
             let faces: [AnalyzedFace]
-            do { faces = try worker.analyzer(parameters).analyze(image) } catch { return .failure(.analysis(error)) }
+            do throws(AnalysisError) { faces = try worker.analyzer(parameters).analyze(image) } catch { return .failure(.analysis(error)) }
             return .success(
                 AnalyzeResponse(
                     width: image.width, height: image.height, model: parameters.model.name, faces: faces.map(AnalyzedFaceRecord.init),
@@ -120,7 +120,7 @@ enum AnalysisService {
         decoded(body, maximumPixels: maximumPixels) { image, decodeTime in
             let start = MonotonicClock.seconds()
             let scores: EmotionScores
-            do {
+            do throws(EmotionError) {
                 let classifier = try worker.classifier(parameters)
                 scores = try image.withView { (view) throws(EmotionError) in try classifier.classify(crop: view) }
             } catch { return .failure(.analysis(.emotion(error))) }
