@@ -1,6 +1,7 @@
 import FERCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -79,7 +80,9 @@ package final class FERServer: Sendable {
                 configuration: .init(
                     http1: .init(idleTimeout: idle),
                     ws: .init(maxFrameSize: options.maximumBodyBytes, autoPing: .enabled(timePeriod: .seconds(30))))),
-            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "fercore"),
+            configuration: .init(
+                address: .hostname(options.host, port: options.port), serverName: "fercore",
+                availableConnectionsDelegate: MaximumAvailableConnections(options.maximumConnections)),
             onServerRunning: { channel in onRunning(channel.localAddress?.port ?? 0) },
             logger: {
                 var logger = Logger(label: "ferdemo.serve")

@@ -20,6 +20,9 @@ package struct ServeOptions: Sendable {
     package var maximumConcurrent = 0
     /// WebSocket streams open at once; the next upgrade gets 503. Default 0: 2 × ``threads``.
     package var maximumStreams = 0
+    /// TCP connections open at once; more wait in the kernel's accept queue until one closes
+    /// (file descriptors and per-connection memory stay bounded). Default 1024.
+    package var maximumConnections = 1024
     /// Seconds a request body may take to arrive (408 after), and an idle connection may stay open.
     package var timeout = 10.0
     /// Where the networks are (nil: `ModelFile.defaultDirectory()`).

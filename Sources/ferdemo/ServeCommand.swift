@@ -48,6 +48,9 @@ struct Serve: ParsableCommand {
     @Option(help: "WebSocket streams open at once (default 2 x threads).")
     var maxStreams: Int?
 
+    @Option(help: "TCP connections open at once; more wait to be accepted.")
+    var maxConnections = 1024
+
     @Option(help: "Seconds a request body may take to arrive (408 after); idle connections close after 6 x this.")
     var timeout = 10.0
 
@@ -64,6 +67,7 @@ struct Serve: ParsableCommand {
         try OptionCheck.range(maxPixels, "--max-pixels", 1...ImageLimits.maximumPixels)
         if let maxConcurrent { try OptionCheck.range(maxConcurrent, "--max-concurrent", 1...100_000) }
         if let maxStreams { try OptionCheck.range(maxStreams, "--max-streams", 1...10_000) }
+        try OptionCheck.range(maxConnections, "--max-connections", 1...1_000_000)
         try OptionCheck.range(timeout, "--timeout", 0.1...3600)
         if let token, token.isEmpty { throw ValidationError("--token is empty; give a token or leave the option out.") }
     }
@@ -78,6 +82,7 @@ struct Serve: ParsableCommand {
         options.maximumPixels = maxPixels
         options.maximumConcurrent = maxConcurrent ?? 0
         options.maximumStreams = maxStreams ?? 0
+        options.maximumConnections = maxConnections
         options.timeout = timeout
         options.weightsDirectory = weights
         if let sample {

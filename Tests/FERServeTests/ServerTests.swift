@@ -271,6 +271,31 @@ struct ServerTests {
         }
     }
 
+    /// With `--max-connections 1`, a second connection is not served while the first is open
+    /// (it waits to be accepted), and is served as soon as the first closes.
+    @Test func connectionLimit() async throws {
+        try await ServeFixtures.withServer(ServeFixtures.options { $0.maximumConnections = 1 }) { _, port in
+            let served = try await LoopbackClient.offThread { () -> (Bool, Bool) in
+                let idle = try LoopbackClient.connect(port)
+                try LoopbackClient.send(idle, Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+                _ = try LoopbackClient.readHead(idle) // accepted and answered; kept open (keep-alive)
+                let second = try LoopbackClient.connect(port) // completes in the kernel's backlog
+                defer { close(second) }
+                var short = timeval(tv_sec: 1, tv_usec: 0)
+                setsockopt(second, SOL_SOCKET, SO_RCVTIMEO, &short, socklen_t(MemoryLayout<timeval>.size))
+                try LoopbackClient.send(second, Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+                let whileOpen = (try? LoopbackClient.readHead(second)) != nil
+                close(idle)
+                var long = timeval(tv_sec: 20, tv_usec: 0)
+                setsockopt(second, SOL_SOCKET, SO_RCVTIMEO, &long, socklen_t(MemoryLayout<timeval>.size))
+                let afterClose = (try? LoopbackClient.readHead(second))?.0 == 200
+                return (whileOpen, afterClose)
+            }
+            #expect(!served.0, "a second connection was served while the limit of 1 was in use")
+            #expect(served.1, "the waiting connection was not served after the first closed")
+        }
+    }
+
     /// /metrics counts requests by route and status, errors by code, and faces.
     @Test func metricsCount() async throws {
         try await ServeFixtures.withServer(ServeFixtures.options()) { _, port in
