@@ -8,8 +8,8 @@ extension ImageReader {
     /// Decodes an image held in memory (a whole JPEG, PNG, BMP, … file, for example an HTTP
     /// request's body) into a new FERCore `Image`, as strictly as ``read(path:)-(String)``.
     ///
-    /// An image wider × higher than `maximumPixels` is refused before its pixels are decoded
-    /// when its header states its size (JPEG and PNG), and after decoding otherwise. JPEG is
+    /// An image wider × higher than `maximumPixels` is refused before its pixels are decoded:
+    /// from its header for JPEG and PNG, from the size FFmpeg finds for the other formats. JPEG is
     /// decoded in memory by libjpeg-turbo; other formats go through FFmpeg's image decoders
     /// (``stillImageCodecs``) from a private temporary file, removed before the call returns.
     ///
@@ -37,7 +37,7 @@ extension ImageReader {
             return try JPEGDecoder.decode(bytes, path: name)
         }
         if let (width, height) = pngSize(bytes) { try check(width, height) }
-        let image = try decodeThroughFile(bytes, name: name)
+        let image = try decodeThroughFile(bytes, name: name, maximumPixels: limit)
         try check(image.width, image.height)
         return image
     }
@@ -52,7 +52,7 @@ extension ImageReader {
 
     /// FFmpeg reads files, not memory: the bytes go to a file of our own (mode 0600, under
     /// `$TMPDIR` or /tmp), which is read strictly and removed whatever happens.
-    private static func decodeThroughFile(_ bytes: [UInt8], name: String) throws(MediaError) -> Image {
+    private static func decodeThroughFile(_ bytes: [UInt8], name: String, maximumPixels: Int) throws(MediaError) -> Image {
         let directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(directory)/fercore-image-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -74,7 +74,7 @@ extension ImageReader {
         let reason = ok ? "" : String(cString: strerror(errno))
         close(fd)
         guard ok else { throw .unreadable(path: name, reason: "writing a temporary copy failed: \(reason)") }
-        do { return try read(path: path) } catch { throw error.renamed(from: path, to: name) }
+        do { return try read(path: path, maximumPixels: maximumPixels) } catch { throw error.renamed(from: path, to: name) }
     }
 }
 

@@ -30,12 +30,20 @@ public enum ImageReader {
     /// - Throws: ``MediaError`` (missing, not a regular file, empty, unreadable, corrupt,
     ///   truncated, or too large).
     public static func read(path: String) throws(MediaError) -> Image {
+        try read(path: path, maximumPixels: ImageLimits.maximumPixels)
+    }
+
+    /// As ``read(path:)-(String)``, refusing a picture over `maximumPixels` from the size
+    /// FFmpeg states before decoding it into a frame (``ImageReader/decode(_:name:maximumPixels:)``).
+    static func read(path: String, maximumPixels: Int) throws(MediaError) -> Image {
         if let jpeg = try jpegBytes(path) { return try JPEGDecoder.decode(jpeg, path: path) }
         let buffer: ImageBuffer
         do { buffer = try ImageBuffer(width: 1, height: 1, format: .rgb8) } catch {
             throw .badImageSize(path: path, error: error)
         }
-        let reader = try VideoReader(path: path, options: stillImageOptions)
+        var options = stillImageOptions
+        options.maximumPixels = maximumPixels
+        let reader = try VideoReader(path: path, options: options)
         defer { reader.close() }
         guard try reader.nextFrame(into: buffer) != nil else {
             throw .corrupt(path: path, reason: "the decoder produced no picture")

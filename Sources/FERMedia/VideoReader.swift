@@ -53,6 +53,10 @@ public final class VideoReader: FrameSource {
         /// for untrusted input is the formats you expect. ``ImageReader`` sets
         /// ``ImageReader/stillImageCodecs``.
         public var allowedCodecs: [String]?
+        /// The largest frame accepted, width × height: a stream whose stated size is larger is
+        /// ``MediaError/badImageSize(path:error:)`` before any frame is decoded into it. Default
+        /// (and at most) FERCore's `ImageLimits.maximumPixels`.
+        public var maximumPixels = ImageLimits.maximumPixels
 
         /// Default settings.
         public init() {}
@@ -163,6 +167,10 @@ public final class VideoReader: FrameSource {
                 break setup
             }
             do { try ImageError.check(width: w, height: h) } catch { failure = .badImageSize(path: path, error: error); break setup }
+            if w > options.maximumPixels / h {
+                failure = .badImageSize(path: path, error: .tooLarge(width: w, height: h, limit: options.maximumPixels))
+                break setup
+            }
             guard let decoder = avcodec_find_decoder(par.pointee.codec_id) else {
                 failure = .unsupportedCodec(path: path, codec: name); break setup
             }

@@ -89,6 +89,22 @@ import Testing
         #expect(throws: MediaError.self) { try ImageReader.read(path: path) }
     }
 
+    /// In-memory decoding refuses an image over its pixel limit, for every format: JPEG and
+    /// PNG from their headers, the others (BMP, TIFF here) from the size FFmpeg states before
+    /// the picture is decoded; within the limit the pixels equal the file reader's.
+    @Test func decodeFromMemoryKeepsItsPixelLimit() throws {
+        for name in ["pattern.jpg", "pattern.png", "pattern.bmp", "pattern.tiff"] {
+            let path = MediaPaths.fixture("media/\(name)")
+            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+            let error = #expect(throws: MediaError.self) { try ImageReader.decode(bytes, name: name, maximumPixels: 64 * 48 - 1) }
+            guard case .badImageSize(_, .tooLarge(64, 48, 64 * 48 - 1))? = error else {
+                Issue.record("\(name): \(String(describing: error))")
+                continue
+            }
+            #expect(try ImageReader.decode(bytes, name: name, maximumPixels: 64 * 48) == ImageReader.read(path: path))
+        }
+    }
+
     @Test func truncatedJPEGIsAnError() throws {
         let (_, bytes) = try Self.textured()
         for fraction in [0.5, 0.8, 0.98] {
