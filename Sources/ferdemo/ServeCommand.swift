@@ -110,8 +110,21 @@ struct Serve: ParsableCommand {
         }
         done.wait()
         if let failure = outcome.withLock({ $0 }) {
-            throw CommandFailure(
-                "serve", .failure, "the server stopped: \(failure) (is port \(options.port) on \(options.host) already in use?)")
+            throw CommandFailure("serve", .failure, "the server stopped: \(failure)\(Self.hint(failure, options: options))")
         }
+    }
+
+    /// What to do about a failure to listen, from the system's words.
+    static func hint(_ failure: String, options: ServeOptions) -> String {
+        if failure.contains("Address already in use") {
+            return ". Port \(options.port) on \(options.host) is taken: stop the other server or choose another --port."
+        }
+        if failure.contains("Permission denied") {
+            return ". Ports below 1024 need privileges: choose --port 1024 or above (8080 is the default)."
+        }
+        if failure.contains("UnknownHost") || failure.contains("Cannot assign requested address") {
+            return ". --host \(options.host) is not an address of this machine: use 127.0.0.1, 0.0.0.0 or one of its own addresses."
+        }
+        return ""
     }
 }
