@@ -94,12 +94,7 @@ end
 # ---------------------------------------------------------------------------------------
 # helpers
 
-def percentile(values, p):
-    s = sorted(values)
-    if not s:
-        return 0.0
-    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
-    return s[k]
+from compare_pipeline import percentile  # noqa: E402  (one definition of the nearest-rank percentile)
 
 
 def median(xs):
