@@ -16,12 +16,13 @@ final class SampleClip: Sendable {
 
     init(path: String) { self.path = path }
 
-    /// The playable bytes (made on the first call; later calls return them at once).
+    /// The playable bytes, made on the first call (a call made meanwhile waits for them rather
+    /// than encoding the clip a second time; calls run on compute threads).
     func playable() -> [UInt8]? {
-        if let ready = bytes.withLock({ $0 }) { return ready }
-        let made = Self.make(path)
-        bytes.withLock { $0 = $0 ?? made }
-        return bytes.withLock { $0 }
+        bytes.withLock { made in
+            if made == nil { made = Self.make(path) }
+            return made
+        }
     }
 
     private static func make(_ path: String) -> [UInt8]? {

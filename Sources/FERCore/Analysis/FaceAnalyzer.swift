@@ -44,7 +44,8 @@ public final class FaceAnalyzer: Sendable {
     private let pnet: Network
     private let rnet: Network
     private let onet: Network
-    private let weightsDirectory: String?
+    /// The emotion model's networks, loaded once and shared by every set of buffers.
+    private let emotion: (network: Network, quantized: QuantizedNetwork?)
     /// The threads every call may use (``Options/threads``); a call made while another uses
     /// them runs on its own thread (``WorkerPool`` runs one loop at a time).
     private let pool: WorkerPool
@@ -68,14 +69,16 @@ public final class FaceAnalyzer: Sendable {
             }
         }
         self.options = options
-        self.weightsDirectory = weightsDirectory
         pnet = try load(.pnet)
         rnet = try load(.rnet)
         onet = try load(.onet)
+        do { emotion = try EmotionClassifier.load(options.emotionModel, weightsDirectory: weightsDirectory) } catch {
+            throw .emotion(error)
+        }
         pool = options.threads == 1 ? .serial : WorkerPool(threads: options.threads)
         // The first set now, so that bad options and wrong networks show here, not in a call.
         let first = try Workbench(
-            pnet: pnet, rnet: rnet, onet: onet, weightsDirectory: weightsDirectory, options: options, pool: pool)
+            pnet: pnet, rnet: rnet, onet: onet, emotion: emotion, options: options, pool: pool)
         idle = Mutex([first])
     }
 
@@ -101,7 +104,7 @@ public final class FaceAnalyzer: Sendable {
             bench = free
         } else {
             bench = try Workbench(
-                pnet: pnet, rnet: rnet, onet: onet, weightsDirectory: weightsDirectory, options: options, pool: pool)
+                pnet: pnet, rnet: rnet, onet: onet, emotion: emotion, options: options, pool: pool)
         }
         defer { idle.withLock { $0.append(bench) } }
         return try bench.analyze(image)
@@ -132,15 +135,16 @@ private final class Workbench: @unchecked Sendable {
     private var scores: [EmotionScores] = []
 
     init(
-        pnet: Network, rnet: Network, onet: Network, weightsDirectory: String?, options: FaceAnalyzer.Options,
-        pool: WorkerPool
+        pnet: Network, rnet: Network, onet: Network, emotion: (network: Network, quantized: QuantizedNetwork?),
+        options: FaceAnalyzer.Options, pool: WorkerPool
     ) throws(AnalysisError) {
         do {
             detector = try FaceDetector(pnet: pnet, rnet: rnet, onet: onet, options: options.detector, pool: pool)
         } catch { throw .detection(error) }
         do {
             classifier = try EmotionClassifier(
-                model: options.emotionModel, weightsDirectory: weightsDirectory, options: options.classifier, pool: pool)
+                network: emotion.network, model: options.emotionModel, quantized: emotion.quantized, options: options.classifier,
+                pool: pool)
         } catch { throw .emotion(error) }
     }
 

@@ -49,7 +49,9 @@ public final class EmotionClassifier {
         try self.init(network: network, model: nil, options: options, pool: pool)
     }
 
-    private init(
+    /// A classifier on networks already loaded (``FaceAnalyzer`` loads a model's file once and
+    /// makes a classifier per set of buffers from it).
+    init(
         network: Network, model: EmotionModel?, quantized: QuantizedNetwork? = nil, options: Options,
         pool: WorkerPool
     ) throws(EmotionError) {
@@ -91,14 +93,17 @@ public final class EmotionClassifier {
         model: EmotionModel = .default, weightsDirectory: String? = nil, options: Options = Options(),
         pool: WorkerPool = .serial
     ) throws(EmotionError) {
-        let network: Network
-        var quantized: QuantizedNetwork?
+        let (network, quantized) = try Self.load(model, weightsDirectory: weightsDirectory)
+        try self.init(network: network, model: model, quantized: quantized, options: options, pool: pool)
+    }
+
+    /// `model`'s networks from its file in `weightsDirectory`: the float graph, and the int8
+    /// network for an int8 model.
+    static func load(_ model: EmotionModel, weightsDirectory: String?) throws(EmotionError) -> (Network, QuantizedNetwork?) {
         do {
             let file = try SafeTensorsFile(contentsOf: model.file.path(in: weightsDirectory))
-            network = try Network(file: file)
-            if model.precision == .int8 { quantized = try QuantizedNetwork(file: file) }
+            return (try Network(file: file), model.precision == .int8 ? try QuantizedNetwork(file: file) : nil)
         } catch { throw .weights(error) }
-        try self.init(network: network, model: model, quantized: quantized, options: options, pool: pool)
     }
 
     /// The side of the square network input (48 for `fernet`, 64 for mini-Xception).
