@@ -315,25 +315,51 @@ AVX2 void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first
 // output column x, over its `taps` taps t (columns cols[x·taps + t], weights w[x·taps + t]):
 // h_r[x] = ((row_r[c0]·w0) + row_r[c1]·w1) + … for r = 0…3, each pixel 4 floats (R, G, B, 0).
 // A multiply then an add per tap, in order, as TensorFlow's scalar loop (no FMA).
-AVX2 void fer_avx2_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
-                              const long *cols, const float *w, long taps, long out_w, float *h) {
-    for (long x = 0; x < out_w; x++) {
-        long col = cols[0] * 4;
-        __m256 weight = _mm256_set1_ps(w[0]);
-        __m256 s01 = _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row0 + col)), _mm_loadu_ps(row1 + col), 1), weight);
-        __m256 s23 = _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row2 + col)), _mm_loadu_ps(row3 + col), 1), weight);
+// Two output columns at a time (four independent chains of adds; see the AVX-512 version).
+#define AREA_STORE8(s01, s23, x) do { \
+    _mm_storeu_ps(h + 4 * (x), _mm256_castps256_ps128(s01)); \
+    _mm_storeu_ps(h + 4 * (out_w + (x)), _mm256_extractf128_ps(s01, 1)); \
+    _mm_storeu_ps(h + 4 * (2 * out_w + (x)), _mm256_castps256_ps128(s23)); \
+    _mm_storeu_ps(h + 4 * (3 * out_w + (x)), _mm256_extractf128_ps(s23, 1)); } while (0)
+AVX2 void fer_avx2_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h) {
+    long x = 0;
+    for (; x + 2 <= out_w; x += 2) {
+        const long *c1 = cols + taps;
+        const float *w1 = w + taps;
+        const float *p = group + cols[0] * 16, *q = group + c1[0] * 16;
+        __m256 weight = _mm256_set1_ps(w[0]), weight1 = _mm256_set1_ps(w1[0]);
+        __m256 s01 = _mm256_mul_ps(_mm256_loadu_ps(p), weight), s23 = _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight);
+        __m256 t01 = _mm256_mul_ps(_mm256_loadu_ps(q), weight1), t23 = _mm256_mul_ps(_mm256_loadu_ps(q + 8), weight1);
         for (long t = 1; t < taps; t++) {
-            col = cols[t] * 4;
+            p = group + cols[t] * 16;
+            q = group + c1[t] * 16;
             weight = _mm256_set1_ps(w[t]);
-            s01 = _mm256_add_ps(s01, _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row0 + col)), _mm_loadu_ps(row1 + col), 1), weight));
-            s23 = _mm256_add_ps(s23, _mm256_mul_ps(_mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(row2 + col)), _mm_loadu_ps(row3 + col), 1), weight));
+            weight1 = _mm256_set1_ps(w1[t]);
+            s01 = _mm256_add_ps(s01, _mm256_mul_ps(_mm256_loadu_ps(p), weight));
+            s23 = _mm256_add_ps(s23, _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight));
+            t01 = _mm256_add_ps(t01, _mm256_mul_ps(_mm256_loadu_ps(q), weight1));
+            t23 = _mm256_add_ps(t23, _mm256_mul_ps(_mm256_loadu_ps(q + 8), weight1));
         }
-        _mm_storeu_ps(h + 4 * x, _mm256_castps256_ps128(s01));
-        _mm_storeu_ps(h + 4 * (out_w + x), _mm256_extractf128_ps(s01, 1));
-        _mm_storeu_ps(h + 4 * (2 * out_w + x), _mm256_castps256_ps128(s23));
-        _mm_storeu_ps(h + 4 * (3 * out_w + x), _mm256_extractf128_ps(s23, 1));
+        AREA_STORE8(s01, s23, x);
+        AREA_STORE8(t01, t23, x + 1);
+        cols += 2 * taps;
+        w += 2 * taps;
+    }
+    for (; x < out_w; x++) {
+        const float *p = group + cols[0] * 16;
+        __m256 weight = _mm256_set1_ps(w[0]);
+        __m256 s01 = _mm256_mul_ps(_mm256_loadu_ps(p), weight);
+        __m256 s23 = _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight);
+        for (long t = 1; t < taps; t++) {
+            p = group + cols[t] * 16;
+            weight = _mm256_set1_ps(w[t]);
+            s01 = _mm256_add_ps(s01, _mm256_mul_ps(_mm256_loadu_ps(p), weight));
+            s23 = _mm256_add_ps(s23, _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight));
+        }
+        AREA_STORE8(s01, s23, x);
         cols += taps;
         w += taps;
     }
 }
+#undef AREA_STORE8
 #endif

@@ -239,7 +239,7 @@ AVX512 void fer_avx512_depthwise3x3_row(const float *row0, const float *row1, co
 // One output row of a max pool over an NHWC image (see fer_kernels.h): for each output column the
 // window's rows ky_lo..<ky_hi (clipped by the caller) and columns clipped here; channels in slices
 // of 16 (the last slice overlapping the one before when c is not a multiple: max is idempotent),
-// c >= 16. With `residual`, its value at the same place is added to each maximum as it is stored
+// or, for 8 ≤ c < 16, one masked slice. With `residual`, its value at the same place is added to each maximum as it is stored
 // (it may alias `out`: each value is read before it is written).
 AVX512 void fer_avx512_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
                               long kw, long sw, long pad_left, long out_w, const float *residual, float *out) {
@@ -252,6 +252,18 @@ AVX512 void fer_avx512_maxpool_row(const float *image, long in_w, long c, long f
         const float *first = image + first_row * row_floats + (ix0 + kx_lo) * c;
         float *o = out + ox * c;
         const float *res = residual ? residual + ox * c : 0;
+        if (c < 16) {
+            // One masked slice (P-Net's 10 channels).
+            const __mmask16 k = (__mmask16)((1u << c) - 1u);
+            __m512 m = _mm512_maskz_loadu_ps(k, first);
+            for (long r = 0; r < rows; r++) {
+                const float *q = first + r * row_floats;
+                for (long x = 0; x < cols; x++) m = _mm512_max_ps(_mm512_maskz_loadu_ps(k, q + x * c), m);
+            }
+            if (res) m = _mm512_add_ps(m, _mm512_maskz_loadu_ps(k, res));
+            _mm512_mask_storeu_ps(o, k, m);
+            continue;
+        }
         for (long j = 0;; j += 16) {
             const long s = j < c - 16 ? j : c - 16;
             const float *p = first + s;
@@ -267,19 +279,17 @@ AVX512 void fer_avx512_maxpool_row(const float *image, long in_w, long c, long f
     }
 }
 
-// The AREA resize's horizontal sums of four input rows in one 512-bit register (see the AVX2 version).
-AVX512 void fer_avx512_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
-                                  const long *cols, const float *w, long taps, long out_w, float *h) {
+// The AREA resize's horizontal sums of four input rows in one 512-bit register (see the AVX2
+// version). Each tap reads one 64-byte line of the normalised image, which is larger than the L2
+// cache and read once per pyramid level: the line 12 columns ahead is prefetched.
+AVX512 void fer_avx512_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h) {
     for (long x = 0; x < out_w; x++) {
-        long col = cols[0] * 4;
-#define GATHER4(col) _mm512_insertf32x4(_mm512_insertf32x4(_mm512_insertf32x4(_mm512_castps128_ps512(_mm_loadu_ps(row0 + (col))), \
-            _mm_loadu_ps(row1 + (col)), 1), _mm_loadu_ps(row2 + (col)), 2), _mm_loadu_ps(row3 + (col)), 3)
-        __m512 s = _mm512_mul_ps(GATHER4(col), _mm512_set1_ps(w[0]));
+        _mm_prefetch((const char *)(group + (cols[0] + 12) * 16), _MM_HINT_T0);
+        __m512 s = _mm512_mul_ps(_mm512_loadu_ps(group + cols[0] * 16), _mm512_set1_ps(w[0]));
         for (long t = 1; t < taps; t++) {
-            col = cols[t] * 4;
-            s = _mm512_add_ps(s, _mm512_mul_ps(GATHER4(col), _mm512_set1_ps(w[t])));
+            _mm_prefetch((const char *)(group + (cols[t] + 12) * 16), _MM_HINT_T0);
+            s = _mm512_add_ps(s, _mm512_mul_ps(_mm512_loadu_ps(group + cols[t] * 16), _mm512_set1_ps(w[t])));
         }
-#undef GATHER4
         _mm_storeu_ps(h + 4 * x, _mm512_castps512_ps128(s));
         _mm_storeu_ps(h + 4 * (out_w + x), _mm512_extractf32x4_ps(s, 1));
         _mm_storeu_ps(h + 4 * (2 * out_w + x), _mm512_extractf32x4_ps(s, 2));

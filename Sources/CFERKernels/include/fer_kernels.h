@@ -104,21 +104,40 @@ void fer_avx512_depthwise3x3_row(const float *row0, const float *row1, const flo
 /// AVX2: 8-channel slices (c ≥ 8).
 void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
                           long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
-/// AVX-512: 16-channel slices (c ≥ 16).
+/// AVX-512: 16-channel slices (c ≥ 16), or one masked slice (8 ≤ c < 16).
 void fer_avx512_maxpool_row(const float *image, long in_w, long c, long first_row, long rows,
                             long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
 
-// TensorFlow's AREA resize (MTCNN's image pyramid): the horizontal sums of four input rows,
-// pixels of 4 floats (R, G, B, 0); per output column `taps` taps at cols[] with weights w[], a
-// multiply and an add each, in order (TensorFlow's scalar sequence, no FMA). Row r's sums go to
-// h + 4·(r·out_w + x).
+// TensorFlow's AREA resize (MTCNN's image pyramid): the horizontal sums of four input rows, from
+// a group of the normalised layout (AreaResizer.normalize: per column, the 4 rows' pixels of 4
+// floats (R, G, B, 0), 16 contiguous floats); per output column `taps` taps at cols[] with
+// weights w[], a multiply and an add each, in order (TensorFlow's scalar sequence, no FMA). Row
+// r's sums go to h + 4·(r·out_w + x).
 
 /// AVX2: two rows per 256-bit register.
-void fer_avx2_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
-                         const long *cols, const float *w, long taps, long out_w, float *h);
+void fer_avx2_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h);
 /// AVX-512: four rows per 512-bit register.
-void fer_avx512_area_rows4(const float *row0, const float *row1, const float *row2, const float *row3,
-                           const long *cols, const float *w, long taps, long out_w, float *h);
+void fer_avx512_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h);
+
+// Winograd F(2×2, 3×3) (Winograd.swift): a 3×3 stride-1 valid convolution as 16 products of
+// transformed input tiles (4×4 input pixels, 2 pixels apart) with transformed kernels. Tiles are
+// numbered flat over (image, tile row, tile column); `first` is the first tile, `count` of them.
+// The AVX2 and AVX-512 versions compute every value identically (adds and subtracts only).
+
+/// Bᵀ d B of `count` input tiles of `x` (images `sample_floats` apart, in_h × in_w × c, NHWC), the
+/// pixels beyond the image zero; value k (0..<16) of tile i goes to t + (16·i + k)·stride
+/// (stride ≥ c, a multiple of 8; lanes beyond c may be written).
+void fer_avx2_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c,
+                             long tiles_y, long tiles_x, long first, long count, float *t, long stride);
+void fer_avx512_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c,
+                               long tiles_y, long tiles_x, long first, long count, float *t, long stride);
+/// Aᵀ M A of `count` tiles (product k of tile i at m + k·plane + i·cout), plus bias (padded to
+/// whole panels of 8, or NULL), then ReLU or PReLU, stored into `out` (images out_h × out_w ×
+/// cout) where the tile's 2×2 outputs lie inside it.
+void fer_avx2_winograd_output(const float *m, long plane, long tiles_y, long tiles_x, long first, long count,
+                              long cout, long out_h, long out_w, const fer_epilogue *e, float *out);
+void fer_avx512_winograd_output(const float *m, long plane, long tiles_y, long tiles_x, long first, long count,
+                                long cout, long out_h, long out_w, const fer_epilogue *e, float *out);
 
 #ifdef __cplusplus
 }

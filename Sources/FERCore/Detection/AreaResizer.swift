@@ -30,9 +30,19 @@ struct AreaResizer {
         Float(v) < lo ? (Float(v + 1) > hi ? scale : Float(v + 1) - lo) : (Float(v + 1) > hi ? hi - Float(v) : 1)
     }
 
-    /// Fills `normalized` (`image.width · image.height` values) with the image's pixels
+    /// The values ``normalize(_:table:into:pool:)`` writes for a `width`×`height` image: rows
+    /// in groups of 4, one more group than whole ones (see there).
+    static func normalizedCount(width: Int, height: Int) -> Int { (height + 4) / 4 * 4 * width }
+
+    /// Fills `normalized` (``normalizedCount(width:height:)`` values) with the image's pixels
     /// mapped through `table`, as (R, G, B, 0); gray is read as R = G = B. Done once per
     /// detection so that the pyramid's levels read floats, not bytes through the table.
+    ///
+    /// Rows are interleaved in groups of 4: pixel (x, y) is value `((y / 4)·width + x)·4 + y % 4`,
+    /// so the four rows the horizontal sums take at once are 16 contiguous floats per column
+    /// (one AVX-512 load, two AVX2 loads). Rows from `height` up to the end of the last
+    /// group, which always exists, repeat row `height - 1`: TensorFlow clamps the rows an area
+    /// reaches past the image (at most row `height`) to the last one.
     static func normalize(
         _ image: ImageView, table: UnsafePointer<Float>, into normalized: UnsafeMutablePointer<SIMD4<Float>>,
         pool: WorkerPool = .serial
@@ -49,16 +59,21 @@ struct AreaResizer {
         func run(_ range: Range<Int>) {
             let w = image.width
             for y in range {
-                let row = image.row(y)
-                let out = normalized + y * w
-                if image.format == .gray8 {
-                    for x in 0..<w {
-                        let v = table[Int(row[x])]
-                        out[x] = SIMD4(v, v, v, 0)
-                    }
-                } else {
-                    for x in 0..<w {
-                        out[x] = SIMD4(table[Int(row[3 * x])], table[Int(row[3 * x + 1])], table[Int(row[3 * x + 2])], 0)
+                // The last row also fills the rows after it, up to the end of the extra group.
+                let copies = y == image.height - 1 ? (image.height + 4) / 4 * 4 - y : 1
+                for copy in 0..<copies {
+                    let row = image.row(y)
+                    let target = y + copy
+                    let out = normalized + (target / 4) * w * 4 + target % 4
+                    if image.format == .gray8 {
+                        for x in 0..<w {
+                            let v = table[Int(row[x])]
+                            out[4 * x] = SIMD4(v, v, v, 0)
+                        }
+                    } else {
+                        for x in 0..<w {
+                            out[4 * x] = SIMD4(table[Int(row[3 * x])], table[Int(row[3 * x + 1])], table[Int(row[3 * x + 2])], 0)
+                        }
                     }
                 }
             }
@@ -100,7 +115,7 @@ struct AreaResizer {
         columnSums.reserveCapacity(outWidth)
     }
 
-    /// Resizes the normalised image (`inWidth`×`inHeight` values from ``normalize(_:table:into:)``)
+    /// Resizes the normalised image (`inWidth`×`inHeight` pixels, as ``normalize(_:table:into:pool:)`` lays them out)
     /// to `outWidth`×`outHeight`, writing packed HWC RGB floats to `output`. The three
     /// channels travel together in one `SIMD4`; each lane sees exactly the scalar
     /// sequence of additions and multiplications TensorFlow's loop performs.
@@ -171,28 +186,20 @@ struct AreaResizer {
                             guard let ring = ringBuffer.baseAddress, let sums = sumsBuffer.baseAddress,
                                 let tc = columns.baseAddress, let tw = weights.baseAddress
                             else { return }
-                            /// TensorFlow's sums over input rows `first ..< first + 4` for every output column,
-                            /// into `h` (row `first + r` at `h + r·outWidth`). Two rows share a `SIMD8`, so
-                            /// each lane still performs the scalar sequence of one row.
+                            /// TensorFlow's sums over input rows `first ..< first + 4` (`first` a multiple
+                            /// of 4, at most `inH`: a group of the normalised layout) for every output
+                            /// column, into `h` (row `first + r` at `h + r·outWidth`). Two rows share a
+                            /// `SIMD8`, so each lane still performs the scalar sequence of one row.
                             @inline(__always) func horizontal4(_ first: Int, into h: UnsafeMutablePointer<SIMD4<Float>>) {
-                                let row0 = source + min(inH - 1, max(0, first)) * inW
-                                let row1 = source + min(inH - 1, max(0, first + 1)) * inW
-                                let row2 = source + min(inH - 1, max(0, first + 2)) * inW
-                                let row3 = source + min(inH - 1, max(0, first + 3)) * inW
+                                let group = source + first * inW
                                 if isa >= .avx2 {
                                     // The same multiplies and adds in C, four rows per AVX-512 register or two per AVX2 one.
-                                    UnsafeRawPointer(row0).withMemoryRebound(to: Float.self, capacity: inW * 4) { r0 in
-                                        UnsafeRawPointer(row1).withMemoryRebound(to: Float.self, capacity: inW * 4) { r1 in
-                                            UnsafeRawPointer(row2).withMemoryRebound(to: Float.self, capacity: inW * 4) { r2 in
-                                                UnsafeRawPointer(row3).withMemoryRebound(to: Float.self, capacity: inW * 4) { r3 in
-                                                    UnsafeMutableRawPointer(h).withMemoryRebound(to: Float.self, capacity: 16 * outWidth) { hf in
-                                                        if isa == .avx512 {
-                                                            fer_avx512_area_rows4(r0, r1, r2, r3, tc, tw, taps, outWidth, hf)
-                                                        } else {
-                                                            fer_avx2_area_rows4(r0, r1, r2, r3, tc, tw, taps, outWidth, hf)
-                                                        }
-                                                    }
-                                                }
+                                    UnsafeRawPointer(group).withMemoryRebound(to: Float.self, capacity: inW * 16) { g in
+                                        UnsafeMutableRawPointer(h).withMemoryRebound(to: Float.self, capacity: 16 * outWidth) { hf in
+                                            if isa == .avx512 {
+                                                fer_avx512_area_rows4(g, tc, tw, taps, outWidth, hf)
+                                            } else {
+                                                fer_avx2_area_rows4(g, tc, tw, taps, outWidth, hf)
                                             }
                                         }
                                     }
@@ -202,13 +209,13 @@ struct AreaResizer {
                                 for x in 0..<outWidth {
                                     var col = c[0]
                                     var weight = SIMD8<Float>(repeating: w[0])
-                                    var s01 = SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
-                                    var s23 = SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
+                                    var s01 = SIMD8(lowHalf: group[4 * col], highHalf: group[4 * col + 1]) * weight
+                                    var s23 = SIMD8(lowHalf: group[4 * col + 2], highHalf: group[4 * col + 3]) * weight
                                     for t in 1..<taps {
                                         col = c[t]
                                         weight = SIMD8<Float>(repeating: w[t])
-                                        s01 += SIMD8(lowHalf: row0[col], highHalf: row1[col]) * weight
-                                        s23 += SIMD8(lowHalf: row2[col], highHalf: row3[col]) * weight
+                                        s01 += SIMD8(lowHalf: group[4 * col], highHalf: group[4 * col + 1]) * weight
+                                        s23 += SIMD8(lowHalf: group[4 * col + 2], highHalf: group[4 * col + 3]) * weight
                                     }
                                     h[x] = s01.lowHalf
                                     h[outWidth + x] = s01.highHalf

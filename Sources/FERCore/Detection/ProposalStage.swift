@@ -11,7 +11,9 @@
 /// overlap by 10 rows, so P-Net's activations take memory in proportion to the level's
 /// width, not its area (P-Net needs ~57 bytes per input pixel). P-Net output row `y` sees
 /// input rows `2y ..< 2y + 12` only (3×3 conv, 2×2/2 pool, two 3×3 convs), every strip
-/// starts on an even row, and each strip keeps only the output rows its rows cover
+/// starts on a row that is a multiple of 4 (so that P-Net's pooled rows start on an even row
+/// too, and ``Winograd``'s 2×2 output tiles pair the same rows as in the whole level), and each
+/// strip keeps only the output rows its rows cover
 /// completely; the convolution kernels compute each output element the same way whatever
 /// the tensor's height, so a level scanned in strips gives the same candidates, bit for
 /// bit, as the level scanned whole (FaceDetectorEdgeCaseTests checks it).
@@ -89,7 +91,7 @@ final class ProposalStage {
             width: image.width, height: image.height, minimumFaceSize: minimumFaceSize,
             scaleFactor: options.scaleFactor, into: &levels)
         guard !levels.isEmpty else { return }
-        let pixels = image.width * image.height
+        let pixels = AreaResizer.normalizedCount(width: image.width, height: image.height)
         if pixels > normalizedCapacity {
             normalized.deallocate()
             normalized = .allocate(capacity: pixels)
@@ -142,16 +144,18 @@ final class ProposalStage {
         preparedSize = (image.width, image.height)
     }
 
-    /// The strip height for a level: the whole level up to ``stripPixels`` pixels, else an
-    /// even row count of about `stripPixels` pixels (at least 32 rows: 11 output rows each).
+    /// The strip height for a level: the whole level up to ``stripPixels`` pixels, else a
+    /// row count of about `stripPixels` pixels, 2 more than a multiple of 4 (at least 34 rows:
+    /// 12 output rows each), so that each strip starts ``stripOverlap`` (10) rows before the
+    /// previous one ends, on a multiple of 4.
     func stripRows(_ level: PyramidLevel) -> Int {
         guard level.width * level.height > stripPixels else { return level.height }
-        let rows = max(32, stripPixels / max(1, level.width)) & ~1
+        let rows = (max(32, stripPixels / max(1, level.width)) & ~3) + 2
         return min(rows, level.height)
     }
 
     /// Calls `body(firstRow, rows, isLast)` for each strip of `level`, top to bottom. Strips
-    /// start on even rows and overlap by ``stripOverlap`` rows; a remainder too short for
+    /// start on multiples of 4 and overlap by ``stripOverlap`` rows; a remainder too short for
     /// P-Net holds no output row that the previous strips did not already give.
     @inline(__always)
     func forEachStrip(of level: PyramidLevel, _ body: (Int, Int, Bool) -> Void) {

@@ -43,10 +43,10 @@ import CFERKernels
 
         /// The rows on the C kernels: 16-channel slices on AVX-512 (when a residual aliasing the
         /// output cannot be added twice by overlapping slices: c a multiple of 16, or no
-        /// residual), else 8.
+        /// residual; or one masked slice when c < 16), else 8.
         private func rowsC(_ range: Range<Int>) {
             let c = shape.c
-            let wide = isa == .avx512 && c >= 16 && (residual == nil || c % 16 == 0)
+            let wide = isa == .avx512 && (c < 16 || residual == nil || c % 16 == 0)
             for job in range {
                 let n = job / g.outH
                 let oy = job % g.outH

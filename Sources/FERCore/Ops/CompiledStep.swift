@@ -93,6 +93,17 @@ struct ParameterPacker {
         return (offset, w.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) })
     }
 
+    /// A 3×3 kernel (`cin` → `cout`) transformed and packed for ``Winograd``; its offset.
+    mutating func winogradConvolution(_ w: PendingWeights, cin: Int, cout: Int) -> Int {
+        let offset = append(count: Winograd.packedCount(cin: cin, cout: cout))
+        values.withUnsafeMutableBufferPointer { dst in
+            w.kernel.withUnsafeBufferPointer { src in
+                if let d = dst.baseAddress, let s = src.baseAddress { Winograd.pack(s, cin: cin, cout: cout, into: d + offset) }
+            }
+        }
+        return offset
+    }
+
     /// A fused activation for a step run by ``PackedConvolution`` (alphas padded to whole panels).
     mutating func packedActivation(_ a: FusedActivation, _ w: PendingWeights) -> FusedActivation {
         guard case .prelu = a, let alpha = w.alpha else { return a }

@@ -101,11 +101,13 @@ struct PackedOutput: Sendable {
 }
 
 /// A convolution on ``PackedConvolution``'s register tiles, with batch norm and activation
-/// folded in.
+/// folded in; a 3×3 stride-1 one without padding by ``Winograd`` on the AVX2 and AVX-512 paths.
 struct ConvolutionStep: CompiledStep {
     var io: StepIO
     var window: WindowSpec
     var output: PackedOutput
+    /// The kernel transformed for ``Winograd`` (when its window and channels suit it).
+    var winograd: Int?
 
     init(io: StepIO, window: WindowSpec, cout: Int, pending: PendingWeights) {
         self.io = io
@@ -118,7 +120,14 @@ struct ConvolutionStep: CompiledStep {
     var foldsBatchNorm: Bool { true }
     mutating func fold(scale: [Float], shift: [Float]) { output.fold(scale: scale, shift: shift) }
     mutating func fuse(_ activation: FusedActivation, alpha: [Float]?) { output.fuse(activation, alpha: alpha) }
-    mutating func pack(into packer: inout ParameterPacker) { output.pack(into: &packer) }
+    mutating func pack(into packer: inout ParameterPacker) {
+        let cout = output.cout
+        let cin = output.pending.kernel.count / max(1, window.kh * window.kw * cout)
+        if Winograd.suits(kernel: (window.kh, window.kw), stride: (window.sh, window.sw), padding: window.padding, cin: cin, cout: cout) {
+            winograd = packer.winogradConvolution(output.pending, cin: cin, cout: cout)
+        }
+        output.pack(into: &packer)
+    }
 
     func infer(_ x: TensorShape, _ other: TensorShape?, _ context: ShapeContext) throws(NetworkError)
         -> (shape: TensorShape, window: WindowGeometry?)
@@ -128,11 +137,20 @@ struct ConvolutionStep: CompiledStep {
     }
 
     func scratchCount(_ x: TensorShape, _ other: TensorShape?, window: WindowGeometry?, threads: Int) -> Int {
-        window.map { PackedConvolution.scratchCount(shape: x, geometry: $0, threads: threads) } ?? 0
+        let direct = window.map { PackedConvolution.scratchCount(shape: x, geometry: $0, threads: threads) } ?? 0
+        guard winograd != nil, let window else { return direct }
+        return max(direct, Winograd.scratchCount(shape: x, geometry: window, cout: output.cout, threads: threads))
     }
 
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
+        if let winograd, c.isa != .generic {
+            Winograd.conv2d(
+                input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(winograd), bias: c.parameters(output.bias),
+                cout: output.cout, activation: output.activation.resolved(c.parameters), output: c.output,
+                scratch: c.scratch, pool: c.pool, isa: c.isa)
+            return
+        }
         PackedConvolution.conv2d(
             input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(output.kernel),
             bias: c.parameters(output.bias), cout: output.cout, activation: output.activation.resolved(c.parameters),

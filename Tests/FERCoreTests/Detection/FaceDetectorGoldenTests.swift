@@ -61,7 +61,8 @@ struct FaceDetectorGoldenTests {
             let (shape, golden) = try file.floats("astronaut.level\(k)")
             #expect(shape == [levels[k].height, levels[k].width, 3])
             var ours = [Float](repeating: 0, count: golden.count)
-            let normalized = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: image.width * image.height)
+            let normalized = UnsafeMutablePointer<SIMD4<Float>>.allocate(
+                capacity: AreaResizer.normalizedCount(width: image.width, height: image.height))
             defer { normalized.deallocate() }
             image.withView { v in AreaResizer.normalize(v, table: table, into: normalized) }
             ours.withUnsafeMutableBufferPointer { out in

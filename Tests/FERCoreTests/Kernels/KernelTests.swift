@@ -122,6 +122,66 @@ struct KernelTests {
         }
     }
 
+    /// Winograd's shapes: MTCNN's five 3×3 valid convolutions that use it (sizes as in a
+    /// pyramid level and a batch of candidates), odd output sizes (tiles hanging over the
+    /// edge), enough tiles for several blocks per thread with blocks that span images, channel
+    /// counts off the vector widths, and the smallest output (one pixel).
+    static let winogradCases: [ConvCase] = [
+        ConvCase(n: 1, h: 30, w: 31, cin: 10, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid), // P-Net conv2
+        ConvCase(n: 1, h: 13, w: 14, cin: 16, cout: 32, kh: 3, kw: 3, stride: 1, padding: .valid), // P-Net conv3
+        ConvCase(n: 5, h: 11, w: 11, cin: 28, cout: 48, kh: 3, kw: 3, stride: 1, padding: .valid), // R-Net conv2
+        ConvCase(n: 2, h: 23, w: 23, cin: 32, cout: 64, kh: 3, kw: 3, stride: 1, padding: .valid), // O-Net conv2
+        ConvCase(n: 2, h: 10, w: 10, cin: 64, cout: 64, kh: 3, kw: 3, stride: 1, padding: .valid), // O-Net conv3
+        ConvCase(n: 3, h: 41, w: 37, cin: 8, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid),
+        ConvCase(n: 2, h: 9, w: 12, cin: 9, cout: 21, kh: 3, kw: 3, stride: 1, padding: .valid),
+        ConvCase(n: 1, h: 3, w: 3, cin: 19, cout: 17, kh: 3, kw: 3, stride: 1, padding: .valid),
+        ConvCase(n: 2, h: 4, w: 3, cin: 8, cout: 40, kh: 3, kw: 3, stride: 1, padding: .valid)
+    ]
+
+    @Test(
+        "Winograd F(2x2,3x3) conv2d with bias and activations against the reference, on AVX2 and AVX-512; bit-identical on 1 and 2 threads and between the two",
+        arguments: winogradCases)
+    func winogradConv2d(_ t: ConvCase) throws {
+        #expect(Winograd.suits(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, cin: t.cin, cout: t.cout))
+        let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
+        var packed = [Float](repeating: .nan, count: Winograd.packedCount(cin: t.cin, cout: t.cout))
+        packed.withUnsafeMutableBufferPointer { p in Winograd.pack(kernel, cin: t.cin, cout: t.cout, into: p.baseAddress!) }
+        let paddedBias = PackedConvolution.padChannels(bias, cout: t.cout)
+        let paddedAlpha = PackedConvolution.padChannels(alpha, cout: t.cout)
+        // The direct kernel's tolerance (2e-5 per term) times 4: the input transform sums up
+        // to 4 inputs (values up to 4), the kernel transform up to 9 weights times 1/4, and the
+        // output transform sums 9 products, so each rounding step acts on values up to ~4× the
+        // direct sums'. Measured errors are 10-50× below this; an indexing error gives 0.1-1.
+        let tolerance = max(4e-5, 8e-5 * Float(t.kh * t.kw * t.cin))
+        for (name, act, ref) in [
+            ("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
+            ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))
+        ] {
+            var byISA: [InstructionSet: [Float]] = [:]
+            for isa in InstructionSet.available where isa != .generic {
+                var results: [[Float]] = []
+                for pool in Self.pools {
+                    var y = [Float](repeating: .nan, count: os.count + 8)
+                    var scratch = [Float](repeating: .nan, count: Winograd.scratchCount(shape: s, geometry: g, cout: t.cout, threads: pool.threads))
+                    paddedAlpha.withUnsafeBufferPointer { a in
+                        let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
+                        Winograd.conv2d(
+                            input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
+                            activation: activation, output: &y, scratch: &scratch, pool: pool, isa: isa)
+                    }
+                    #expect(y[os.count...].allSatisfy { $0.isNaN }, "\(name), \(isa), \(pool.threads) thread(s): wrote past the output")
+                    y.removeLast(8)
+                    let err = maxAbsDiff(y, ref)
+                    #expect(err <= tolerance, "\(name), \(isa), \(pool.threads) thread(s): max error \(err) > \(tolerance)")
+                    results.append(y)
+                }
+                #expect(results[0] == results[1], "\(name), \(isa): 1 and 2 threads differ")
+                byISA[isa] = results[0]
+            }
+            if let a = byISA[.avx2], let b = byISA[.avx512] { #expect(a == b, "\(name): AVX2 and AVX-512 differ") }
+        }
+    }
+
     /// Separable shapes: mini-Xception's four (scaled down in batch), odd widths that end
     /// blocks mid-tile, channel counts off the SIMD width (the depthwise pixel path), a
     /// strided and a valid depthwise window, and batch > 1 (blocks that span images).
