@@ -315,51 +315,29 @@ AVX2 void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first
 // output column x, over its `taps` taps t (columns cols[x·taps + t], weights w[x·taps + t]):
 // h_r[x] = ((row_r[c0]·w0) + row_r[c1]·w1) + … for r = 0…3, each pixel 4 floats (R, G, B, 0).
 // A multiply then an add per tap, in order, as TensorFlow's scalar loop (no FMA).
-// Two output columns at a time (four independent chains of adds; see the AVX-512 version).
-#define AREA_STORE8(s01, s23, x) do { \
-    _mm_storeu_ps(h + 4 * (x), _mm256_castps256_ps128(s01)); \
-    _mm_storeu_ps(h + 4 * (out_w + (x)), _mm256_extractf128_ps(s01, 1)); \
-    _mm_storeu_ps(h + 4 * (2 * out_w + (x)), _mm256_castps256_ps128(s23)); \
-    _mm_storeu_ps(h + 4 * (3 * out_w + (x)), _mm256_extractf128_ps(s23, 1)); } while (0)
-AVX2 void fer_avx2_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h) {
-    long x = 0;
-    for (; x + 2 <= out_w; x += 2) {
-        const long *c1 = cols + taps;
-        const float *w1 = w + taps;
-        const float *p = group + cols[0] * 16, *q = group + c1[0] * 16;
-        __m256 weight = _mm256_set1_ps(w[0]), weight1 = _mm256_set1_ps(w1[0]);
-        __m256 s01 = _mm256_mul_ps(_mm256_loadu_ps(p), weight), s23 = _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight);
-        __m256 t01 = _mm256_mul_ps(_mm256_loadu_ps(q), weight1), t23 = _mm256_mul_ps(_mm256_loadu_ps(q + 8), weight1);
-        for (long t = 1; t < taps; t++) {
-            p = group + cols[t] * 16;
-            q = group + c1[t] * 16;
-            weight = _mm256_set1_ps(w[t]);
-            weight1 = _mm256_set1_ps(w1[t]);
-            s01 = _mm256_add_ps(s01, _mm256_mul_ps(_mm256_loadu_ps(p), weight));
-            s23 = _mm256_add_ps(s23, _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight));
-            t01 = _mm256_add_ps(t01, _mm256_mul_ps(_mm256_loadu_ps(q), weight1));
-            t23 = _mm256_add_ps(t23, _mm256_mul_ps(_mm256_loadu_ps(q + 8), weight1));
-        }
-        AREA_STORE8(s01, s23, x);
-        AREA_STORE8(t01, t23, x + 1);
-        cols += 2 * taps;
-        w += 2 * taps;
-    }
-    for (; x < out_w; x++) {
-        const float *p = group + cols[0] * 16;
+AVX2 void fer_avx2_area_rows4(const uint8_t *group, float scale, float bias, const long *cols, const float *w,
+                              long taps, long out_w, float *h) {
+    const __m256 vs = _mm256_set1_ps(scale), vb = _mm256_set1_ps(bias);
+    // Rows 0-1 (bytes 0-7) and rows 2-3 (bytes 8-15) of a column, widened, converted, normalised.
+#define PIXELS(p) _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(p)))), vs, vb)
+    for (long x = 0; x < out_w; x++) {
+        const uint8_t *p = group + cols[0] * 16;
         __m256 weight = _mm256_set1_ps(w[0]);
-        __m256 s01 = _mm256_mul_ps(_mm256_loadu_ps(p), weight);
-        __m256 s23 = _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight);
+        __m256 s01 = _mm256_mul_ps(PIXELS(p), weight);
+        __m256 s23 = _mm256_mul_ps(PIXELS(p + 8), weight);
         for (long t = 1; t < taps; t++) {
             p = group + cols[t] * 16;
             weight = _mm256_set1_ps(w[t]);
-            s01 = _mm256_add_ps(s01, _mm256_mul_ps(_mm256_loadu_ps(p), weight));
-            s23 = _mm256_add_ps(s23, _mm256_mul_ps(_mm256_loadu_ps(p + 8), weight));
+            s01 = _mm256_add_ps(s01, _mm256_mul_ps(PIXELS(p), weight));
+            s23 = _mm256_add_ps(s23, _mm256_mul_ps(PIXELS(p + 8), weight));
         }
-        AREA_STORE8(s01, s23, x);
+        _mm_storeu_ps(h + 4 * x, _mm256_castps256_ps128(s01));
+        _mm_storeu_ps(h + 4 * (out_w + x), _mm256_extractf128_ps(s01, 1));
+        _mm_storeu_ps(h + 4 * (2 * out_w + x), _mm256_castps256_ps128(s23));
+        _mm_storeu_ps(h + 4 * (3 * out_w + x), _mm256_extractf128_ps(s23, 1));
         cols += taps;
         w += taps;
     }
+#undef PIXELS
 }
-#undef AREA_STORE8
 #endif

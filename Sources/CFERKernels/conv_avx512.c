@@ -280,16 +280,15 @@ AVX512 void fer_avx512_maxpool_row(const float *image, long in_w, long c, long f
 }
 
 // The AREA resize's horizontal sums of four input rows in one 512-bit register (see the AVX2
-// version). Each tap reads one 64-byte line of the normalised image, which is larger than the L2
-// cache and read once per pyramid level: the line 12 columns ahead is prefetched.
-AVX512 void fer_avx512_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h) {
+// version): each tap's 16 bytes are widened, converted and normalised (v·scale + bias, exact for
+// MTCNN's normalisation), then multiplied by the weight and added.
+AVX512 void fer_avx512_area_rows4(const uint8_t *group, float scale, float bias, const long *cols, const float *w,
+                                  long taps, long out_w, float *h) {
+    const __m512 vs = _mm512_set1_ps(scale), vb = _mm512_set1_ps(bias);
+#define PIXELS(col) _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(group + (col) * 16)))), vs, vb)
     for (long x = 0; x < out_w; x++) {
-        _mm_prefetch((const char *)(group + (cols[0] + 12) * 16), _MM_HINT_T0);
-        __m512 s = _mm512_mul_ps(_mm512_loadu_ps(group + cols[0] * 16), _mm512_set1_ps(w[0]));
-        for (long t = 1; t < taps; t++) {
-            _mm_prefetch((const char *)(group + (cols[t] + 12) * 16), _MM_HINT_T0);
-            s = _mm512_add_ps(s, _mm512_mul_ps(_mm512_loadu_ps(group + cols[t] * 16), _mm512_set1_ps(w[t])));
-        }
+        __m512 s = _mm512_mul_ps(PIXELS(cols[0]), _mm512_set1_ps(w[0]));
+        for (long t = 1; t < taps; t++) s = _mm512_add_ps(s, _mm512_mul_ps(PIXELS(cols[t]), _mm512_set1_ps(w[t])));
         _mm_storeu_ps(h + 4 * x, _mm512_castps512_ps128(s));
         _mm_storeu_ps(h + 4 * (out_w + x), _mm512_extractf32x4_ps(s, 1));
         _mm_storeu_ps(h + 4 * (2 * out_w + x), _mm512_extractf32x4_ps(s, 2));
@@ -297,5 +296,6 @@ AVX512 void fer_avx512_area_rows4(const float *group, const long *cols, const fl
         cols += taps;
         w += taps;
     }
+#undef PIXELS
 }
 #endif

@@ -109,15 +109,18 @@ void fer_avx512_maxpool_row(const float *image, long in_w, long c, long first_ro
                             long kw, long sw, long pad_left, long out_w, const float *residual, float *out);
 
 // TensorFlow's AREA resize (MTCNN's image pyramid): the horizontal sums of four input rows, from
-// a group of the normalised layout (AreaResizer.normalize: per column, the 4 rows' pixels of 4
-// floats (R, G, B, 0), 16 contiguous floats); per output column `taps` taps at cols[] with
-// weights w[], a multiply and an add each, in order (TensorFlow's scalar sequence, no FMA). Row
-// r's sums go to h + 4·(r·out_w + x).
+// a group of the byte layout of AreaResizer.normalize (per column, the 4 rows' pixels of 4 bytes
+// (R, G, B, 0), 16 contiguous bytes), each byte normalised as v·scale + bias (one FMA, exact for
+// MTCNN's (v − 127.5)/128); per output column `taps` taps at cols[] with weights w[], a multiply
+// and an add each, in order (TensorFlow's scalar sequence, no FMA). Row r's sums go to
+// h + 4·(r·out_w + x) (the fourth lane of each pixel is not meaningful).
 
 /// AVX2: two rows per 256-bit register.
-void fer_avx2_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h);
+void fer_avx2_area_rows4(const uint8_t *group, float scale, float bias, const long *cols, const float *w,
+                         long taps, long out_w, float *h);
 /// AVX-512: four rows per 512-bit register.
-void fer_avx512_area_rows4(const float *group, const long *cols, const float *w, long taps, long out_w, float *h);
+void fer_avx512_area_rows4(const uint8_t *group, float scale, float bias, const long *cols, const float *w,
+                           long taps, long out_w, float *h);
 
 // Winograd F(2×2, 3×3) (Winograd.swift): a 3×3 stride-1 valid convolution as 16 products of
 // transformed input tiles (4×4 input pixels, 2 pixels apart) with transformed kernels. Tiles are

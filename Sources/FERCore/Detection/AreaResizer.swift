@@ -30,49 +30,58 @@ struct AreaResizer {
         Float(v) < lo ? (Float(v + 1) > hi ? scale : Float(v + 1) - lo) : (Float(v + 1) > hi ? hi - Float(v) : 1)
     }
 
-    /// The values ``normalize(_:table:into:pool:)`` writes for a `width`×`height` image: rows
-    /// in groups of 4, one more group than whole ones (see there).
-    static func normalizedCount(width: Int, height: Int) -> Int { (height + 4) / 4 * 4 * width }
+    /// MTCNN's pixel normalisation, `(v − 127.5) / 128`, as `v · scale + bias`: both steps are
+    /// exact in `Float` for every byte (a power-of-two scale, a sum that is representable), so
+    /// the kernels compute each normalised value exactly, with or without a fused multiply-add,
+    /// equal to the detector's table.
+    static let scale: Float = 1.0 / 128
+    static let bias: Float = -127.5 / 128
 
-    /// Fills `normalized` (``normalizedCount(width:height:)`` values) with the image's pixels
-    /// mapped through `table`, as (R, G, B, 0); gray is read as R = G = B. Done once per
-    /// detection so that the pyramid's levels read floats, not bytes through the table.
-    ///
-    /// Rows are interleaved in groups of 4: pixel (x, y) is value `((y / 4)·width + x)·4 + y % 4`,
-    /// so the four rows the horizontal sums take at once are 16 contiguous floats per column
-    /// (one AVX-512 load, two AVX2 loads). Rows from `height` up to the end of the last
+    /// The bytes ``normalize(_:into:pool:)`` writes for a `width`×`height` image: rows in
+    /// groups of 4, one more group than whole ones, 4 bytes per pixel (see there).
+    static func normalizedCount(width: Int, height: Int) -> Int { (height + 4) / 4 * 4 * width * 4 }
+
+    /// Lays the image's bytes out for the pyramid's horizontal sums: 4 bytes per pixel
+    /// (R, G, B, 0; gray is read as R = G = B), rows interleaved in groups of 4, pixel (x, y) at
+    /// byte `(((y / 4)·width + x)·4 + y % 4)·4`, so the four rows the horizontal sums take at
+    /// once are 16 contiguous bytes per column. Rows from `height` up to the end of the last
     /// group, which always exists, repeat row `height - 1`: TensorFlow clamps the rows an area
-    /// reaches past the image (at most row `height`) to the last one.
-    static func normalize(
-        _ image: ImageView, table: UnsafePointer<Float>, into normalized: UnsafeMutablePointer<SIMD4<Float>>,
-        pool: WorkerPool = .serial
-    ) {
-        pool.parallelFor(image.height, minimumPerThread: 32, NormalizeRows(image: image, table: table, normalized: normalized))
+    /// reaches past the image (at most row `height`) to the last one. The sums normalise each
+    /// byte as they read it (``scale``, ``bias``): the image streams through every pyramid
+    /// level as bytes, a quarter of the memory traffic of floats (the image is larger than the
+    /// L2 cache, and the sums were waiting on memory).
+    static func normalize(_ image: ImageView, into normalized: UnsafeMutablePointer<UInt8>, pool: WorkerPool = .serial) {
+        pool.parallelFor(image.height, minimumPerThread: 32, NormalizeRows(image: image, normalized: normalized))
     }
 
-    /// Rows of ``normalize(_:table:into:pool:)`` (a table lookup per byte: exact, split-independent).
+    /// Rows of ``normalize(_:into:pool:)`` (byte copies: exact, split-independent).
     private struct NormalizeRows: ParallelBody {
         let image: ImageView
-        let table: UnsafePointer<Float>
-        let normalized: UnsafeMutablePointer<SIMD4<Float>>
+        let normalized: UnsafeMutablePointer<UInt8>
 
         func run(_ range: Range<Int>) {
             let w = image.width
             for y in range {
+                let row = image.row(y)
                 // The last row also fills the rows after it, up to the end of the extra group.
                 let copies = y == image.height - 1 ? (image.height + 4) / 4 * 4 - y : 1
                 for copy in 0..<copies {
-                    let row = image.row(y)
                     let target = y + copy
-                    let out = normalized + (target / 4) * w * 4 + target % 4
+                    let out = normalized + ((target / 4) * w * 4 + target % 4) * 4
                     if image.format == .gray8 {
                         for x in 0..<w {
-                            let v = table[Int(row[x])]
-                            out[4 * x] = SIMD4(v, v, v, 0)
+                            let v = row[x]
+                            out[16 * x] = v
+                            out[16 * x + 1] = v
+                            out[16 * x + 2] = v
+                            out[16 * x + 3] = 0
                         }
                     } else {
                         for x in 0..<w {
-                            out[4 * x] = SIMD4(table[Int(row[3 * x])], table[Int(row[3 * x + 1])], table[Int(row[3 * x + 2])], 0)
+                            out[16 * x] = row[3 * x]
+                            out[16 * x + 1] = row[3 * x + 1]
+                            out[16 * x + 2] = row[3 * x + 2]
+                            out[16 * x + 3] = 0
                         }
                     }
                 }
@@ -115,7 +124,7 @@ struct AreaResizer {
         columnSums.reserveCapacity(outWidth)
     }
 
-    /// Resizes the normalised image (`inWidth`×`inHeight` pixels, as ``normalize(_:table:into:pool:)`` lays them out)
+    /// Resizes the image (`inWidth`×`inHeight` pixels, as ``normalize(_:into:pool:)`` lays them out), normalised
     /// to `outWidth`×`outHeight`, writing packed HWC RGB floats to `output`. The three
     /// channels travel together in one `SIMD4`; each lane sees exactly the scalar
     /// sequence of additions and multiplications TensorFlow's loop performs.
@@ -131,7 +140,7 @@ struct AreaResizer {
     /// written at `output`. Each output row's values do not depend on which other rows are
     /// made, so a level made in strips equals the level made whole, bit for bit.
     mutating func resize(
-        _ source: UnsafePointer<SIMD4<Float>>, inWidth inW: Int, inHeight inH: Int,
+        _ source: UnsafePointer<UInt8>, inWidth inW: Int, inHeight inH: Int,
         outWidth: Int, outHeight: Int, rows: Range<Int>? = nil, output: UnsafeMutablePointer<Float>,
         isa: InstructionSet = .current
     ) {
@@ -191,31 +200,33 @@ struct AreaResizer {
                             /// column, into `h` (row `first + r` at `h + r·outWidth`). Two rows share a
                             /// `SIMD8`, so each lane still performs the scalar sequence of one row.
                             @inline(__always) func horizontal4(_ first: Int, into h: UnsafeMutablePointer<SIMD4<Float>>) {
-                                let group = source + first * inW
+                                let group = source + first * inW * 4
                                 if isa >= .avx2 {
                                     // The same multiplies and adds in C, four rows per AVX-512 register or two per AVX2 one.
-                                    UnsafeRawPointer(group).withMemoryRebound(to: Float.self, capacity: inW * 16) { g in
-                                        UnsafeMutableRawPointer(h).withMemoryRebound(to: Float.self, capacity: 16 * outWidth) { hf in
-                                            if isa == .avx512 {
-                                                fer_avx512_area_rows4(g, tc, tw, taps, outWidth, hf)
-                                            } else {
-                                                fer_avx2_area_rows4(g, tc, tw, taps, outWidth, hf)
-                                            }
+                                    UnsafeMutableRawPointer(h).withMemoryRebound(to: Float.self, capacity: 16 * outWidth) { hf in
+                                        if isa == .avx512 {
+                                            fer_avx512_area_rows4(group, Self.scale, Self.bias, tc, tw, taps, outWidth, hf)
+                                        } else {
+                                            fer_avx2_area_rows4(group, Self.scale, Self.bias, tc, tw, taps, outWidth, hf)
                                         }
                                     }
                                     return
+                                }
+                                @inline(__always) func pixel(_ col: Int, _ r: Int) -> SIMD4<Float> {
+                                    let p = group + (col * 4 + r) * 4
+                                    return SIMD4(Float(p[0]), Float(p[1]), Float(p[2]), Float(p[3])) * Self.scale + Self.bias
                                 }
                                 var c = tc, w = tw
                                 for x in 0..<outWidth {
                                     var col = c[0]
                                     var weight = SIMD8<Float>(repeating: w[0])
-                                    var s01 = SIMD8(lowHalf: group[4 * col], highHalf: group[4 * col + 1]) * weight
-                                    var s23 = SIMD8(lowHalf: group[4 * col + 2], highHalf: group[4 * col + 3]) * weight
+                                    var s01 = SIMD8(lowHalf: pixel(col, 0), highHalf: pixel(col, 1)) * weight
+                                    var s23 = SIMD8(lowHalf: pixel(col, 2), highHalf: pixel(col, 3)) * weight
                                     for t in 1..<taps {
                                         col = c[t]
                                         weight = SIMD8<Float>(repeating: w[t])
-                                        s01 += SIMD8(lowHalf: group[4 * col], highHalf: group[4 * col + 1]) * weight
-                                        s23 += SIMD8(lowHalf: group[4 * col + 2], highHalf: group[4 * col + 3]) * weight
+                                        s01 += SIMD8(lowHalf: pixel(col, 0), highHalf: pixel(col, 1)) * weight
+                                        s23 += SIMD8(lowHalf: pixel(col, 2), highHalf: pixel(col, 3)) * weight
                                     }
                                     h[x] = s01.lowHalf
                                     h[outWidth + x] = s01.highHalf

@@ -56,10 +56,10 @@ final class ProposalStage {
     private(set) var levels: [PyramidLevel] = []
     private var results: [LevelCandidates] = []
     private var keep: [Bool] = []
-    /// The whole image normalised to floats, once per call (``AreaResizer/normalize(_:table:into:pool:)``).
+    /// The whole image in the pyramid's byte layout, once per call (``AreaResizer/normalize(_:into:pool:)``).
     /// Allocated in init after the network is checked: an init that throws before every
     /// stored property is set never runs deinit, so an earlier allocation would leak.
-    private var normalized: UnsafeMutablePointer<SIMD4<Float>>
+    private var normalized: UnsafeMutablePointer<UInt8>
     private var normalizedCapacity = 1
 
     deinit { normalized.deallocate() }
@@ -97,7 +97,7 @@ final class ProposalStage {
             normalized = .allocate(capacity: pixels)
             normalizedCapacity = pixels
         }
-        AreaResizer.normalize(image, table: table, into: normalized, pool: pool)
+        AreaResizer.normalize(image, into: normalized, pool: pool)
         while results.count < levels.count { results.append(LevelCandidates()) }
         for s in workers { s.error = nil }
 
@@ -243,7 +243,7 @@ final class ProposalStage {
             }
             guard let base = input.baseAddress else { return }
             worker.resizer.resize(
-                normalized, inWidth: image.width, inHeight: image.height,
+                UnsafePointer(normalized), inWidth: image.width, inHeight: image.height,
                 outWidth: level.width, outHeight: level.height, rows: first..<(first + rows), output: base)
             worker.workspace.run()
             // A strip that is not the last keeps the output rows whose 12 input rows it

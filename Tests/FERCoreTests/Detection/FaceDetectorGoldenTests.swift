@@ -56,15 +56,19 @@ struct FaceDetectorGoldenTests {
         let table = UnsafeMutablePointer<Float>.allocate(capacity: 256)
         defer { table.deallocate() }
         for v in 0..<256 { table[v] = (Float(v) - 127.5) / 128 }
+        // The pyramid normalises bytes as v·scale + bias (one FMA in the kernels): exactly the
+        // detector's table, for every byte.
+        #expect((0..<256).allSatisfy { Float($0) * AreaResizer.scale + AreaResizer.bias == table[$0] })
+        #expect((0..<256).allSatisfy { AreaResizer.bias.addingProduct(Float($0), AreaResizer.scale) == table[$0] })
         var resizer = AreaResizer()
         for k in [2, 5] {
             let (shape, golden) = try file.floats("astronaut.level\(k)")
             #expect(shape == [levels[k].height, levels[k].width, 3])
             var ours = [Float](repeating: 0, count: golden.count)
-            let normalized = UnsafeMutablePointer<SIMD4<Float>>.allocate(
+            let normalized = UnsafeMutablePointer<UInt8>.allocate(
                 capacity: AreaResizer.normalizedCount(width: image.width, height: image.height))
             defer { normalized.deallocate() }
-            image.withView { v in AreaResizer.normalize(v, table: table, into: normalized) }
+            image.withView { v in AreaResizer.normalize(v, into: normalized) }
             ours.withUnsafeMutableBufferPointer { out in
                 guard let base = out.baseAddress else { return }
                 resizer.resize(
