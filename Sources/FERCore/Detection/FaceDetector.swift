@@ -54,9 +54,13 @@ public final class FaceDetector {
         self.options = options
         self.pool = pool
         proposal = try ProposalStage(network: pnet, pool: pool)
-        // Chunk sizes bound the activation memory: R-Net ≈ 60 KB and O-Net ≈ 300 KB per candidate.
-        refine = try RefineStage(name: "R-Net", network: rnet, pool: pool, maximumBatch: 256, landmarks: false)
-        output = try RefineStage(name: "O-Net", network: onet, pool: pool, maximumBatch: 64, landmarks: true)
+        // Chunk sizes bound the activation memory, R-Net ≈ 60 KB and O-Net ≈ 300 KB per candidate,
+        // to about the L2 cache per thread (1 MB on the machines measured): 16 R-Net candidates
+        // per thread ran 3 % faster overall than all 85 of a 640×480 frame in one batch, whose
+        // 5 MB of activations went through memory (each candidate is computed the same way in
+        // any batch, so the chunking changes no result).
+        refine = try RefineStage(name: "R-Net", network: rnet, pool: pool, maximumBatch: 16 * pool.threads, landmarks: false)
+        output = try RefineStage(name: "O-Net", network: onet, pool: pool, maximumBatch: 4 * pool.threads, landmarks: true)
         // mtcnn/utils/images.py normalize_images: (x - 127.5) / 128, exact in float32.
         table = .allocate(capacity: 256)
         for v in 0..<256 { table[v] = (Float(v) - 127.5) / 128 }
