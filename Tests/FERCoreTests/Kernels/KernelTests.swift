@@ -370,6 +370,19 @@ struct KernelTests {
         #expect(WindowGeometry(kernel: (3, 3), stride: (1, 1), padding: .valid, inH: 2, inW: 5) == nil)
     }
 
+    @Test("two-column softmax (P-Net's scores) equals the general loop bit for bit, ties and non-finite rows included")
+    func softmaxTwoColumns() {
+        var rng = SplitMix64(seed: 23)
+        var x = rng.floats(2 * 4000, in: -30...30)
+        let edge: [Float] = [0, 0, 1, 1, -1, 1, 88, -88, 1e-30, -1e-30, .infinity, 0, 0, -.infinity, .nan, 1, 3, .nan]
+        x.replaceSubrange(0..<edge.count, with: edge)
+        let rows = x.count / 2
+        var fast = [Float](repeating: 0, count: x.count), general = fast
+        Softmax.forward(input: x, rows: rows, cols: 2, output: &fast)
+        Softmax.general(input: x, rows: rows, cols: 2, output: &general)
+        #expect(fast.map(\.bitPattern) == general.map(\.bitPattern))
+    }
+
     @Test("global average pool, dense, softmax, add, flatten orders")
     func smallOps() {
         var rng = SplitMix64(seed: 5)
