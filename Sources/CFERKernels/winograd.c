@@ -9,8 +9,26 @@
 #define AVX2 __attribute__((target("avx2,fma")))
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma")))
 
-// Steps (n, ty, tx) to the next tile.
-#define NEXT_TILE() (++tx == tiles_x ? (tx = 0, (++ty == tiles_y ? (ty = 0, n++) : 0)) : 0)
+// The walk over tiles both versions share: tile (n, ty, tx) of the flat numbering, and the next.
+typedef struct {
+    long n, ty, tx;
+} tile_at;
+
+static inline tile_at tile_first(long first, long tiles_y, long tiles_x) {
+    tile_at t = {first / (tiles_y * tiles_x), (first / tiles_x) % tiles_y, first % tiles_x};
+    return t;
+}
+
+static inline void tile_next(tile_at *t, long tiles_y, long tiles_x) {
+    if (++t->tx == tiles_x) {
+        t->tx = 0;
+        if (++t->ty == tiles_y) { t->ty = 0; t->n++; }
+    }
+}
+
+// How many of a tile's `full` rows (or columns) from `start` lie inside a size of `size`: only
+// the last tile row or column can reach past the edge, when the output size is odd.
+static inline int tile_extent(long size, long start, int full) { return size - start < full ? (int)(size - start) : full; }
 
 // Bᵀ d B for one channel vector of a tile, rows first: LOAD(r, q) reads input (r, q) (zero when
 // outside the image), STORE(k, v) writes value k = 4r + q.
@@ -48,14 +66,12 @@ static inline AVX2 __m256i mask8(long lane, long c) {
 
 AVX2 void fer_avx2_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c,
                                   long tiles_y, long tiles_x, long first, long count, float *t, long stride) {
-    long n = first / (tiles_y * tiles_x), ty = (first / tiles_x) % tiles_y, tx = first % tiles_x;
     const __m256i none = _mm256_setzero_si256();
-    for (long i = 0; i < count; i++, NEXT_TILE()) {
-        const float *base = x + n * sample_floats + (2 * ty * in_w + 2 * tx) * c;
-        // Rows and columns of the tile inside the image (only the last tile row or column can
-        // reach past it); a masked load of zero lanes reads nothing and gives zeros.
-        const int rows = in_h - 2 * ty < 4 ? (int)(in_h - 2 * ty) : 4;
-        const int cols = in_w - 2 * tx < 4 ? (int)(in_w - 2 * tx) : 4;
+    tile_at at = tile_first(first, tiles_y, tiles_x);
+    for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
+        const float *base = x + at.n * sample_floats + (2 * at.ty * in_w + 2 * at.tx) * c;
+        // The pixels outside the image are read as zeros: a masked load of no lanes reads nothing.
+        const int rows = tile_extent(in_h, 2 * at.ty, 4), cols = tile_extent(in_w, 2 * at.tx, 4);
         float *dst = t + i * 16 * stride;
         for (long lane = 0; lane < c; lane += 8) {
             const __m256i m = mask8(lane, c);
@@ -70,12 +86,12 @@ AVX2 void fer_avx2_winograd_input(const float *x, long sample_floats, long in_h,
 
 AVX2 void fer_avx2_winograd_output(const float *m, long plane, long tiles_y, long tiles_x, long first, long count,
                                    long cout, long out_h, long out_w, const fer_epilogue *e, float *out) {
-    long n = first / (tiles_y * tiles_x), ty = (first / tiles_x) % tiles_y, tx = first % tiles_x;
     const int prelu = e->alpha != 0, relu = !prelu && e->relu;
     const __m256 zero = _mm256_setzero_ps();
-    for (long i = 0; i < count; i++, NEXT_TILE()) {
-        const int rows = out_h - 2 * ty < 2 ? 1 : 2, cols = out_w - 2 * tx < 2 ? 1 : 2;
-        float *o = out + n * out_h * out_w * cout + (2 * ty * out_w + 2 * tx) * cout;
+    tile_at at = tile_first(first, tiles_y, tiles_x);
+    for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
+        const int rows = tile_extent(out_h, 2 * at.ty, 2), cols = tile_extent(out_w, 2 * at.tx, 2);
+        float *o = out + at.n * out_h * out_w * cout + (2 * at.ty * out_w + 2 * at.tx) * cout;
         const float *src = m + i * cout;
         for (long lane = 0; lane < cout; lane += 8) {
             const int whole = lane + 8 <= cout;
@@ -106,11 +122,10 @@ static inline AVX512 __mmask16 mask16(long lane, long c) {
 
 AVX512 void fer_avx512_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c,
                                     long tiles_y, long tiles_x, long first, long count, float *t, long stride) {
-    long n = first / (tiles_y * tiles_x), ty = (first / tiles_x) % tiles_y, tx = first % tiles_x;
-    for (long i = 0; i < count; i++, NEXT_TILE()) {
-        const float *base = x + n * sample_floats + (2 * ty * in_w + 2 * tx) * c;
-        const int rows = in_h - 2 * ty < 4 ? (int)(in_h - 2 * ty) : 4;
-        const int cols = in_w - 2 * tx < 4 ? (int)(in_w - 2 * tx) : 4;
+    tile_at at = tile_first(first, tiles_y, tiles_x);
+    for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
+        const float *base = x + at.n * sample_floats + (2 * at.ty * in_w + 2 * at.tx) * c;
+        const int rows = tile_extent(in_h, 2 * at.ty, 4), cols = tile_extent(in_w, 2 * at.tx, 4);
         float *dst = t + i * 16 * stride;
         for (long lane = 0; lane < c; lane += 16) {
             const __mmask16 m = mask16(lane, c);
@@ -125,12 +140,12 @@ AVX512 void fer_avx512_winograd_input(const float *x, long sample_floats, long i
 
 AVX512 void fer_avx512_winograd_output(const float *m, long plane, long tiles_y, long tiles_x, long first, long count,
                                      long cout, long out_h, long out_w, const fer_epilogue *e, float *out) {
-    long n = first / (tiles_y * tiles_x), ty = (first / tiles_x) % tiles_y, tx = first % tiles_x;
     const int prelu = e->alpha != 0, relu = !prelu && e->relu;
     const __m512 zero = _mm512_setzero_ps();
-    for (long i = 0; i < count; i++, NEXT_TILE()) {
-        const int rows = out_h - 2 * ty < 2 ? 1 : 2, cols = out_w - 2 * tx < 2 ? 1 : 2;
-        float *o = out + n * out_h * out_w * cout + (2 * ty * out_w + 2 * tx) * cout;
+    tile_at at = tile_first(first, tiles_y, tiles_x);
+    for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
+        const int rows = tile_extent(out_h, 2 * at.ty, 2), cols = tile_extent(out_w, 2 * at.tx, 2);
+        float *o = out + at.n * out_h * out_w * cout + (2 * at.ty * out_w + 2 * at.tx) * cout;
         const float *src = m + i * cout;
         for (long lane = 0; lane < cout; lane += 16) {
             const __mmask16 mk = mask16(lane, cout);

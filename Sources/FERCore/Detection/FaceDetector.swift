@@ -61,9 +61,10 @@ public final class FaceDetector {
         // any batch, so the chunking changes no result).
         refine = try RefineStage(name: "R-Net", network: rnet, pool: pool, maximumBatch: 16 * pool.threads, landmarks: false)
         output = try RefineStage(name: "O-Net", network: onet, pool: pool, maximumBatch: 4 * pool.threads, landmarks: true)
-        // mtcnn/utils/images.py normalize_images: (x - 127.5) / 128, exact in float32.
+        // mtcnn/utils/images.py normalize_images: (x - 127.5) / 128, exact in float32, for the
+        // crops; the pyramid applies the same normalisation as it reads (AreaResizer.scale, .bias).
         table = .allocate(capacity: 256)
-        for v in 0..<256 { table[v] = (Float(v) - 127.5) / 128 }
+        for v in 0..<256 { table[v] = Float(v) * AreaResizer.scale + AreaResizer.bias }
     }
 
     deinit { table.deallocate() }
@@ -131,7 +132,7 @@ public final class FaceDetector {
         // P-Net scans the (shrunk) working image; its candidates come back in the image's
         // coordinates, and R-Net and O-Net crop the image itself at full resolution.
         try proposal.run(
-            view, table: table, options: options, minimumFaceSize: minimumFace, pool: pool,
+            view, options: options, minimumFaceSize: minimumFace, pool: pool,
             mapBack: (scaleX, scaleY), output: &proposals)
         statistics.levels = proposal.levels.count
         statistics.proposals = proposals.count

@@ -83,7 +83,7 @@ final class ProposalStage {
     /// scale per axis, and candidates are divided by it before they are squared, so they
     /// come out in the input's coordinates (exactly unchanged when the scale is 1).
     func run(
-        _ image: ImageView, table: UnsafePointer<Float>, options: FaceDetectorOptions, minimumFaceSize: Double,
+        _ image: ImageView, options: FaceDetectorOptions, minimumFaceSize: Double,
         pool: WorkerPool, mapBack: (x: Double, y: Double) = (1, 1), output: inout [Candidate]
     ) throws(DetectionError) {
         output.removeAll(keepingCapacity: true)
@@ -103,13 +103,13 @@ final class ProposalStage {
 
         if workers.count == 1 || levels.count == 1 {
             // One worker: P-Net's own loops get the whole pool.
-            for l in levels.indices { scan(level: l, worker: workers[0], image: image, table: table, options: options) }
+            for l in levels.indices { scan(level: l, worker: workers[0], image: image, options: options) }
         } else {
             prepareSlots(image: image)
             // One level per chunk (levels are largest first), claimed by whichever thread is free.
             pool.parallelFor(
                 levels.count, chunksPerThread: levels.count,
-                LevelScan(stage: self, image: image, table: table, options: options))
+                LevelScan(stage: self, image: image, options: options))
         }
         for s in workers { if let e = s.error { throw .network(stage: "P-Net", underlying: e) } }
 
@@ -214,19 +214,18 @@ final class ProposalStage {
     private struct LevelScan: ParallelBody {
         unowned(unsafe) let stage: ProposalStage // alive for the whole (blocking) loop
         let image: ImageView
-        let table: UnsafePointer<Float>
         let options: FaceDetectorOptions
         func run(_ range: Range<Int>) { run(range, worker: 0) }
         func run(_ range: Range<Int>, worker: Int) {
             for l in range {
-                stage.scan(level: l, worker: stage.workers[worker], image: image, table: table, options: options)
+                stage.scan(level: l, worker: stage.workers[worker], image: image, options: options)
             }
         }
     }
 
     /// P-Net on one level, in strips when it is large; candidates (image coordinates,
     /// sorted, NMS'd) go to `results[level]`.
-    private func scan(level l: Int, worker: WorkerState, image: ImageView, table: UnsafePointer<Float>, options: FaceDetectorOptions) {
+    private func scan(level l: Int, worker: WorkerState, image: ImageView, options: FaceDetectorOptions) {
         let level = levels[l]
         let result = results[l]
         result.boxes.removeAll(keepingCapacity: true)

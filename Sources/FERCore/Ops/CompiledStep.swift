@@ -84,21 +84,27 @@ struct ParameterPacker {
     /// (packed straight into place) and the bias padded to whole panels.
     mutating func packedConvolution(_ w: PendingWeights, cout: Int) -> (kernel: Int, bias: Int?) {
         let k = w.kernel.count / max(1, cout)
-        let offset = append(count: PackedConvolution.packedCount(k: k, cout: cout))
-        values.withUnsafeMutableBufferPointer { dst in
-            w.kernel.withUnsafeBufferPointer { src in
-                if let d = dst.baseAddress, let s = src.baseAddress { PackedConvolution.pack(s, k: k, cout: cout, into: d + offset) }
-            }
+        let offset = packInPlace(w.kernel, count: PackedConvolution.packedCount(k: k, cout: cout)) { src, dst in
+            PackedConvolution.pack(src, k: k, cout: cout, into: dst)
         }
         return (offset, w.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) })
     }
 
     /// A 3×3 kernel (`cin` → `cout`) transformed and packed for ``Winograd``; its offset.
     mutating func winogradConvolution(_ w: PendingWeights, cin: Int, cout: Int) -> Int {
-        let offset = append(count: Winograd.packedCount(cin: cin, cout: cout))
+        packInPlace(w.kernel, count: Winograd.packedCount(cin: cin, cout: cout)) { src, dst in
+            Winograd.pack(src, cin: cin, cout: cout, into: dst)
+        }
+    }
+
+    /// Appends `count` floats that `pack` writes straight into place from `kernel`; their offset.
+    private mutating func packInPlace(
+        _ kernel: [Float], count: Int, _ pack: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> Int {
+        let offset = append(count: count)
         values.withUnsafeMutableBufferPointer { dst in
-            w.kernel.withUnsafeBufferPointer { src in
-                if let d = dst.baseAddress, let s = src.baseAddress { Winograd.pack(s, cin: cin, cout: cout, into: d + offset) }
+            kernel.withUnsafeBufferPointer { src in
+                if let d = dst.baseAddress, let s = src.baseAddress { pack(s, d + offset) }
             }
         }
         return offset

@@ -86,33 +86,55 @@ struct KernelTests {
         "packed conv2d (register-tiled, packed weights) with bias and activations, on every instruction set; bit-identical on 1 and 2 threads and between AVX2 and AVX-512",
         arguments: packedCases)
     func packedConv2d(_ t: ConvCase) throws {
-        let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
+        let (s, x, kernel, bias, alpha, _, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
         let packed = PackedConvolution.pack(kernel, k: t.kh * t.kw * t.cin, cout: t.cout)
         let paddedBias = PackedConvolution.padChannels(bias, cout: t.cout)
-        let paddedAlpha = PackedConvolution.padChannels(alpha, cout: t.cout)
         // Float32 sums of k terms against the Double reference: 2e-5 per term of the reduction.
         let tolerance = max(1e-5, 2e-5 * Float(t.kh * t.kw * t.cin))
+        Self.checkConvolution(
+            expected: expected, alpha: alpha, cout: t.cout, tolerance: tolerance, isas: InstructionSet.available,
+            scratchCount: { max(1, PackedConvolution.scratchCount(shape: s, geometry: g, threads: $0)) },
+            convolve: { activation, y, scratch, pool, isa in
+                PackedConvolution.conv2d(
+                    input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
+                    activation: activation, output: y, scratch: scratch, pool: pool, isa: isa)
+            })
+    }
+
+    /// Runs `convolve` with each activation (none, ReLU, PReLU with `alpha`) on each of `isas`
+    /// and on 1 and 2 threads, into an output followed by a guard band of NaN, and checks that
+    /// nothing was written past the output, that the result is within `tolerance` of the
+    /// reference `expected` (with the activation applied), and that it is bit-identical on 1 and
+    /// 2 threads and between AVX2 and AVX-512. `scratchCount` gives the scratch for a thread count.
+    static func checkConvolution(
+        expected: [Float], alpha: [Float], cout: Int, tolerance: Float, isas: [InstructionSet],
+        scratchCount: (Int) -> Int,
+        convolve: (Activation, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, WorkerPool, InstructionSet) -> Void
+    ) {
+        let paddedAlpha = PackedConvolution.padChannels(alpha, cout: cout)
         for (name, act, ref) in [
             ("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
             ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))
         ] {
             var byISA: [InstructionSet: [Float]] = [:]
-            for isa in InstructionSet.available {
+            for isa in isas {
                 var results: [[Float]] = []
-                for pool in Self.pools {
-                    // Output with a guard band of NaN after it: nothing may be written past the end.
-                    var y = [Float](repeating: .nan, count: os.count + 8)
-                    var scratch = [Float](repeating: .nan, count: max(1, PackedConvolution.scratchCount(shape: s, geometry: g, threads: pool.threads)))
+                for pool in pools {
+                    var y = [Float](repeating: .nan, count: expected.count + 8)
+                    var scratch = [Float](repeating: .nan, count: scratchCount(pool.threads))
                     paddedAlpha.withUnsafeBufferPointer { a in
                         let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
-                        PackedConvolution.conv2d(
-                            input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
-                            activation: activation, output: &y, scratch: &scratch, pool: pool, isa: isa)
+                        y.withUnsafeMutableBufferPointer { out in
+                            scratch.withUnsafeMutableBufferPointer { sc in
+                                convolve(activation, out.baseAddress!, sc.baseAddress!, pool, isa)
+                            }
+                        }
                     }
-                    let guardBand = y[os.count...]
-                    #expect(guardBand.allSatisfy { $0.isNaN }, "\(name), \(isa), \(pool.threads) thread(s): wrote past the output")
+                    #expect(
+                        y[expected.count...].allSatisfy { $0.isNaN }, "\(name), \(isa), \(pool.threads) thread(s): wrote past the output")
                     y.removeLast(8)
-                    #expect(maxAbsDiff(y, ref) <= tolerance, "\(name), \(isa), \(pool.threads) thread(s)")
+                    let err = maxAbsDiff(y, ref)
+                    #expect(err <= tolerance, "\(name), \(isa), \(pool.threads) thread(s): max error \(err) > \(tolerance)")
                     results.append(y)
                 }
                 #expect(results[0] == results[1], "\(name), \(isa): 1 and 2 threads differ")
@@ -143,43 +165,24 @@ struct KernelTests {
         arguments: winogradCases)
     func winogradConv2d(_ t: ConvCase) throws {
         #expect(Winograd.suits(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, cin: t.cin, cout: t.cout))
-        let (s, x, kernel, bias, alpha, os, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
+        let (s, x, kernel, bias, alpha, _, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
         var packed = [Float](repeating: .nan, count: Winograd.packedCount(cin: t.cin, cout: t.cout))
         packed.withUnsafeMutableBufferPointer { p in Winograd.pack(kernel, cin: t.cin, cout: t.cout, into: p.baseAddress!) }
         let paddedBias = PackedConvolution.padChannels(bias, cout: t.cout)
-        let paddedAlpha = PackedConvolution.padChannels(alpha, cout: t.cout)
         // The direct kernel's tolerance (2e-5 per term) times 4: the input transform sums up
         // to 4 inputs (values up to 4), the kernel transform up to 9 weights times 1/4, and the
         // output transform sums 9 products, so each rounding step acts on values up to ~4× the
         // direct sums'. Measured errors are 10-50× below this; an indexing error gives 0.1-1.
         let tolerance = max(4e-5, 8e-5 * Float(t.kh * t.kw * t.cin))
-        for (name, act, ref) in [
-            ("none", 0, expected), ("relu", 1, ReferenceKernels.relu(expected)),
-            ("prelu", 2, ReferenceKernels.prelu(expected, alpha: alpha))
-        ] {
-            var byISA: [InstructionSet: [Float]] = [:]
-            for isa in InstructionSet.available where isa != .generic {
-                var results: [[Float]] = []
-                for pool in Self.pools {
-                    var y = [Float](repeating: .nan, count: os.count + 8)
-                    var scratch = [Float](repeating: .nan, count: Winograd.scratchCount(shape: s, geometry: g, cout: t.cout, threads: pool.threads))
-                    paddedAlpha.withUnsafeBufferPointer { a in
-                        let activation: Activation = act == 0 ? .none : (act == 1 ? .relu : .prelu(a.baseAddress!))
-                        Winograd.conv2d(
-                            input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
-                            activation: activation, output: &y, scratch: &scratch, pool: pool, isa: isa)
-                    }
-                    #expect(y[os.count...].allSatisfy { $0.isNaN }, "\(name), \(isa), \(pool.threads) thread(s): wrote past the output")
-                    y.removeLast(8)
-                    let err = maxAbsDiff(y, ref)
-                    #expect(err <= tolerance, "\(name), \(isa), \(pool.threads) thread(s): max error \(err) > \(tolerance)")
-                    results.append(y)
-                }
-                #expect(results[0] == results[1], "\(name), \(isa): 1 and 2 threads differ")
-                byISA[isa] = results[0]
-            }
-            if let a = byISA[.avx2], let b = byISA[.avx512] { #expect(a == b, "\(name): AVX2 and AVX-512 differ") }
-        }
+        Self.checkConvolution(
+            expected: expected, alpha: alpha, cout: t.cout, tolerance: tolerance,
+            isas: InstructionSet.available.filter { $0 != .generic },
+            scratchCount: { Winograd.scratchCount(shape: s, geometry: g, cout: t.cout, threads: $0) },
+            convolve: { activation, y, scratch, pool, isa in
+                Winograd.conv2d(
+                    input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
+                    activation: activation, output: y, scratch: scratch, pool: pool, isa: isa)
+            })
     }
 
     /// Separable shapes: mini-Xception's four (scaled down in batch), odd widths that end
