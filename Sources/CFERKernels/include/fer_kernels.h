@@ -122,24 +122,25 @@ void fer_avx2_area_rows4(const uint8_t *group, float scale, float bias, const lo
 void fer_avx512_area_rows4(const uint8_t *group, float scale, float bias, const long *cols, const float *w,
                            long taps, long out_w, float *h);
 
-// Winograd F(2×2, 3×3) (Winograd.swift): a 3×3 stride-1 valid convolution as 16 products of
-// transformed input tiles (4×4 input pixels, 2 pixels apart) with transformed kernels. Tiles are
-// numbered flat over (image, tile row, tile column); `first` is the first tile, `count` of them.
-// The AVX2 and AVX-512 versions compute every value identically (adds and subtracts only).
+// Winograd F(m×m, 3×3), m = 2 or 4 (Winograd.swift): a 3×3 stride-1 valid convolution as α² = (m + 2)²
+// products of transformed input tiles (α×α input pixels, m pixels apart) with transformed kernels.
+// Tiles are numbered flat over (image, tile row, tile column); `first` is the first tile, `count` of
+// them. The AVX2 and AVX-512 versions compute every value identically (the same adds, subtracts
+// and fused multiply-adds by constants, in the same order).
 
 /// Bᵀ d B of `count` input tiles of `x` (images `sample_floats` apart, in_h × in_w × c, NHWC), the
-/// pixels beyond the image zero; value k (0..<16) of tile i goes to t + (16·i + k)·stride
+/// pixels beyond the image zero; value k (0..<α²) of tile i goes to t + (α²·i + k)·stride
 /// (stride ≥ c, a multiple of 8; lanes beyond c may be written).
-void fer_avx2_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c,
+void fer_avx2_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c, long m,
                              long tiles_y, long tiles_x, long first, long count, float *t, long stride);
-void fer_avx512_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c,
+void fer_avx512_winograd_input(const float *x, long sample_floats, long in_h, long in_w, long c, long m,
                                long tiles_y, long tiles_x, long first, long count, float *t, long stride);
-/// Aᵀ M A of `count` tiles (product k of tile i at m + k·plane + i·cout), plus bias (padded to
+/// Aᵀ M A of `count` tiles (product k of tile i at p + k·plane + i·cout), plus bias (padded to
 /// whole panels of 8, or NULL), then ReLU or PReLU, stored into `out` (images out_h × out_w ×
-/// cout) where the tile's 2×2 outputs lie inside it.
-void fer_avx2_winograd_output(const float *m, long plane, long tiles_y, long tiles_x, long first, long count,
+/// cout) where the tile's m×m outputs lie inside it.
+void fer_avx2_winograd_output(const float *p, long plane, long m, long tiles_y, long tiles_x, long first, long count,
                               long cout, long out_h, long out_w, const fer_epilogue *e, float *out);
-void fer_avx512_winograd_output(const float *m, long plane, long tiles_y, long tiles_x, long first, long count,
+void fer_avx512_winograd_output(const float *p, long plane, long m, long tiles_y, long tiles_x, long first, long count,
                                 long cout, long out_h, long out_w, const fer_epilogue *e, float *out);
 
 #ifdef __cplusplus

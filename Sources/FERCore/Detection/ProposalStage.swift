@@ -11,8 +11,8 @@
 /// overlap by 10 rows, so P-Net's activations take memory in proportion to the level's
 /// width, not its area (P-Net needs ~57 bytes per input pixel). P-Net output row `y` sees
 /// input rows `2y ..< 2y + 12` only (3×3 conv, 2×2/2 pool, two 3×3 convs), every strip
-/// starts on a row that is a multiple of 4 (so that P-Net's pooled rows start on an even row
-/// too, and ``Winograd``'s 2×2 output tiles pair the same rows as in the whole level), and each
+/// starts on a row that is a multiple of 8 (so that P-Net's pooled rows start on a multiple of
+/// 4, and ``Winograd``'s 4×4 output tiles group the same rows as in the whole level), and each
 /// strip keeps only the output rows its rows cover
 /// completely; the convolution kernels compute each output element the same way whatever
 /// the tensor's height, so a level scanned in strips gives the same candidates, bit for
@@ -145,17 +145,17 @@ final class ProposalStage {
     }
 
     /// The strip height for a level: the whole level up to ``stripPixels`` pixels, else a
-    /// row count of about `stripPixels` pixels, 2 more than a multiple of 4 (at least 34 rows:
+    /// row count of about `stripPixels` pixels, 2 more than a multiple of 8 (at least 34 rows:
     /// 12 output rows each), so that each strip starts ``stripOverlap`` (10) rows before the
-    /// previous one ends, on a multiple of 4.
+    /// previous one ends, on a multiple of 8.
     func stripRows(_ level: PyramidLevel) -> Int {
         guard level.width * level.height > stripPixels else { return level.height }
-        let rows = (max(32, stripPixels / max(1, level.width)) & ~3) + 2
+        let rows = (max(32, stripPixels / max(1, level.width)) & ~7) + 2
         return min(rows, level.height)
     }
 
     /// Calls `body(firstRow, rows, isLast)` for each strip of `level`, top to bottom. Strips
-    /// start on multiples of 4 and overlap by ``stripOverlap`` rows; a remainder too short for
+    /// start on multiples of 8 and overlap by ``stripOverlap`` rows; a remainder too short for
     /// P-Net holds no output row that the previous strips did not already give.
     @inline(__always)
     func forEachStrip(of level: PyramidLevel, _ body: (Int, Int, Bool) -> Void) {

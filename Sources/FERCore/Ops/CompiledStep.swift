@@ -90,10 +90,10 @@ struct ParameterPacker {
         return (offset, w.bias.map { put(PackedConvolution.padChannels($0, cout: cout)) })
     }
 
-    /// A 3×3 kernel (`cin` → `cout`) transformed and packed for ``Winograd``; its offset.
-    mutating func winogradConvolution(_ w: PendingWeights, cin: Int, cout: Int) -> Int {
-        packInPlace(w.kernel, count: Winograd.packedCount(cin: cin, cout: cout)) { src, dst in
-            Winograd.pack(src, cin: cin, cout: cout, into: dst)
+    /// A 3×3 kernel (`cin` → `cout`) transformed and packed for ``Winograd`` with `tile`; its offset.
+    mutating func winogradConvolution(_ w: PendingWeights, cin: Int, cout: Int, tile: Winograd.Tile) -> Int {
+        packInPlace(w.kernel, count: Winograd.packedCount(cin: cin, cout: cout, tile: tile)) { src, dst in
+            Winograd.pack(src, cin: cin, cout: cout, tile: tile, into: dst)
         }
     }
 

@@ -101,13 +101,15 @@ struct PackedOutput: Sendable {
 }
 
 /// A convolution on ``PackedConvolution``'s register tiles, with batch norm and activation
-/// folded in; a 3×3 stride-1 one without padding by ``Winograd`` on the AVX2 and AVX-512 paths.
+/// folded in; a 3×3 stride-1 one without padding by ``Winograd`` (F(4×4, 3×3)) on the AVX2 and
+/// AVX-512 paths.
 struct ConvolutionStep: CompiledStep {
     var io: StepIO
     var window: WindowSpec
     var output: PackedOutput
-    /// The kernel transformed for ``Winograd`` (when its window and channels suit it).
-    var winograd: Int?
+    /// The kernel transformed for ``Winograd`` (when its window and channels suit it): its
+    /// offset and tile.
+    var winograd: (offset: Int, tile: Winograd.Tile)?
 
     init(io: StepIO, window: WindowSpec, cout: Int, pending: PendingWeights) {
         self.io = io
@@ -124,7 +126,7 @@ struct ConvolutionStep: CompiledStep {
         let cout = output.cout
         let cin = output.pending.kernel.count / max(1, window.kh * window.kw * cout)
         if Winograd.suits(kernel: (window.kh, window.kw), stride: (window.sh, window.sw), padding: window.padding, cin: cin, cout: cout) {
-            winograd = packer.winogradConvolution(output.pending, cin: cin, cout: cout)
+            winograd = (packer.winogradConvolution(output.pending, cin: cin, cout: cout, tile: .preferred), .preferred)
         }
         output.pack(into: &packer)
     }
@@ -138,15 +140,16 @@ struct ConvolutionStep: CompiledStep {
 
     func scratchCount(_ x: TensorShape, _ other: TensorShape?, window: WindowGeometry?, threads: Int) -> Int {
         let direct = window.map { PackedConvolution.scratchCount(shape: x, geometry: $0, threads: threads) } ?? 0
-        guard winograd != nil, let window else { return direct }
-        return max(direct, Winograd.scratchCount(shape: x, geometry: window, cout: output.cout, threads: threads))
+        guard let winograd, let window else { return direct }
+        return max(direct, Winograd.scratchCount(shape: x, geometry: window, cout: output.cout, threads: threads, tile: winograd.tile))
     }
 
     func run(_ c: StepContext) {
         guard let g = c.window else { return }
         if let winograd, c.isa != .generic {
             Winograd.conv2d(
-                input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(winograd), bias: c.parameters(output.bias),
+                input: c.input0, shape: c.shape0, geometry: g, packed: c.parameters(winograd.offset), tile: winograd.tile,
+                bias: c.parameters(output.bias),
                 cout: output.cout, activation: output.activation.resolved(c.parameters), output: c.output,
                 scratch: c.scratch, pool: c.pool, isa: c.isa)
             return

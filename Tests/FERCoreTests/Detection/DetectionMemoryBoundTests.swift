@@ -47,7 +47,10 @@ struct DetectionMemoryBoundTests {
         // The largest strip holds `rows` of the widest level; allow the same per-pixel cost
         // as the whole scan measured (plus one row of slack for the pool's rounding), and the
         // fixed scratch.
-        let fixed = 4 * (Winograd.scratchBound(cin: 10, cout: 16, threads: 1) + Winograd.scratchBound(cin: 16, cout: 32, threads: 1))
+        let fixed =
+            Winograd.Tile.allCases.map {
+                4 * (Winograd.scratchBound(cin: 10, cout: 16, threads: 1, tile: $0) + Winograd.scratchBound(cin: 16, cout: 32, threads: 1, tile: $0))
+            }.max() ?? 0
         let wholeBytes = whole.proposal.workers[0].workspace.arenaBytes
         #expect(wholeBytes > 4 * fixed, "the whole level's activations dwarf the fixed scratch")
         let perPixel = Double(wholeBytes) / Double(level.width * level.height)

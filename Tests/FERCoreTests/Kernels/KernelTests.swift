@@ -145,8 +145,8 @@ struct KernelTests {
     }
 
     /// Winograd's shapes: MTCNN's five 3×3 valid convolutions that use it (sizes as in a
-    /// pyramid level and a batch of candidates), odd output sizes (tiles hanging over the
-    /// edge), enough tiles for several blocks per thread with blocks that span images, channel
+    /// pyramid level and a batch of candidates) and mini-Xception's one, output sizes that are
+    /// not multiples of 2 or 4 (tiles hanging over the edge), enough tiles for several blocks per thread with blocks that span images, channel
     /// counts off the vector widths, and the smallest output (one pixel).
     static let winogradCases: [ConvCase] = [
         ConvCase(n: 1, h: 30, w: 31, cin: 10, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid), // P-Net conv2
@@ -157,30 +157,36 @@ struct KernelTests {
         ConvCase(n: 3, h: 41, w: 37, cin: 8, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid),
         ConvCase(n: 2, h: 9, w: 12, cin: 9, cout: 21, kh: 3, kw: 3, stride: 1, padding: .valid),
         ConvCase(n: 1, h: 3, w: 3, cin: 19, cout: 17, kh: 3, kw: 3, stride: 1, padding: .valid),
-        ConvCase(n: 2, h: 4, w: 3, cin: 8, cout: 40, kh: 3, kw: 3, stride: 1, padding: .valid)
+        ConvCase(n: 2, h: 4, w: 3, cin: 8, cout: 40, kh: 3, kw: 3, stride: 1, padding: .valid),
+        ConvCase(n: 1, h: 62, w: 62, cin: 8, cout: 8, kh: 3, kw: 3, stride: 1, padding: .valid), // mini-Xception conv2
+        ConvCase(n: 2, h: 17, w: 10, cin: 11, cout: 12, kh: 3, kw: 3, stride: 1, padding: .valid)
     ]
 
     @Test(
-        "Winograd F(2x2,3x3) conv2d with bias and activations against the reference, on AVX2 and AVX-512; bit-identical on 1 and 2 threads and between the two",
-        arguments: winogradCases)
-    func winogradConv2d(_ t: ConvCase) throws {
+        "Winograd F(2x2,3x3) and F(4x4,3x3) conv2d with bias and activations against the reference, on AVX2 and AVX-512; bit-identical on 1 and 2 threads and between the two",
+        arguments: winogradCases, Winograd.Tile.allCases)
+    func winogradConv2d(_ t: ConvCase, _ tile: Winograd.Tile) throws {
         #expect(Winograd.suits(kernel: (t.kh, t.kw), stride: (t.stride, t.stride), padding: t.padding, cin: t.cin, cout: t.cout))
         let (s, x, kernel, bias, alpha, _, expected, g) = try Self.convProblem(t, seed: UInt64(t.h * 1000 + t.w * 10 + t.cin + t.cout))
-        var packed = [Float](repeating: .nan, count: Winograd.packedCount(cin: t.cin, cout: t.cout))
-        packed.withUnsafeMutableBufferPointer { p in Winograd.pack(kernel, cin: t.cin, cout: t.cout, into: p.baseAddress!) }
+        var packed = [Float](repeating: .nan, count: Winograd.packedCount(cin: t.cin, cout: t.cout, tile: tile))
+        packed.withUnsafeMutableBufferPointer { p in Winograd.pack(kernel, cin: t.cin, cout: t.cout, tile: tile, into: p.baseAddress!) }
         let paddedBias = PackedConvolution.padChannels(bias, cout: t.cout)
-        // The direct kernel's tolerance (2e-5 per term) times 4: the input transform sums up
-        // to 4 inputs (values up to 4), the kernel transform up to 9 weights times 1/4, and the
-        // output transform sums 9 products, so each rounding step acts on values up to ~4× the
-        // direct sums'. Measured errors are 10-50× below this; an indexing error gives 0.1-1.
-        let tolerance = max(4e-5, 8e-5 * Float(t.kh * t.kw * t.cin))
+        // F(2×2): the direct kernel's tolerance (2e-5 per term) times 4: the input transform
+        // sums up to 4 inputs (values up to 4), the kernel transform up to 9 weights times 1/4,
+        // and the output transform sums 9 products, so each rounding step acts on values up to
+        // ~4× the direct sums'. F(4×4): times 4 again: its input transform sums up to 16 inputs
+        // with weights up to 5 (values up to ~25 where F(2×2)'s reach 4), and its output
+        // transform weights products by up to 8 (F(2×2): 1). Measured errors are 10-50× below
+        // these; an indexing error gives 0.1-1.
+        let perTerm: Float = tile == .two ? 8e-5 : 3.2e-4
+        let tolerance = max(4e-5, perTerm * Float(t.kh * t.kw * t.cin))
         Self.checkConvolution(
             expected: expected, alpha: alpha, cout: t.cout, tolerance: tolerance,
             isas: InstructionSet.available.filter { $0 != .generic },
-            scratchCount: { Winograd.scratchCount(shape: s, geometry: g, cout: t.cout, threads: $0) },
+            scratchCount: { Winograd.scratchCount(shape: s, geometry: g, cout: t.cout, threads: $0, tile: tile) },
             convolve: { activation, y, scratch, pool, isa in
                 Winograd.conv2d(
-                    input: x, shape: s, geometry: g, packed: packed, bias: paddedBias, cout: t.cout,
+                    input: x, shape: s, geometry: g, packed: packed, tile: tile, bias: paddedBias, cout: t.cout,
                     activation: activation, output: y, scratch: scratch, pool: pool, isa: isa)
             })
     }
