@@ -77,32 +77,48 @@ import CFERKernels
     }
 
     /// Transforms a Keras `[3, 3, cin, cout]` kernel, `U = G g Gᵀ` per input and output channel
-    /// (in double precision, rounded once), and packs each of the `α²` `cin × cout` matrices
-    /// with ``PackedConvolution/pack(_:k:cout:)`` into `destination`
+    /// (in double precision, `G g` first, rounded once), and packs each of the `α²` `cin × cout`
+    /// matrices with ``PackedConvolution/pack(_:k:cout:)`` into `destination`
     /// (``packedCount(cin:cout:tile:)`` floats).
     public static func pack(_ kernel: UnsafePointer<Float>, cin: Int, cout: Int, tile: Tile, into destination: UnsafeMutablePointer<Float>) {
-        let g = kernelTransform(tile)
-        let alpha = tile.alpha
-        let stride = planeCount(cin: cin, cout: cout)
-        var matrix = [Float](repeating: 0, count: cin * cout)
-        for a in 0..<alpha {
-            for b in 0..<alpha {
-                for ci in 0..<cin {
-                    for co in 0..<cout {
-                        var sum = 0.0
-                        for u in 0..<3 {
-                            for v in 0..<3 where g[a][u] != 0 && g[b][v] != 0 {
-                                sum += g[a][u] * Double(kernel[((u * 3 + v) * cin + ci) * cout + co]) * g[b][v]
+        let g = kernelTransform(tile).flatMap { $0 }
+        let alpha = tile.alpha, count = cin * cout
+        // The α² matrices side by side, `[α·a + b][ci][co]`, each computed once per channel pair.
+        var transformed = [Float](repeating: 0, count: tile.planes * count)
+        g.withUnsafeBufferPointer { g in
+            transformed.withUnsafeMutableBufferPointer { u in
+                var gk = [Double](repeating: 0, count: alpha * 3)
+                gk.withUnsafeMutableBufferPointer { gk in
+                    for ci in 0..<cin {
+                        for co in 0..<cout {
+                            let at = ci * cout + co
+                            // (G g)[a][v] = Σ_u G[a][u] g[u][v]
+                            for a in 0..<alpha {
+                                for v in 0..<3 {
+                                    var sum = 0.0
+                                    for w in 0..<3 { sum += g[a * 3 + w] * Double(kernel[(w * 3 + v) * count + at]) }
+                                    gk[a * 3 + v] = sum
+                                }
+                            }
+                            // U[a][b] = Σ_v (G g)[a][v] G[b][v]
+                            for a in 0..<alpha {
+                                for b in 0..<alpha {
+                                    let sum = gk[a * 3] * g[b * 3] + gk[a * 3 + 1] * g[b * 3 + 1] + gk[a * 3 + 2] * g[b * 3 + 2]
+                                    u[(a * alpha + b) * count + at] = Float(sum)
+                                }
                             }
                         }
-                        matrix[ci * cout + co] = Float(sum)
                     }
                 }
-                let target = destination + (a * alpha + b) * stride
+            }
+        }
+        let stride = planeCount(cin: cin, cout: cout)
+        transformed.withUnsafeBufferPointer { u in
+            guard let u = u.baseAddress else { return }
+            for k in 0..<tile.planes {
+                let target = destination + k * stride
                 target.initialize(repeating: 0, count: stride)
-                matrix.withUnsafeBufferPointer { m in
-                    if let m = m.baseAddress { PackedConvolution.pack(m, k: cin, cout: cout, into: target) }
-                }
+                PackedConvolution.pack(u + k * count, k: cin, cout: cout, into: target)
             }
         }
     }
