@@ -227,7 +227,7 @@ public final class Resizer {
 
     @inline(__always)
     private static func roundByte(_ v: Float) -> UInt8 {
-        UInt8(clamping: Int(v.rounded(.toNearestOrEven)))
+        UInt8(clamping: Int(PlainRounding.nearestEven(v)))
     }
 
     private func resizeAreaGeneral(_ src: ImageView, _ dst: MutableImageView) {

@@ -93,7 +93,7 @@ public final class QuantizedWorkspace {
         let s = net.referenceInputShape
         // The image as u8: scale 1/127, zero point 128 (x·127 rounded half to even, + 128, clamped).
         for j in 0..<(s.h * s.w * s.c) {
-            let v = (x[j] * 127).rounded(.toNearestOrEven) + 128
+            let v = PlainRounding.nearestEven(x[j] * 127) + 128
             ping[j] = v.isNaN ? QuantizedNetwork.inputZeroPoint : UInt8(max(0, min(255, v)))
         }
         var current = ping, spare = pong

@@ -215,26 +215,15 @@ final class HOGFeatures {
         var angle = HOGFeatures.fastAtan2(gy, gx)
         angle = angle < 0 ? angle + 2 * Float.pi : angle
         let fb = angle * binScale
-        // The bin stays a Float here (a checked Float→Int conversion would stop vectorisation).
-        var b0 = HOGFeatures.truncateNonNegative(fb)
+        // The bin stays a Float here (a checked Float→Int conversion would stop vectorisation),
+        // truncated with adds and a compare (`rounded(.towardZero)` was a `truncf` call per
+        // pixel in a plain build, see PlainRounding).
+        var b0 = PlainRounding.truncateNonNegative(fb)
         let frac = fb - b0
         b0 = b0 >= 18 ? b0 - 18 : b0
         rowMag[x] = energy.squareRoot()
         rowBin[x] = b0
         rowFrac[x] = frac
-    }
-
-    /// `x.rounded(.towardZero)` for `0 ≤ x < 2²³` (here a bin position in 0…18), bit for bit,
-    /// with adds and a compare only: rounding to the nearest integer by adding and subtracting
-    /// 2²³, then one down where that went up. `rounded(.towardZero)` needs SSE4.1's `roundps`
-    /// to vectorise; in a plain `swift build` (baseline x86-64, SSE2) it became a `truncf` call
-    /// per pixel and kept the whole gradient row scalar (HOG took 1.18× the time of an
-    /// x86-64-v3 build).
-    @inline(__always)
-    static func truncateNonNegative(_ x: Float) -> Float {
-        let magic: Float = 8_388_608 // 2²³: from here on, floats are whole numbers
-        let nearest = (x + magic) - magic
-        return nearest > x ? nearest - 1 : nearest
     }
 
     /// atan2 with a polynomial arctangent (max error ≈ 1e-4 rad, far below the 20° bin width).
