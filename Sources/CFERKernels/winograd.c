@@ -32,6 +32,21 @@ static inline void tile_next(tile_at *t, long tiles_y, long tiles_x) {
 // the last tile row or column can reach past the edge, when the output size is odd.
 static inline int tile_extent(long size, long start, int full) { return size - start < full ? (int)(size - start) : full; }
 
+// Where tile `at` lies in an image of `h` × `w` pixels of `c` channels (images `sample` floats
+// apart), for tiles of `full` × `full` pixels `m` apart: its first pixel, and how many of its
+// rows and columns lie inside (the rest is past the image's edge). The input transform reads
+// α × α pixels (full = α), the output transform writes m × m (full = m).
+typedef struct {
+    long offset;
+    int rows, cols;
+} tile_span;
+
+static inline tile_span tile_place(tile_at at, long sample, long h, long w, long c, long m, int full) {
+    tile_span s = {at.n * sample + (m * at.ty * w + m * at.tx) * c, tile_extent(h, m * at.ty, full),
+                   tile_extent(w, m * at.tx, full)};
+    return s;
+}
+
 // Bᵀ d B for one channel vector of a tile, rows first: LOAD(r, q) reads input (r, q) (zero when
 // outside the image), STORE(k, v) writes value k = 4r + q.
 #define INPUT_TRANSFORM(V, SUB, ADD, LOAD, STORE) do { \
@@ -124,9 +139,10 @@ AVX2 void fer_avx2_winograd_input(const float *x, long sample_floats, long in_h,
     const int alpha = (int)m + 2, planes = alpha * alpha;
     tile_at at = tile_first(first, tiles_y, tiles_x);
     for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
-        const float *base = x + at.n * sample_floats + (m * at.ty * in_w + m * at.tx) * c;
         // The pixels outside the image are read as zeros: a masked load of no lanes reads nothing.
-        const int rows = tile_extent(in_h, m * at.ty, alpha), cols = tile_extent(in_w, m * at.tx, alpha);
+        const tile_span s = tile_place(at, sample_floats, in_h, in_w, c, m, alpha);
+        const float *base = x + s.offset;
+        const int rows = s.rows, cols = s.cols;
         float *dst = t + i * planes * stride;
         for (long lane = 0; lane < c; lane += 8) {
             const __m256i mk = mask8(lane, c);
@@ -150,8 +166,9 @@ AVX2 void fer_avx2_winograd_output(const float *p, long plane, long m, long tile
     const __m256 k2 = _mm256_set1_ps(2), k4 = _mm256_set1_ps(4), k8 = _mm256_set1_ps(8);
     tile_at at = tile_first(first, tiles_y, tiles_x);
     for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
-        const int rows = tile_extent(out_h, m * at.ty, (int)m), cols = tile_extent(out_w, m * at.tx, (int)m);
-        float *o = out + at.n * out_h * out_w * cout + (m * at.ty * out_w + m * at.tx) * cout;
+        const tile_span s = tile_place(at, out_h * out_w * cout, out_h, out_w, cout, m, (int)m);
+        float *o = out + s.offset;
+        const int rows = s.rows, cols = s.cols;
         const float *src = p + i * cout;
         for (long lane = 0; lane < cout; lane += 8) {
             const int whole = lane + 8 <= cout;
@@ -190,8 +207,9 @@ AVX512 void fer_avx512_winograd_input(const float *x, long sample_floats, long i
     const int alpha = (int)m + 2, planes = alpha * alpha;
     tile_at at = tile_first(first, tiles_y, tiles_x);
     for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
-        const float *base = x + at.n * sample_floats + (m * at.ty * in_w + m * at.tx) * c;
-        const int rows = tile_extent(in_h, m * at.ty, alpha), cols = tile_extent(in_w, m * at.tx, alpha);
+        const tile_span s = tile_place(at, sample_floats, in_h, in_w, c, m, alpha);
+        const float *base = x + s.offset;
+        const int rows = s.rows, cols = s.cols;
         float *dst = t + i * planes * stride;
         for (long lane = 0; lane < c; lane += 16) {
             const __mmask16 mk = mask16(lane, c);
@@ -215,8 +233,9 @@ AVX512 void fer_avx512_winograd_output(const float *p, long plane, long m, long 
     const __m512 k2 = _mm512_set1_ps(2), k4 = _mm512_set1_ps(4), k8 = _mm512_set1_ps(8);
     tile_at at = tile_first(first, tiles_y, tiles_x);
     for (long i = 0; i < count; i++, tile_next(&at, tiles_y, tiles_x)) {
-        const int rows = tile_extent(out_h, m * at.ty, (int)m), cols = tile_extent(out_w, m * at.tx, (int)m);
-        float *o = out + at.n * out_h * out_w * cout + (m * at.ty * out_w + m * at.tx) * cout;
+        const tile_span s = tile_place(at, out_h * out_w * cout, out_h, out_w, cout, m, (int)m);
+        float *o = out + s.offset;
+        const int rows = s.rows, cols = s.cols;
         const float *src = p + i * cout;
         for (long lane = 0; lane < cout; lane += 16) {
             const __mmask16 mk = mask16(lane, cout);
