@@ -146,8 +146,9 @@ void fer_avx512_winograd_output(const float *p, long plane, long m, long tiles_y
 #ifdef __cplusplus
 }
 #endif
-// The int8 kernels' declarations, included here too so that a build directory made before that
-// header existed picks it up (the module's umbrella directory alone was not re-scanned).
+// The int8 and tracker kernels' declarations, included here too so that a build directory made
+// before those headers existed picks them up (the module's umbrella directory alone was not re-scanned).
 #include "fer_int8.h"
+#include "fer_tracker.h"
 
 #endif

@@ -23,11 +23,11 @@ final class FFT2D {
     /// Index of the frequency −k for each k (for the Hermitian split).
     private let mirror: UnsafeMutablePointer<Int32>
 
-    /// Plans a `width` × `height` transform.
+    /// Plans a `width` × `height` transform, run with `isa`'s stage loops.
     /// - Throws: ``TrackingError/unsupportedFFTLength(_:)`` when a side has another prime factor.
-    init(width: Int, height: Int) throws(TrackingError) {
-        planX = try FFTPlan(length: width)
-        planY = try FFTPlan(length: height)
+    init(width: Int, height: Int, isa: InstructionSet = .current) throws(TrackingError) {
+        planX = try FFTPlan(length: width, isa: isa)
+        planY = try FFTPlan(length: height, isa: isa)
         self.width = width
         self.height = height
         count = width * height

@@ -1,3 +1,4 @@
+import CFERKernels
 import Foundation
 
 /// Felzenszwalb-style HOG ("FHOG", Felzenszwalb et al., PAMI 2010; as in Piotr Dollár's
@@ -15,6 +16,8 @@ final class HOGFeatures {
     static let channelCount = 31
     let cellSize: Int
     let clip: Float
+    /// The instruction-set level of the row loops (all levels give the same bits).
+    private let level: Int32
     private let maxCells: Int
     private let maxWidth: Int
     private let hist: UnsafeMutablePointer<Float> // 18 per cell
@@ -25,9 +28,10 @@ final class HOGFeatures {
     private let colCell0: UnsafeMutablePointer<Int32>, colCell1: UnsafeMutablePointer<Int32>
     private let colW0: UnsafeMutablePointer<Float>, colW1: UnsafeMutablePointer<Float>
 
-    /// Prepares for patches of at most `maxCellsX × maxCellsY` cells.
-    init(cellSize: Int, clip: Float, maxCellsX: Int, maxCellsY: Int) {
+    /// Prepares for patches of at most `maxCellsX × maxCellsY` cells, computed with `isa`'s loops.
+    init(cellSize: Int, clip: Float, maxCellsX: Int, maxCellsY: Int, isa: InstructionSet = .current) {
         self.cellSize = cellSize
+        level = Int32(isa.rawValue)
         self.clip = clip
         maxCells = max(1, maxCellsX * maxCellsY)
         hist = .allocate(capacity: maxCells * 18)
@@ -77,167 +81,15 @@ final class HOGFeatures {
         }
         for y in 0..<height {
             let ym = max(y - 1, 0), yp = min(y + 1, height - 1)
-            gradientRow(planes, channels: channels, plane: plane, width: width, y: y, ym: ym, yp: yp, binScale: binScale)
+            fer_hog_gradient_row(level, planes, channels, plane, width, y, ym, yp, binScale, rowMag, rowBin, rowFrac)
             let fyc = (Float(y) + 0.5) * invCs - 0.5
             let cy0 = Int(floor(fyc))
             let wy1 = fyc - Float(cy0)
             let wyA: Float = cy0 >= 0 && cy0 < cy ? 1 - wy1 : 0, wyB: Float = cy0 + 1 >= 0 && cy0 + 1 < cy ? wy1 : 0
             let rowA = hist + min(max(cy0, 0), cy - 1) * cx * 18, rowB = hist + min(max(cy0 + 1, 0), cy - 1) * cx * 18
-            for x in 0..<width {
-                let mag = rowMag[x]
-                let b0 = Int(rowBin[x]), b1 = b0 == 17 ? 0 : b0 + 1 // rowBin holds whole numbers 0…17
-                let wb1 = rowFrac[x], wb0 = 1 - wb1
-                let m0 = mag * wb0, m1 = mag * wb1
-                let c0 = Int(colCell0[x]) * 18, c1 = Int(colCell1[x]) * 18
-                let w00 = wyA * colW0[x], w01 = wyA * colW1[x], w10 = wyB * colW0[x], w11 = wyB * colW1[x]
-                rowA[c0 + b0] += w00 * m0; rowA[c0 + b1] += w00 * m1
-                rowA[c1 + b0] += w01 * m0; rowA[c1 + b1] += w01 * m1
-                rowB[c0 + b0] += w10 * m0; rowB[c0 + b1] += w10 * m1
-                rowB[c1 + b0] += w11 * m0; rowB[c1 + b1] += w11 * m1
-            }
+            fer_hog_accumulate_row(width, rowMag, rowBin, rowFrac, colCell0, colCell1, colW0, colW1, wyA, wyB, rowA, rowB)
         }
-        // Energy of the contrast-insensitive histogram per cell.
-        for i in 0..<cells {
-            let h = hist + i * 18
-            var e: Float = 0
-            for o in 0..<9 { let v = h[o] + h[o + 9]; e += v * v }
-            energy[i] = e
-        }
-        let eps: Float = 1e-4 // keeps flat areas finite (toolbox uses a small epsilon too)
-        for j in 0..<cy {
-            for i in 0..<cx {
-                // The 4 blocks of 2×2 cells containing cell (i, j); outside cells are clamped.
-                var norms: (Float, Float, Float, Float) = (0, 0, 0, 0)
-                for blk in 0..<4 {
-                    let dx = (blk & 1) == 0 ? -1 : 1, dy = (blk & 2) == 0 ? -1 : 1
-                    let i2 = min(max(i + dx, 0), cx - 1), j2 = min(max(j + dy, 0), cy - 1)
-                    let s = energy[j * cx + i] + energy[j * cx + i2] + energy[j2 * cx + i] + energy[j2 * cx + i2]
-                    let n = 1 / (s + eps).squareRoot()
-                    switch blk {
-                    case 0: norms.0 = n
-                    case 1: norms.1 = n
-                    case 2: norms.2 = n
-                    default: norms.3 = n
-                    }
-                }
-                let h = hist + (j * cx + i) * 18
-                let o = j * cx + i
-                var t0: Float = 0, t1: Float = 0, t2: Float = 0, t3: Float = 0
-                for b in 0..<18 {
-                    let v = h[b]
-                    let a0 = min(v * norms.0, clip), a1 = min(v * norms.1, clip)
-                    let a2 = min(v * norms.2, clip), a3 = min(v * norms.3, clip)
-                    if b < usedChannels { out[b * cells + o] = 0.5 * (a0 + a1 + a2 + a3) }
-                    t0 += a0; t1 += a1; t2 += a2; t3 += a3
-                }
-                if usedChannels > 18 {
-                    for b in 0..<min(9, usedChannels - 18) {
-                        let v = h[b] + h[b + 9]
-                        let s = min(v * norms.0, clip) + min(v * norms.1, clip) + min(v * norms.2, clip) + min(v * norms.3, clip)
-                        out[(18 + b) * cells + o] = 0.5 * s
-                    }
-                }
-                if usedChannels > 27 {
-                    let n = min(4, usedChannels - 27)
-                    out[27 * cells + o] = 0.2357 * t0
-                    if n > 1 { out[28 * cells + o] = 0.2357 * t1 }
-                    if n > 2 { out[29 * cells + o] = 0.2357 * t2 }
-                    if n > 3 { out[30 * cells + o] = 0.2357 * t3 }
-                }
-            }
-        }
-    }
-
-    /// One row's gradients: per pixel the central difference of the colour channel with the
-    /// largest magnitude (borders replicate), its magnitude, the lower of the two nearest of 18
-    /// orientation bins and the fraction towards the upper one. Branch-free so it vectorises.
-    private func gradientRow(
-        _ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
-        y: Int, ym: Int, yp: Int, binScale: Float
-    ) {
-        HOGFeatures.gradientRow(
-            planes, channels: channels, plane: plane, width: width, y: y, ym: ym, yp: yp,
-            binScale: binScale, mag: rowMag, bin: rowBin, frac: rowFrac)
-    }
-
-    // Static, with the outputs as parameters: no `self` reloads in the loop, so it vectorises.
-    private static func gradientRow(
-        _ planes: UnsafePointer<Float>, channels: Int, plane: Int, width: Int,
-        y: Int, ym: Int, yp: Int, binScale: Float,
-        mag: UnsafeMutablePointer<Float>, bin: UnsafeMutablePointer<Float>,
-        frac: UnsafeMutablePointer<Float>
-    ) {
-        // Border columns replicate (one-sided differences); the interior runs without index
-        // clamps, per channel count, so the compiler vectorises it.
-        for side in 0..<2 {
-            let x = side == 0 ? 0 : width - 1
-            let xm = x > 0 ? x - 1 : 0, xp = x + 1 < width ? x + 1 : width - 1
-            var gx: Float = 0, gy: Float = 0, best: Float = -1
-            for ch in 0..<channels {
-                let p = planes + ch * plane
-                let dx = p[y * width + xp] - p[y * width + xm]
-                let dy = p[yp * width + x] - p[ym * width + x]
-                let m = dx * dx + dy * dy
-                if m > best { best = m; gx = dx; gy = dy }
-            }
-            store(x, gx, gy, best, binScale, mag, bin, frac)
-        }
-        guard width > 2 else { return }
-        let c0 = planes + y * width, u0 = planes + ym * width, d0 = planes + yp * width
-        if channels == 3 {
-            let c1 = c0 + plane, u1 = u0 + plane, d1 = d0 + plane
-            let c2 = c1 + plane, u2 = u1 + plane, d2 = d1 + plane
-            for x in 1..<(width - 1) {
-                var gx = c0[x &+ 1] - c0[x &- 1], gy = d0[x] - u0[x]
-                var best = gx * gx + gy * gy
-                let gx1 = c1[x &+ 1] - c1[x &- 1], gy1 = d1[x] - u1[x], m1 = gx1 * gx1 + gy1 * gy1
-                let t1 = m1 > best
-                best = t1 ? m1 : best; gx = t1 ? gx1 : gx; gy = t1 ? gy1 : gy
-                let gx2 = c2[x &+ 1] - c2[x &- 1], gy2 = d2[x] - u2[x], m2 = gx2 * gx2 + gy2 * gy2
-                let t2 = m2 > best
-                best = t2 ? m2 : best; gx = t2 ? gx2 : gx; gy = t2 ? gy2 : gy
-                store(x, gx, gy, best, binScale, mag, bin, frac)
-            }
-        } else {
-            for x in 1..<(width - 1) {
-                let gx = c0[x &+ 1] - c0[x &- 1], gy = d0[x] - u0[x]
-                store(x, gx, gy, gx * gx + gy * gy, binScale, mag, bin, frac)
-            }
-        }
-    }
-
-    @inline(__always)
-    private static func store(
-        _ x: Int, _ gx: Float, _ gy: Float, _ energy: Float, _ binScale: Float,
-        _ rowMag: UnsafeMutablePointer<Float>, _ rowBin: UnsafeMutablePointer<Float>,
-        _ rowFrac: UnsafeMutablePointer<Float>
-    ) {
-        var angle = HOGFeatures.fastAtan2(gy, gx)
-        angle = angle < 0 ? angle + 2 * Float.pi : angle
-        let fb = angle * binScale
-        // The bin stays a Float here (a checked Float→Int conversion would stop vectorisation),
-        // truncated with adds and a compare (`rounded(.towardZero)` was a `truncf` call per
-        // pixel in a plain build, see PlainRounding).
-        var b0 = PlainRounding.truncateNonNegative(fb)
-        let frac = fb - b0
-        b0 = b0 >= 18 ? b0 - 18 : b0
-        rowMag[x] = energy.squareRoot()
-        rowBin[x] = b0
-        rowFrac[x] = frac
-    }
-
-    /// atan2 with a polynomial arctangent (max error ≈ 1e-4 rad, far below the 20° bin width).
-    @inline(__always)
-    static func fastAtan2(_ y: Float, _ x: Float) -> Float {
-        let ax = abs(x), ay = abs(y)
-        let mx = max(ax, ay), mn = min(ax, ay)
-        // mx = 0 (no gradient) gives a = 0 and angle 0 without a branch.
-        let a = mn / max(mx, Float.leastNormalMagnitude)
-        let s = a * a
-        // Minimax polynomial for atan on [0, 1].
-        var r = ((-0.046_496_474_9 * s + 0.159_314_22) * s - 0.327_622_764) * s * a + a
-        r = ay > ax ? Float.pi / 2 - r : r
-        r = x < 0 ? Float.pi - r : r
-        return y < 0 ? -r : r
+        // Block normalisation, clipping and the 31 channels (fer_tracker.h).
+        fer_hog_normalise(level, hist, cx, cy, clip, usedChannels, energy, out)
     }
 }

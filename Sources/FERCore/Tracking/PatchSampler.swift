@@ -1,3 +1,5 @@
+import CFERKernels
+
 /// Resamples a rectangle of an 8-bit frame into float planes (bilinear, border replicated),
 /// the tracker's equivalent of OpenCV CSRT's `get_subwindow` (BORDER_REPLICATE) followed by
 /// `resize`. It is a small float resampler private to tracking (FERCore's cv2-exact
@@ -12,14 +14,17 @@
 /// afterwards.
 final class PatchSampler {
     private let maxWidth: Int
+    /// The instruction-set level of the row loop (all levels give the same bits).
+    private let level: Int32
     /// Per horizontal tap (2) and output column: byte offsets of the left/right source pixels.
     private let left: UnsafeMutablePointer<Int32>, right: UnsafeMutablePointer<Int32>
     /// Per horizontal tap and output column: the fraction towards the right pixel.
     private let fraction: UnsafeMutablePointer<Float>
 
-    /// Prepares for outputs at most `maxWidth` pixels wide.
-    init(maxWidth: Int) {
+    /// Prepares for outputs at most `maxWidth` pixels wide, sampled with `isa`'s row loop.
+    init(maxWidth: Int, isa: InstructionSet = .current) {
         self.maxWidth = max(1, maxWidth)
+        level = Int32(isa.rawValue)
         left = .allocate(capacity: 2 * self.maxWidth)
         right = .allocate(capacity: 2 * self.maxWidth)
         fraction = .allocate(capacity: 2 * self.maxWidth)
@@ -80,65 +85,21 @@ final class PatchSampler {
                 let r0 = base + iy * rowBytes, r1 = base + min(iy + 1, h1) * rowBytes
                 if ty == 0 { rows0.0 = r0; rows1.0 = r1; fys.0 = sy - Float(iy) } else { rows0.1 = r0; rows1.1 = r1; fys.1 = sy - Float(iy) }
             }
-            if c == 3 {
-                // All taps of one output pixel accumulate in a register, RGB as one SIMD4 lane set.
-                let p0 = planes + outRow, p1 = p0 + plane, p2 = p1 + plane
-                for ox in 0..<outWidth {
-                    var acc = SIMD4<Float>(repeating: 0)
-                    for ty in 0..<taps {
-                        let r0 = ty == 0 ? rows0.0 : rows0.1, r1 = ty == 0 ? rows1.0 : rows1.1
-                        let fy = ty == 0 ? fys.0 : fys.1
-                        for tx in 0..<taps {
-                            let a = Int(left[tx * maxWidth + ox]), b = Int(right[tx * maxWidth + ox])
-                            let fx = fraction[tx * maxWidth + ox]
-                            let q00 = wideLoads ? PatchSampler.rgbx(r0, a) : PatchSampler.rgb(r0, a)
-                            let q01 = wideLoads ? PatchSampler.rgbx(r0, b) : PatchSampler.rgb(r0, b)
-                            let q10 = wideLoads ? PatchSampler.rgbx(r1, a) : PatchSampler.rgb(r1, a)
-                            let q11 = wideLoads ? PatchSampler.rgbx(r1, b) : PatchSampler.rgb(r1, b)
-                            let top = q00 + (q01 - q00) * fx
-                            let bottom = q10 + (q11 - q10) * fx
-                            acc += top + (bottom - top) * fy
-                        }
-                    }
-                    acc *= weight
-                    p0[ox] = acc[0]
-                    p1[ox] = acc[1]
-                    p2[ox] = acc[2]
-                }
-            } else {
-                let p0 = planes + outRow
-                p0.update(repeating: 0, count: outWidth)
-                for ty in 0..<taps {
-                    let r0 = ty == 0 ? rows0.0 : rows0.1, r1 = ty == 0 ? rows1.0 : rows1.1
-                    let fy = ty == 0 ? fys.0 : fys.1
-                    for tx in 0..<taps {
-                        let la = left + tx * maxWidth, ra = right + tx * maxWidth, fa = fraction + tx * maxWidth
-                        for ox in 0..<outWidth {
-                            let a = Int(la[ox]), b = Int(ra[ox])
-                            p0[ox] += weight * PatchSampler.lerp2(r0[a], r0[b], r1[a], r1[b], fa[ox], fy)
-                        }
+            // The row's per-pixel loop (fer_tracker.h): RGB as one 4-lane set per pixel, grey per lane.
+            let p0 = planes + outRow
+            withUnsafePointer(to: rows0) { top in
+                withUnsafePointer(to: rows1) { bottom in
+                    withUnsafePointer(to: fys) { fy in
+                        fer_patch_row(
+                            level, c,
+                            UnsafeRawPointer(top).assumingMemoryBound(to: UnsafePointer<UInt8>?.self),
+                            UnsafeRawPointer(bottom).assumingMemoryBound(to: UnsafePointer<UInt8>?.self),
+                            UnsafeRawPointer(fy).assumingMemoryBound(to: Float.self),
+                            taps, wideLoads ? 1 : 0, left, right, fraction, maxWidth, outWidth, weight,
+                            p0, c == 3 ? p0 + plane : p0, c == 3 ? p0 + 2 * plane : p0)
                     }
                 }
             }
         }
-    }
-
-    /// The pixel at `offset` as one 4-byte load (the 4th lane is the next byte, ignored).
-    @inline(__always)
-    private static func rgbx(_ row: UnsafePointer<UInt8>, _ offset: Int) -> SIMD4<Float> {
-        let v = UnsafeRawPointer(row).loadUnaligned(fromByteOffset: offset, as: SIMD4<UInt8>.self)
-        return SIMD4<Float>(SIMD4<Int32>(truncatingIfNeeded: v))
-    }
-
-    @inline(__always)
-    private static func rgb(_ row: UnsafePointer<UInt8>, _ offset: Int) -> SIMD4<Float> {
-        SIMD4(Float(row[offset]), Float(row[offset + 1]), Float(row[offset + 2]), 0)
-    }
-
-    @inline(__always)
-    private static func lerp2(_ p00: UInt8, _ p01: UInt8, _ p10: UInt8, _ p11: UInt8, _ fx: Float, _ fy: Float) -> Float {
-        let a = Float(p00), b = Float(p01), d = Float(p10), e = Float(p11)
-        let top = a + (b - a) * fx, bottom = d + (e - d) * fx
-        return top + (bottom - top) * fy
     }
 }

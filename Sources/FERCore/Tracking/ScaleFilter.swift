@@ -1,3 +1,4 @@
+import CFERKernels
 import Foundation
 
 /// The DSST scale filter (Danelljan et al., BMVC 2014) as CSRT uses it
@@ -14,6 +15,8 @@ final class ScaleFilter {
     let modelWidth: Int, modelHeight: Int
     let dimension: Int // features per scale sample
     let learningRate: Float
+    /// The instruction-set level of the loops (all levels give the same bits).
+    private let level: Int32
     private(set) var currentScale: Double = 1
     let minScale: Double, maxScale: Double
     private let baseWidth: Double, baseHeight: Double
@@ -42,8 +45,10 @@ final class ScaleFilter {
     ///   - templateWidth/templateHeight: the padded template size (image pixels).
     init(
         options: CorrelationFilterOptions, targetWidth: Double, targetHeight: Double,
-        templateWidth: Double, templateHeight: Double, frameWidth: Int, frameHeight: Int
+        templateWidth: Double, templateHeight: Double, frameWidth: Int, frameHeight: Int,
+        isa: InstructionSet = .current
     ) {
+        level = Int32(isa.rawValue)
         scales = options.numberOfScales
         frequencies = scales / 2 + 1
         learningRate = options.scaleLearningRate
@@ -110,8 +115,8 @@ final class ScaleFilter {
         spectrumRe.initialize(repeating: 0, count: frequencies)
         spectrumIm.initialize(repeating: 0, count: frequencies)
         patch.initialize(repeating: 0, count: modelWidth * modelHeight * 3)
-        hog = HOGFeatures(cellSize: options.cellSize, clip: options.hogClip, maxCellsX: cellsX, maxCellsY: cellsY)
-        sampler = PatchSampler(maxWidth: modelWidth)
+        hog = HOGFeatures(cellSize: options.cellSize, clip: options.hogClip, maxCellsX: cellsX, maxCellsY: cellsY, isa: isa)
+        sampler = PatchSampler(maxWidth: modelWidth, isa: isa)
     }
 
     deinit {
@@ -159,20 +164,8 @@ final class ScaleFilter {
         }
         lastCenterX = cx
         lastCenterY = cy
-        // Spectra laid out [k][d]: the inner loop runs over contiguous feature dimensions and vectorises.
-        fRe.update(repeating: 0, count: dimension * frequencies)
-        fIm.update(repeating: 0, count: dimension * frequencies)
-        for n in 0..<scales {
-            let v = samples + n * dimension
-            for k in 0..<frequencies {
-                let c = cosTable[k * scales + n], sn = sinTable[k * scales + n]
-                let re = fRe + k * dimension, im = fIm + k * dimension
-                for d in 0..<dimension {
-                    re[d] += v[d] * c
-                    im[d] += v[d] * sn
-                }
-            }
-        }
+        // Spectra laid out [k][d]: the inner loop runs over contiguous feature dimensions.
+        fer_scale_dft(level, samples, scales, dimension, frequencies, cosTable, sinTable, fRe, fIm)
     }
 
     /// Trains the filter at (`cx`, `cy`) with the current scale; `rate` 1 replaces the model.

@@ -1,3 +1,4 @@
+import CFERKernels
 import Foundation
 
 /// The spatial reliability map of CSR-DCF (Lukežič et al., CVPR 2017, §3.1): a colour model
@@ -13,6 +14,8 @@ import Foundation
 /// resampling of the patch.
 final class SpatialReliability {
     let bins: Int
+    /// The instruction-set level of the smoothing loops (all levels give the same bits).
+    private let level: Int32
     let cellsX: Int, cellsY: Int
     private let histogramSize: Int
     let foreground: UnsafeMutablePointer<Double>
@@ -29,8 +32,9 @@ final class SpatialReliability {
     private let kernel: UnsafeMutablePointer<Double> // normalised 1-D Gaussian, 2r+1 taps
     private let centerWeight: Double
 
-    init(bins: Int, cellsX: Int, cellsY: Int) {
+    init(bins: Int, cellsX: Int, cellsY: Int, isa: InstructionSet = .current) {
         self.bins = bins
+        level = Int32(isa.rawValue)
         self.cellsX = cellsX
         self.cellsY = cellsY
         histogramSize = bins * bins * bins
@@ -266,42 +270,6 @@ final class SpatialReliability {
     /// out = λ ⊛ x where λ is the normalised Gaussian with its centre tap removed:
     /// (G ⊛ x − g_c·x) / (1 − g_c), G separable. Borders reflect (OpenCV BORDER_REFLECT).
     private func lambdaFilter(_ x: UnsafeMutablePointer<Double>, _ out: UnsafeMutablePointer<Double>) {
-        let r = kernelRadius, w = cellsX, h = cellsY, k = kernel + r
-        @inline(__always) func reflect(_ i: Int, _ n: Int) -> Int {
-            var i = i
-            if n == 1 { return 0 }
-            while i < 0 || i >= n { i = i < 0 ? -i - 1 : 2 * n - i - 1 }
-            return i
-        }
-        // Horizontal pass: reflected borders, then the interior without index checks.
-        for j in 0..<h {
-            let row = x + j * w, dst = tmp + j * w
-            for i in 0..<w {
-                if i >= r && i < w - r { continue }
-                var s = 0.0
-                for t in -r...r { s += k[t] * row[reflect(i + t, w)] }
-                dst[i] = s
-            }
-            if w > 2 * r {
-                for i in r..<(w - r) {
-                    var s = k[0] * row[i]
-                    for t in 1...r { s += k[t] * (row[i - t] + row[i + t]) }
-                    dst[i] = s
-                }
-            }
-        }
-        // Vertical pass, row by row so the inner loop runs over contiguous cells.
-        let inv = 1 / (1 - centerWeight)
-        for j in 0..<h {
-            let dst = out + j * w, src = x + j * w
-            let c0 = tmp + reflect(j, h) * w
-            for i in 0..<w { dst[i] = k[0] * c0[i] }
-            for t in 1...r {
-                let up = tmp + reflect(j - t, h) * w, down = tmp + reflect(j + t, h) * w
-                let kt = k[t]
-                for i in 0..<w { dst[i] += kt * (up[i] + down[i]) }
-            }
-            for i in 0..<w { dst[i] = (dst[i] - centerWeight * src[i]) * inv }
-        }
+        fer_lambda_filter(level, x, out, tmp, cellsX, cellsY, kernel, kernelRadius, centerWeight)
     }
 }
