@@ -134,6 +134,10 @@ final class SpatialReliability {
         }
     }
 
+    /// The smoothed foreground posterior per cell from the last ``segment(planes:channels:cellSize:valid:targetCellsMin:iterations:defaultArea:mask:)``
+    /// (before thresholding), for tests.
+    var smoothedForeground: UnsafePointer<Double> { UnsafePointer(qO) }
+
     @inline(__always) static func epanechnikov(_ r2: Double) -> Double { r2 <= 1 ? (2 / Double.pi) * (1 - r2) : 0 }
 
     /// Computes the binary mask on the cell grid into `mask` (1 = reliable).
