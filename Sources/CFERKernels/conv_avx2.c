@@ -296,6 +296,28 @@ AVX2 void fer_avx2_maxpool_row(const float *image, long in_w, long c, long first
         const float *first = image + first_row * row_floats + (ix0 + kx_lo) * c;
         float *o = out + ox * c;
         const float *res = residual ? residual + ox * c : 0;
+        if (rows == 3 && cols == 3) {
+            // The common full 3×3 window, straight-line: the same maxima in the same order as the
+            // loop below (so the same bits), without its loop control and spills.
+            const float *r1 = first + row_floats, *r2 = r1 + row_floats;
+            for (long j = 0;; j += 8) {
+                const long s = j < c - 8 ? j : c - 8;
+                __m256 m = _mm256_loadu_ps(first + s);
+                m = _mm256_max_ps(_mm256_loadu_ps(first + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(first + c + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(first + 2 * c + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(r1 + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(r1 + c + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(r1 + 2 * c + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(r2 + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(r2 + c + s), m);
+                m = _mm256_max_ps(_mm256_loadu_ps(r2 + 2 * c + s), m);
+                if (res) m = _mm256_add_ps(m, _mm256_loadu_ps(res + s));
+                _mm256_storeu_ps(o + s, m);
+                if (s == c - 8) break;
+            }
+            continue;
+        }
         for (long j = 0;; j += 8) {
             const long s = j < c - 8 ? j : c - 8;
             const float *p = first + s;
