@@ -252,6 +252,22 @@ AVX2 void fer_avx2_depthwise3x3_row(const float *row0, const float *row1, const 
                     float *o = out + (ox + i) * c;
                     _mm256_storeu_ps(o, act8(relu, prelu, alpha, s0)); _mm256_storeu_ps(o + c, act8(relu, prelu, alpha, s1)); _mm256_storeu_ps(o + 2 * c, act8(relu, prelu, alpha, s2)); _mm256_storeu_ps(o + 3 * c, act8(relu, prelu, alpha, s3));
                 }
+                if (i + 2 <= count) {
+                    // Two pixels (shared row loads), the same FMAs in the same order per pixel.
+                    __m256 s0 = bv, s1 = bv;
+#define DWROW2(r, wa, wb, wc) do { const float *q = (r) + i * c; \
+                    const __m256 v0 = _mm256_loadu_ps(q), v1 = _mm256_loadu_ps(q + c), v2 = _mm256_loadu_ps(q + 2 * c), v3 = _mm256_loadu_ps(q + 3 * c); \
+                    s0 = _mm256_fmadd_ps(v0, wa, s0); s1 = _mm256_fmadd_ps(v1, wa, s1); \
+                    s0 = _mm256_fmadd_ps(v1, wb, s0); s1 = _mm256_fmadd_ps(v2, wb, s1); \
+                    s0 = _mm256_fmadd_ps(v2, wc, s0); s1 = _mm256_fmadd_ps(v3, wc, s1); } while (0)
+                    DWROW2(r0, w[0], w[1], w[2]);
+                    DWROW2(r1, w[3], w[4], w[5]);
+                    DWROW2(r2, w[6], w[7], w[8]);
+#undef DWROW2
+                    float *o = out + (ox + i) * c;
+                    _mm256_storeu_ps(o, act8(relu, prelu, alpha, s0)); _mm256_storeu_ps(o + c, act8(relu, prelu, alpha, s1));
+                    i += 2;
+                }
             }
             for (; i < count; i++) {
                 const long x = i * step;
