@@ -46,7 +46,7 @@ static inline AVX2 void store8(__m256 v, float *row, long channel, long cout) {
     }
 }
 
-static inline AVX2 void body6x16(const float *a0, const float *a1, const float *a2, const float *a3,
+static inline __attribute__((always_inline)) AVX2 void body6x16(const float *a0, const float *a1, const float *a2, const float *a3,
                                  const float *a4, const float *a5, const fer_operand *op, const float *b,
                                  const fer_epilogue *e, long channel, float *out, long cout, long rows) {
     __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -139,7 +139,7 @@ AVX2 void fer_avx2_tile6x8(const float *const *a, const fer_operand *op, const f
     if (rows > 5) store8(apply8(l, c5), out + 5 * cout, channel, cout);
 }
 
-static inline AVX2 void body12x8(const float *const *a, const fer_operand *op, const float *b,
+static inline __attribute__((always_inline)) AVX2 void body12x8(const float *const *a, const fer_operand *op, const float *b,
                                  const fer_epilogue *e, float *out, long cout, long rows) {
     __m256 c0 = _mm256_setzero_ps(), c1 = _mm256_setzero_ps(), c2 = _mm256_setzero_ps(), c3 = _mm256_setzero_ps();
     __m256 c4 = _mm256_setzero_ps(), c5 = _mm256_setzero_ps(), c6 = _mm256_setzero_ps(), c7 = _mm256_setzero_ps();
