@@ -32,6 +32,12 @@ static inline float max_f(float a, float b) { return b >= a ? b : a; }
 
 // MARK: FFT stages
 
+// Stores (r + i·im)·(wr + i·wi) at index `i` of the output stage.
+BODY void twiddle_store(float *restrict yr, float *restrict yi, long i, float r, float im, float wr, float wi) {
+    yr[i] = r * wr - im * wi;
+    yi[i] = r * wi + im * wr;
+}
+
 BODY void fft_radix2_body(const float *restrict xr, const float *restrict xi, float *restrict yr,
                           float *restrict yi, long m, long s, long batch, const float *twr,
                           const float *twi, float dir) {
@@ -45,8 +51,7 @@ BODY void fft_radix2_body(const float *restrict xr, const float *restrict xi, fl
                 yr[o0 + b] = ar + br;
                 yi[o0 + b] = ai + bi;
                 const float dr = ar - br, di = ai - bi;
-                yr[o1 + b] = dr * wr - di * wi;
-                yi[o1 + b] = dr * wi + di * wr;
+                twiddle_store(yr, yi, o1 + b, dr, di, wr, wi);
             }
         }
     }
@@ -75,10 +80,8 @@ BODY void fft_radix3_body(const float *restrict xr, const float *restrict xi, fl
                 // y1 = t2 − i·d, y2 = t2 + i·d (forward sign).
                 const float y1r = t2r + di, y1i = t2i - dr;
                 const float y2r = t2r - di, y2i = t2i + dr;
-                yr[o1 + b] = y1r * w1r - y1i * w1i;
-                yi[o1 + b] = y1r * w1i + y1i * w1r;
-                yr[o2 + b] = y2r * w2r - y2i * w2i;
-                yi[o2 + b] = y2r * w2i + y2i * w2r;
+                twiddle_store(yr, yi, o1 + b, y1r, y1i, w1r, w1i);
+                twiddle_store(yr, yi, o2 + b, y2r, y2i, w2r, w2i);
             }
         }
     }
@@ -107,12 +110,9 @@ BODY void fft_radix4_body(const float *restrict xr, const float *restrict xi, fl
                 const float y1r = d02r + d13r, y1i = d02i + d13i;
                 const float y2r = s02r - s13r, y2i = s02i - s13i;
                 const float y3r = d02r - d13r, y3i = d02i - d13i;
-                yr[o0 + sb + b] = y1r * w1r - y1i * w1i;
-                yi[o0 + sb + b] = y1r * w1i + y1i * w1r;
-                yr[o0 + 2 * sb + b] = y2r * w2r - y2i * w2i;
-                yi[o0 + 2 * sb + b] = y2r * w2i + y2i * w2r;
-                yr[o0 + 3 * sb + b] = y3r * w3r - y3i * w3i;
-                yi[o0 + 3 * sb + b] = y3r * w3i + y3i * w3r;
+                twiddle_store(yr, yi, o0 + sb + b, y1r, y1i, w1r, w1i);
+                twiddle_store(yr, yi, o0 + 2 * sb + b, y2r, y2i, w2r, w2i);
+                twiddle_store(yr, yi, o0 + 3 * sb + b, y3r, y3i, w3r, w3i);
             }
         }
     }
@@ -150,14 +150,10 @@ BODY void fft_radix5_body(const float *restrict xr, const float *restrict xi, fl
                 const float y4r = t1r - u1i, y4i = t1i + u1r;
                 const float y2r = t2r + u2i, y2i = t2i - u2r;
                 const float y3r = t2r - u2i, y3i = t2i + u2r;
-                yr[o0 + sb + b] = y1r * w1r - y1i * w1i;
-                yi[o0 + sb + b] = y1r * w1i + y1i * w1r;
-                yr[o0 + 2 * sb + b] = y2r * w2r - y2i * w2i;
-                yi[o0 + 2 * sb + b] = y2r * w2i + y2i * w2r;
-                yr[o0 + 3 * sb + b] = y3r * w3r - y3i * w3i;
-                yi[o0 + 3 * sb + b] = y3r * w3i + y3i * w3r;
-                yr[o0 + 4 * sb + b] = y4r * w4r - y4i * w4i;
-                yi[o0 + 4 * sb + b] = y4r * w4i + y4i * w4r;
+                twiddle_store(yr, yi, o0 + sb + b, y1r, y1i, w1r, w1i);
+                twiddle_store(yr, yi, o0 + 2 * sb + b, y2r, y2i, w2r, w2i);
+                twiddle_store(yr, yi, o0 + 3 * sb + b, y3r, y3i, w3r, w3i);
+                twiddle_store(yr, yi, o0 + 4 * sb + b, y4r, y4i, w4r, w4i);
             }
         }
     }
