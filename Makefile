@@ -56,7 +56,7 @@ weights:
 
 # FERCore's own emotion model: trains on FER-2013 Training (../shared/data/fer2013-train),
 # chooses the epoch on PublicTest, writes Weights/emotion_fernet.safetensors and its provenance
-# in Weights/README.md (Tools/train_emotion.py; 30 epochs, about 50-85 min on 2 cores depending on other load).
+# in Weights/README.md (Tools/train_emotion.py; 70 epochs, about 90-120 min on 2 cores).
 train:
 	bash Tools/setup_venv.sh
 	nice -n 10 $(PY) Tools/train_emotion.py
