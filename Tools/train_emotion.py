@@ -30,7 +30,7 @@ Weights/README.md (between the train_emotion markers), and the per-epoch log in
 crop and flip-averaged, per class, and without the PublicTest images that duplicate Training
 pixels (publictest_duplicates.csv).
 
-Usage: .venv-tools/bin/python Tools/train_emotion.py [--epochs 70] [--erase-prob 0.25] [--threads 2] [--seed 20261202]
+Usage: .venv-tools/bin/python Tools/train_emotion.py [--epochs 60] [--erase-prob 0.25] [--threads 2] [--seed 20261202]
 """
 
 import argparse
@@ -171,7 +171,7 @@ def main():
     ap.add_argument("--train", default=os.path.normpath(os.path.join(REPO, "../shared/data/fer2013-train")))
     ap.add_argument("--val", default=os.path.normpath(os.path.join(REPO, "../shared/data/fer2013-publictest")))
     ap.add_argument("--arch", default="fernet")
-    ap.add_argument("--epochs", type=int, default=70)
+    ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=0.05)
     ap.add_argument("--weight-decay", type=float, default=5e-4)
