@@ -16,7 +16,7 @@ falls on both; each cell is the median of the round medians. Ratios are to LiteR
 With --data, also top-1 agreement with float and accuracy on PublicTest for LiteRT's int8 model.
 
 Usage:
-  swift build -c release -Xswiftc -Xcc -Xswiftc -march=x86-64-v3 --product ferdemo
+  swift build -c release --product ferdemo          # no flags needed (Docs/Performance.md)
   .venv-tools/bin/python Tools/compare_int8.py [--ferdemo PATH] [--seconds 2] [--rounds 3] [--data DIR]
 """
 
