@@ -56,10 +56,11 @@ weights:
 
 # FERCore's own emotion model: trains on FER-2013 Training (../shared/data/fer2013-train),
 # chooses the epoch on PublicTest, writes Weights/emotion_fernet.safetensors and its provenance
-# in Weights/README.md (Tools/train_emotion.py; 60 epochs, about 100-110 min on 2 cores).
+# in Weights/README.md (Tools/train_emotion.py; 60 epochs, about 116 min on 2 quiet cores).
+# EPOCHS=N trains fewer epochs on a slower machine (the shipped weights used the default, 60).
 train:
 	bash Tools/setup_venv.sh
-	nice -n 10 $(PY) Tools/train_emotion.py
+	nice -n 10 $(PY) Tools/train_emotion.py $(if $(EPOCHS),--epochs $(EPOCHS))
 
 goldens:
 	bash Tools/setup_venv.sh
