@@ -1,13 +1,17 @@
 import CFERKernels
 
-/// 3×3 stride-1 convolutions without padding by Winograd's minimal filtering F(m×m, 3×3)
+/// 3×3 stride-1 convolutions (no padding, or TensorFlow's 'same': one pixel of zeros all
+/// round) by Winograd's minimal filtering F(m×m, 3×3)
 /// (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016): each m×m block
 /// of outputs takes `(m + 2)²` products per input and output channel instead of `9m²`:
 /// F(2×2, 3×3) 16 for 4 outputs (2.25× fewer multiply-adds), F(4×4, 3×3) 36 for 16 (4× fewer;
 /// the networks use it, ``Tile/preferred``). MTCNN spends most of its time in such
 /// convolutions (P-Net's second and third, R-Net's second, O-Net's second and third), whose few
 /// channels keep the direct kernel at the CPU's multiply-add peak already: fewer multiply-adds
-/// is what is left to gain. mini-Xception's second convolution (8 → 8) runs this way too.
+/// is what is left to gain. mini-Xception's second convolution (8 → 8) runs this way too, and
+/// so do all of fernet's but the first ('same' padding: the input is first copied into a
+/// zero-bordered buffer at the front of the scratch, a 1-2 % extra pass over the input, and the
+/// unpadded convolution runs over that).
 ///
 /// The output is tiled into m×m blocks (the last row or column of blocks may hang over the edge
 /// when a size is not a multiple of m). Per block of tiles, each thread
@@ -51,11 +55,12 @@ import CFERKernels
 
     /// Whether a convolution of `cin` → `cout` channels with window `kernel`/`stride`/`padding`
     /// is worth computing this way (the weights are then packed for it too): 3×3, stride 1,
-    /// no padding, at least 8 input and 8 output channels (with fewer, the transforms and the
-    /// short products cost more than the multiply-adds they save; mini-Xception's 8 → 8
-    /// convolution gains: the whole network took 0.96-0.98× the time with it).
+    /// no padding or 'same' padding, at least 8 input and 8 output channels (with fewer, the
+    /// transforms and the short products cost more than the multiply-adds they save;
+    /// mini-Xception's 8 → 8 convolution gains: the whole network took 0.96-0.98× the time
+    /// with it).
     public static func suits(kernel: (Int, Int), stride: (Int, Int), padding: Padding, cin: Int, cout: Int) -> Bool {
-        kernel == (3, 3) && stride == (1, 1) && padding == .valid && cin >= 8 && cout >= 8
+        kernel == (3, 3) && stride == (1, 1) && (padding == .valid || padding == .same) && cin >= 8 && cout >= 8
     }
 
     /// The floats the transformed kernels take once packed.
@@ -153,10 +158,45 @@ import CFERKernels
 
     /// Scratch floats ``conv2d(input:shape:geometry:packed:tile:bias:cout:activation:output:scratch:pool:isa:)``
     /// needs for a convolution of `cout` channels over `shape` with window `geometry` on
-    /// `threads` threads.
+    /// `threads` threads (with 'same' padding, the zero-bordered copy of the input too).
     public static func scratchCount(shape: TensorShape, geometry: WindowGeometry, cout: Int, threads: Int, tile: Tile) -> Int {
         let block = blockTiles(cin: shape.c, cout: cout, tiles: tileCount(shape, geometry, tile), threads: threads, tile: tile)
-        return tile.planes * block * (paddedInputs(shape.c) + cout) * max(1, threads)
+        return bordered(shape, geometry).floats + tile.planes * block * (paddedInputs(shape.c) + cout) * max(1, threads)
+    }
+
+    /// The input as the unpadded convolution reads it: for a padded window, the shape of the
+    /// zero-bordered copy (`outH + 2` × `outW + 2`, the padding at `padTop`/`padLeft`), its
+    /// unpadded window and the scratch floats it takes (whole 64-byte lines); otherwise the
+    /// input itself and no scratch.
+    static func bordered(_ shape: TensorShape, _ g: WindowGeometry) -> (shape: TensorShape, geometry: WindowGeometry, floats: Int) {
+        guard g.padTop != 0 || g.padLeft != 0 || g.outH + 2 != g.inH || g.outW + 2 != g.inW,
+            let valid = WindowGeometry(kernel: (3, 3), stride: (1, 1), padding: .valid, inH: g.outH + 2, inW: g.outW + 2)
+        else { return (shape, g, 0) }
+        let copy = TensorShape(n: shape.n, h: valid.inH, w: valid.inW, c: shape.c)
+        return (copy, valid, (copy.count + 15) & ~15)
+    }
+
+    /// Copies `input` (`shape`) into `copy` (`bordered.shape`) with zeros around it: rows and
+    /// columns `padTop`/`padLeft` from the top/left, the rest of the border at the bottom/right.
+    static func border(
+        _ input: UnsafePointer<Float>, _ shape: TensorShape, _ g: WindowGeometry, into copy: UnsafeMutablePointer<Float>,
+        _ bordered: TensorShape
+    ) {
+        let c = shape.c, rowFloats = shape.w * c, paddedRow = bordered.w * c
+        let left = g.padLeft * c, right = paddedRow - left - rowFloats
+        for n in 0..<shape.n {
+            let source = input + n * shape.sampleCount
+            let target = copy + n * bordered.sampleCount
+            target.update(repeating: 0, count: g.padTop * paddedRow)
+            for y in 0..<shape.h {
+                let row = target + (g.padTop + y) * paddedRow
+                row.update(repeating: 0, count: left)
+                (row + left).update(from: source + y * rowFloats, count: rowFloats)
+                (row + left + rowFloats).update(repeating: 0, count: right)
+            }
+            let below = g.padTop + shape.h
+            (target + below * paddedRow).update(repeating: 0, count: (bordered.h - below) * paddedRow)
+        }
     }
 
     /// Convolves `input` (`shape`, NHWC) with a kernel packed by ``pack(_:cin:cout:tile:into:)``
@@ -174,11 +214,15 @@ import CFERKernels
         let tiles = tileCount(shape, g, tile)
         guard tiles > 0, cout > 0 else { return }
         let block = blockTiles(cin: shape.c, cout: cout, tiles: tiles, threads: pool.threads, tile: tile)
+        // 'same': the unpadded convolution over a zero-bordered copy (the same output size).
+        let (readShape, readGeometry, copyFloats) = bordered(shape, g)
+        if copyFloats > 0 { border(input, shape, g, into: scratch, readShape) }
         let body = Blocks(
-            input: input, shape: shape, g: g, tile: tile, tilesY: tilesY, tilesX: tilesX, tiles: tiles, block: block,
+            input: copyFloats > 0 ? UnsafePointer(scratch) : input, shape: readShape, g: readGeometry, tile: tile,
+            tilesY: tilesY, tilesX: tilesX, tiles: tiles, block: block,
             packed: packed, kernelStride: planeCount(cin: shape.c, cout: cout), cout: cout,
             epilogue: PackedConvolution.Epilogue(bias: bias, activation: activation), output: output,
-            scratch: scratch, isa: isa)
+            scratch: scratch + copyFloats, isa: isa)
         pool.parallelFor((tiles + block - 1) / block, body)
     }
 

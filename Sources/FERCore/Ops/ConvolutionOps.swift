@@ -101,8 +101,8 @@ struct PackedOutput: Sendable {
 }
 
 /// A convolution on ``PackedConvolution``'s register tiles, with batch norm and activation
-/// folded in; a 3×3 stride-1 one without padding by ``Winograd`` (F(4×4, 3×3)) on the AVX2 and
-/// AVX-512 paths.
+/// folded in; a 3×3 stride-1 one without padding or with 'same' padding by ``Winograd``
+/// (F(4×4, 3×3)) on the AVX2 and AVX-512 paths.
 struct ConvolutionStep: CompiledStep {
     var io: StepIO
     var window: WindowSpec

@@ -147,7 +147,9 @@ struct KernelTests {
     /// Winograd's shapes: MTCNN's five 3×3 valid convolutions that use it (sizes as in a
     /// pyramid level and a batch of candidates) and mini-Xception's one, output sizes that are
     /// not multiples of 2 or 4 (tiles hanging over the edge), enough tiles for several blocks per thread with blocks that span images, channel
-    /// counts off the vector widths, and the smallest output (one pixel).
+    /// counts off the vector widths, and the smallest output (one pixel); then 'same' padding
+    /// (the zero-bordered copy): fernet's five convolutions that use it, odd sizes in a batch,
+    /// and one- and two-pixel inputs (all border).
     static let winogradCases: [ConvCase] = [
         ConvCase(n: 1, h: 30, w: 31, cin: 10, cout: 16, kh: 3, kw: 3, stride: 1, padding: .valid), // P-Net conv2
         ConvCase(n: 1, h: 13, w: 14, cin: 16, cout: 32, kh: 3, kw: 3, stride: 1, padding: .valid), // P-Net conv3
@@ -159,7 +161,15 @@ struct KernelTests {
         ConvCase(n: 1, h: 3, w: 3, cin: 19, cout: 17, kh: 3, kw: 3, stride: 1, padding: .valid),
         ConvCase(n: 2, h: 4, w: 3, cin: 8, cout: 40, kh: 3, kw: 3, stride: 1, padding: .valid),
         ConvCase(n: 1, h: 62, w: 62, cin: 8, cout: 8, kh: 3, kw: 3, stride: 1, padding: .valid), // mini-Xception conv2
-        ConvCase(n: 2, h: 17, w: 10, cin: 11, cout: 12, kh: 3, kw: 3, stride: 1, padding: .valid)
+        ConvCase(n: 2, h: 17, w: 10, cin: 11, cout: 12, kh: 3, kw: 3, stride: 1, padding: .valid),
+        ConvCase(n: 1, h: 24, w: 24, cin: 32, cout: 48, kh: 3, kw: 3, stride: 1, padding: .same), // fernet conv2
+        ConvCase(n: 2, h: 12, w: 12, cin: 48, cout: 80, kh: 3, kw: 3, stride: 1, padding: .same), // fernet conv3
+        ConvCase(n: 1, h: 12, w: 12, cin: 80, cout: 80, kh: 3, kw: 3, stride: 1, padding: .same), // fernet conv4
+        ConvCase(n: 1, h: 6, w: 6, cin: 80, cout: 160, kh: 3, kw: 3, stride: 1, padding: .same), // fernet conv5
+        ConvCase(n: 2, h: 6, w: 6, cin: 160, cout: 160, kh: 3, kw: 3, stride: 1, padding: .same), // fernet conv6
+        ConvCase(n: 3, h: 7, w: 5, cin: 9, cout: 13, kh: 3, kw: 3, stride: 1, padding: .same),
+        ConvCase(n: 2, h: 1, w: 1, cin: 8, cout: 8, kh: 3, kw: 3, stride: 1, padding: .same),
+        ConvCase(n: 1, h: 2, w: 3, cin: 16, cout: 24, kh: 3, kw: 3, stride: 1, padding: .same)
     ]
 
     @Test(
