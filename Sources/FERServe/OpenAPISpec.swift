@@ -78,7 +78,7 @@ enum OpenAPISpec {
                       example:
                         status: ok
                         version: 0.3.0
-                        models: [mini-xception, fernet, fernet-int8]
+                        models: [fernet, fernet-int8, mini-xception]
                         threads: 2
           /metrics:
             get:
@@ -323,8 +323,8 @@ enum OpenAPISpec {
               in: query
               required: false
               description: |
-                The emotion model: `mini-xception` (the `fer` package's), `fernet` (FERCore's own CNN)
-                or `fernet-int8` (the same, quantised to 8 bits).
+                The emotion model: `fernet` (FERCore's own CNN, the default), `fernet-int8` (the same,
+                quantised to 8 bits) or `mini-xception` (the `fer` package's).
               schema:
                 $ref: '#/components/schemas/ModelName'
           requestBodies:
@@ -509,8 +509,8 @@ enum OpenAPISpec {
                   description: The stable, machine-readable code.
             ModelName:
               type: string
-              enum: [mini-xception, fernet, fernet-int8]
-              default: mini-xception
+              enum: [fernet, fernet-int8, mini-xception]
+              default: fernet
             Emotion:
               type: string
               enum: [angry, disgust, fear, happy, sad, surprise, neutral]

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// The query parameters of `/v1/analyze`, `/v1/classify` and `/v1/stream`, checked.
 package struct RequestParameters: Sendable, Equatable {
-    /// `model`: the emotion model (default: the server's, normally mini-xception).
+    /// `model`: the emotion model (default: the server's, normally fernet).
     package var model: EmotionModel
     /// `min_face`: the smallest face side the detector looks for, in pixels (default 20, as `mtcnn`).
     package var minimumFace: Int
