@@ -83,7 +83,7 @@ struct ServerTests {
             #expect(reply.headers["content-type"] == "application/json")
             let answer = try JSONDecoder().decode(AnalyzeResponse.self, from: Data(reply.body))
             #expect(answer.width == image.width && answer.height == image.height)
-            #expect(answer.model == "fernet")  // the default model
+            #expect(answer.model == "fernet") // the default model
             #expect(answer.faces.count == expected.count)
             for (got, want) in zip(answer.faces, expected) {
                 #expect(abs(got.box.x - want.box.x) <= 0.005 && abs(got.box.y - want.box.y) <= 0.005)

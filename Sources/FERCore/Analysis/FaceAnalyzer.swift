@@ -1,7 +1,7 @@
 import Synchronization
 
 /// The faces in an image and the expression of each, in one call: MTCNN finds the faces
-/// (``FaceDetector``) and an emotion model (``Options/emotionModel``, default mini-Xception)
+/// (``FaceDetector``) and an emotion model (``Options/emotionModel``, default FERCore's `fernet`)
 /// classifies them (``EmotionClassifier``).
 ///
 /// ```swift

