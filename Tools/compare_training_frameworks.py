@@ -9,7 +9,8 @@ inter-op thread). Run it with nothing else on the machine; the two runs alternat
 on both alike, and the median round is reported.
 
 Usage (pins: Tools/requirements.txt):
-  .venv-tools/bin/python Tools/compare_training_frameworks.py [--arch NAME] [--threads 2]
+  .venv-tools/bin/python Tools/compare_training_frameworks.py [--arch NAME] [--threads 2] [--keras-jit]
+      [--torch-python PYTHON]   # a Python with torch (Tools/requirements.txt does not install it)
 """
 
 import argparse
@@ -31,7 +32,7 @@ def batches(n, batch, seed=1):
     return x, y
 
 
-def run_keras(arch, threads, steps, batch):
+def run_keras(arch, threads, steps, batch, jit=False):
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -40,7 +41,7 @@ def run_keras(arch, threads, steps, batch):
     import emotion_model as em
     model = em.keras_model(arch)
     model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=1e-4),
-                  loss=keras.losses.SparseCategoricalCrossentropy(), jit_compile=False)
+                  loss=keras.losses.SparseCategoricalCrossentropy(), jit_compile=jit)
     x, y = batches(steps + 5, batch)
     for i in range(5):
         model.train_on_batch(x[i], y[i])
@@ -87,25 +88,32 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--torch-python", default=sys.executable,
                     help="Python with torch installed (default: this one)")
+    ap.add_argument("--keras-jit", action="store_true",
+                    help="compile Keras's train step with XLA (train_emotion.py does not)")
     ap.add_argument("--worker", choices=["keras", "torch"])
     args = ap.parse_args()
     if args.worker:
-        fn = run_keras if args.worker == "keras" else run_torch
-        print(json.dumps({"images_per_s": fn(args.arch, args.threads, args.steps, args.batch)}))
+        if args.worker == "keras":
+            ips = run_keras(args.arch, args.threads, args.steps, args.batch, jit=args.keras_jit)
+        else:
+            ips = run_torch(args.arch, args.threads, args.steps, args.batch)
+        print(json.dumps({"images_per_s": ips}))
         return
     results = {"keras": [], "torch": []}
     for r in range(args.rounds):
         for fw in ("keras", "torch"):
             py = sys.executable if fw == "keras" else args.torch_python
             out = subprocess.run([py, __file__, "--worker", fw, "--arch", args.arch, "--threads", str(args.threads),
-                                  "--steps", str(args.steps), "--batch", str(args.batch)],
+                                  "--steps", str(args.steps), "--batch", str(args.batch)]
+                                 + (["--keras-jit"] if args.keras_jit else []),
                                  capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
             ips = json.loads(out)["images_per_s"]
             results[fw].append(ips)
             print(f"round {r + 1} {fw:6s} {ips:8.1f} images/s", flush=True)
     med = {k: sorted(v)[len(v) // 2] for k, v in results.items()}
     print(f"median: keras {med['keras']:.1f} images/s, torch {med['torch']:.1f} images/s, "
-          f"torch/keras {med['torch'] / med['keras']:.2f}; arch {args.arch}, threads {args.threads}, batch {args.batch}")
+          f"torch/keras {med['torch'] / med['keras']:.2f}; arch {args.arch}, threads {args.threads}, batch {args.batch}, "
+          f"keras XLA {'on' if args.keras_jit else 'off'}")
 
 
 if __name__ == "__main__":
