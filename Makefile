@@ -56,8 +56,9 @@ weights:
 
 # FERCore's own emotion model: trains on FER-2013 Training (../shared/data/fer2013-train),
 # chooses the epoch on PublicTest, writes Weights/emotion_fernet.safetensors and its provenance
-# in Weights/README.md (Tools/train_emotion.py, PyTorch; 90 epochs, about 95 min on 2 quiet
-# cores). EPOCHS=N trains fewer epochs on a slower machine (the shipped weights used the default).
+# in Weights/README.md (Tools/train_emotion.py, PyTorch; 90 epochs, 108 min for the shipped
+# weights on 2 cores). EPOCHS=N trains fewer epochs on a slower machine (the shipped weights used
+# the default).
 train:
 	bash Tools/setup_venv.sh --train
 	nice -n 10 $(PY) Tools/train_emotion.py $(if $(EPOCHS),--epochs $(EPOCHS))

@@ -8,9 +8,10 @@ inter-op thread). Run it with nothing else on the machine; the two runs alternat
 (Keras, PyTorch, Keras, PyTorch, ...) for --rounds rounds so that load from elsewhere falls
 on both alike, and the median round is reported.
 
-Usage (pins: Tools/requirements.txt):
+Usage (pins: Tools/requirements.txt, and Tools/requirements-train.txt for torch):
+  bash Tools/setup_venv.sh --train
   .venv-tools/bin/python Tools/compare_training_frameworks.py [--arch NAME] [--threads 2] [--keras-jit]
-      [--torch-python PYTHON]   # a Python with torch (Tools/requirements.txt does not install it)
+      [--torch-python PYTHON]   # another Python with torch (default: this one)
 """
 
 import argparse
