@@ -37,8 +37,8 @@ struct CameraTests {
     static func faces(_ line: [String: Any]) -> [[String: Any]] { line["faces"] as? [[String: Any]] ?? [] }
 
     /// The astronaut is in every frame the fake plays (the clip's first 24, in a loop); the
-    /// pipeline must find her and call her happy. Keras gives this face happy 0.92 with fernet,
-    /// the default model, and 0.998 with mini-Xception (goldens, emotion_fernet and emotion case
+    /// pipeline must find her and call her happy. PyTorch gives this face happy 0.86 with fernet,
+    /// the default model, and Keras 0.998 with mini-Xception (goldens, emotion_fernet and emotion case
     /// 2), so every classified entry must say happy.
     static func expectAstronaut(_ r: Result, width: Int, height: Int, frames: Int, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(r.run.status == 0, "\(r.run.stderr)", sourceLocation: sourceLocation)

@@ -36,8 +36,8 @@ struct SampleClipPipelineTests {
         // 210); its face (≈ 40 px) is fully inside the frame from about frame 265.
         for s in seen where s.index <= 240 { #expect(s.ids == [1], "frame \(s.index): IDs \(s.ids)") }
         for s in seen where s.index >= 276 { #expect(s.ids == [1, 2], "frame \(s.index): IDs \(s.ids)") }
-        // Dominant emotion: happy for both (the astronaut photo; Keras says happy 0.92 on it with
-        // fernet, the default, 0.998 with mini-Xception: Tests/Fixtures/goldens emotion_fernet and
+        // Dominant emotion: happy for both (the astronaut photo; PyTorch says happy 0.86 on it
+        // with fernet, the default, Keras 0.998 with mini-Xception: Tests/Fixtures/goldens emotion_fernet and
         // emotion case 2; the second face is its mirror image).
         for id in [1, 2] {
             let counts = labels[id] ?? [:]
@@ -64,8 +64,8 @@ struct ReadmePipelineExampleTests {
             try pipeline.process(frame.view, info: info, into: &result)
             for face in result.faces { labels.append(face.emotion?.label.name ?? "–") }
         }
-        // The astronaut photo is "happy" for Keras: 0.92 with fernet (the default), 0.998 with
-        // mini-Xception (Tests/Fixtures/goldens, emotion_fernet and emotion case 2).
+        // The astronaut photo is "happy" for the reference frameworks: 0.86 with fernet (the
+        // default; PyTorch), 0.998 with mini-Xception (Keras) (Tests/Fixtures/goldens, emotion_fernet and emotion case 2).
         #expect(labels.contains("happy"))
     }
 }

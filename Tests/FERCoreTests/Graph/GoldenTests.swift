@@ -4,20 +4,20 @@ import Testing
 @_spi(Kernels) @testable import FERCore
 
 /// Whole networks against TensorFlow/Keras running the reference packages' own
-/// models (`mtcnn` 1.0.0, `fer`) and FERCore's own `fernet` (Keras, the framework it was trained
-/// in), on the shipped Weights/ files. The fixtures are made by Tools/make_goldens.py and
+/// models (`mtcnn` 1.0.0, `fer`), and FERCore's own `fernet` against PyTorch (the framework
+/// `make train` trains it in), on the shipped Weights/ files. The fixtures are made by Tools/make_goldens.py and
 /// Tools/make_fernet_goldens.py (see Tests/Fixtures/goldens/README.md).
 ///
 /// Tolerances:
 /// - network outputs (probabilities, box and landmark regressions): max abs
 ///   error ≤ 1e-4, the target. Measured: a few 1e-7 (Docs/Accuracy.md).
 /// - every intermediate layer: max abs error ≤ 1e-4 · max(1, max |golden|).
-///   Keras sums in another order (oneDNN) and applies batch norm after the
+///   Keras and PyTorch sum in another order (oneDNN) and apply batch norm after the
 ///   convolution where we fold it into the weights, so each layer differs by a
 ///   few float32 ulps of its magnitude; 1e-4 relative leaves two orders of
 ///   magnitude of margin and is still far below any indexing or convention
 ///   error (those show up as 1e-2 or more).
-@Suite("Golden tensors from TensorFlow/Keras")
+@Suite("Golden tensors from the reference frameworks (TensorFlow/Keras, PyTorch)")
 struct GoldenTests {
     struct Golden {
         var file: SafeTensorsFile
@@ -60,7 +60,7 @@ struct GoldenTests {
     /// On every instruction-set path this CPU has (generic Swift, AVX2+FMA, AVX-512), not only
     /// the one chosen at run time: each path must meet the same tolerance.
     @Test(
-        "every output and every layer matches Keras, on every instruction set",
+        "every output and every layer matches the reference framework, on every instruction set",
         arguments: [ModelFile.pnet, .rnet, .onet, .emotion, .fernet], InstructionSet.available)
     func matchesKeras(_ model: ModelFile, _ isa: InstructionSet) throws {
         let g = try Self.golden(model)
