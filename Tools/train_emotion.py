@@ -251,11 +251,9 @@ def main():
         return args.lr * 0.5 * (1 + np.cos(np.pi * min(step - warm, total - warm) / (total - warm)))
 
     # Decoupled weight decay on the convolution and dense kernels only (not BN, not biases).
-    decayed = [p for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)) for p in [m.weight]]
-    ids = {id(p) for p in decayed}
+    decayed = [m.weight for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
     opt = torch.optim.SGD(model.parameters(), lr=0.0, momentum=0.9, nesterov=True, weight_decay=0.0)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
-    assert len(ids) == len(decayed)
 
     rng = np.random.default_rng(args.seed)
     best = (-1.0, 0)
