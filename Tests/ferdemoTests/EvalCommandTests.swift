@@ -90,7 +90,7 @@ struct EvalCommandTests {
         let r = try Demo.run(["models"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("fernet (default): input 48x48 gray, PublicTest 68.12 %"))
-        #expect(r.stdout.contains("fernet-int8: input 48x48 gray, PublicTest 67.68 %"))
+        #expect(r.stdout.contains("fernet-int8: input 48x48 gray, PublicTest 67.85 %"))
         #expect(r.stdout.contains("mini-xception: input 64x64 gray, PublicTest 65.23 %"))
         #expect(r.stdout.contains("MMAC"))
     }
