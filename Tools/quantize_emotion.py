@@ -134,18 +134,8 @@ def quantize_blocks(blocks, scales):
 def im2col_float(x, blk):
     """x: [N, H, W, C] float32 -> [N*OH*OW, KH*KW*C] float32, zero-padded (the real-valued view
     of im2col: the int8 model pads with its zero point, which is the real value 0)."""
-    n, h, w, c = x.shape
-    (kh, kw), (sh, sw) = blk["k"], blk["s"]
-    oh, ow = blk["out"]
-    pt, pl = blk["pad"]
-    ph, pw = max(0, (oh - 1) * sh + kh - h - pt), max(0, (ow - 1) * sw + kw - w - pl)
-    xp = np.zeros((n, h + pt + ph, w + pl + pw, c), np.float32)
-    xp[:, pt:pt + h, pl:pl + w, :] = x
-    cols = np.empty((n, oh, ow, kh, kw, c), np.float32)
-    for ky in range(kh):
-        for kx in range(kw):
-            cols[:, :, :, ky, kx, :] = xp[:, ky:ky + oh * sh:sh, kx:kx + ow * sw:sw, :]
-    return cols.reshape(n * oh * ow, kh * kw * c)
+    cols = im2col(x, blk, 0, np.float32)
+    return cols.reshape(-1, cols.shape[-1])
 
 
 def block_forward(a, blk, i, last, scales):
@@ -257,16 +247,17 @@ def folded_file(graph, tensors, qblocks):
     return g, out
 
 
-def im2col(x, blk, pad_value):
-    """x: [N, H, W, C] uint8/int → [N, OH*OW, KH*KW*C] int32 (window in (ky, kx, c) order)."""
+def im2col(x, blk, pad_value, dtype=np.int32):
+    """x: [N, H, W, C] uint8/int → [N, OH*OW, KH*KW*C] int32 (window in (ky, kx, c) order;
+    `dtype` float32 for real values)."""
     n, h, w, c = x.shape
     (kh, kw), (sh, sw) = blk["k"], blk["s"]
     oh, ow = blk["out"]
     pt, pl = blk["pad"]
     ph, pw = max(0, (oh - 1) * sh + kh - h - pt), max(0, (ow - 1) * sw + kw - w - pl)
-    xp = np.full((n, h + pt + ph, w + pl + pw, c), pad_value, np.int32)
+    xp = np.full((n, h + pt + ph, w + pl + pw, c), pad_value, dtype)
     xp[:, pt:pt + h, pl:pl + w, :] = x
-    cols = np.empty((n, oh, ow, kh, kw, c), np.int32)
+    cols = np.empty((n, oh, ow, kh, kw, c), dtype)
     for ky in range(kh):
         for kx in range(kw):
             cols[:, :, :, ky, kx, :] = xp[:, ky:ky + oh * sh:sh, kx:kx + ow * sw:sw, :]
