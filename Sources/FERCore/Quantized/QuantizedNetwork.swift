@@ -7,9 +7,10 @@ import Foundation
 /// (any kernel and stride, `valid` or `same` padding, input channels a multiple of 4 after the
 /// first), an optional `batch_norm` (folded into the convolution), `relu`, and an optional
 /// `max_pool2d` (`valid`); then `global_avg_pool`, `dense` and an optional `softmax`. The file is
-/// the float model's graph and tensors plus `__metadata__["fercore.int8"]`
-/// (Tools/quantize_emotion.py), which gives every convolution's input scale, calibrated on
-/// FER-2013 Training images:
+/// a float graph and its tensors plus `__metadata__["fercore.int8"]`, which gives every
+/// convolution's input scale, calibrated on FER-2013 Training images. Tools/quantize_emotion.py
+/// writes the shipped one with batch norm already folded and the kernels already on their 7-bit
+/// grid (GPTQ rounding), so the rounding below leaves them where the tool put them:
 ///
 /// - the image (in [-1, 1]) enters as u8 with scale 1/127 and zero point 128;
 /// - every later convolution reads the u8 output of the one before (ReLU outputs: zero point 0),
