@@ -23,9 +23,9 @@ the weights (activations alone: 0.6 %). So each convolution in turn, from the fi
 kernel one input row at a time and spreads each row's rounding error over the rows not yet
 rounded, weighted by the inverse of H = X^T X + damping, where X are that convolution's
 im2col inputs *as the int8 model computes them* on the calibration images (so it also absorbs
-the error of the layers before). The damping is DAMPING times H's mean diagonal. The weight
-holding a channel's largest magnitude is kept at +-63 steps, because the loader derives the
-channel's step from it (max|w| / 63). Then each channel's bias takes the mean difference between
+the error of the layers before). The damping is DAMPING times H's mean diagonal. The loader
+derives a channel's step from its largest weight (max|w| / 63), so a channel whose rounding left
+no weight at +-63 steps is rounded again with its largest weight held where it was. Then each channel's bias takes the mean difference between
 the float model's pre-activation and the int8 model's on the calibration images.
 
 GPTQ's rows go either in their natural order (ky, kx, input channel) or by decreasing diagonal
