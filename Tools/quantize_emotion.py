@@ -25,8 +25,9 @@ rounded, weighted by the inverse of H = X^T X + damping, where X are that convol
 im2col inputs *as the int8 model computes them* on the calibration images (so it also absorbs
 the error of the layers before). The damping is DAMPING times H's mean diagonal. The loader
 derives a channel's step from its largest weight (max|w| / 63), so a channel whose rounding left
-no weight at +-63 steps is rounded again with its largest weight held where it was. Then each channel's bias takes the mean difference between
-the float model's pre-activation and the int8 model's on the calibration images.
+no weight at +-63 steps is rounded again with its largest weight held where it was. Then each
+channel's bias takes the mean difference between the float model's pre-activation and the int8
+model's on the calibration images.
 
 GPTQ's rows go either in their natural order (ky, kx, input channel) or by decreasing diagonal
 of H ("act-order"). Of the 4 percentiles x 2 orders, the int8 model that agrees most often with
@@ -138,14 +139,14 @@ def im2col_float(x, blk):
     return cols.reshape(-1, cols.shape[-1])
 
 
-def block_forward(a, blk, i, last, scales):
-    """One block in real values: convolution, ReLU, then (int8 model, `scales` given, not the
-    last block) rounding to the next input's u8 step, then the max pool."""
+def block_forward(a, blk, out_scale=None):
+    """One block in real values: convolution, ReLU, then (int8 model, not the last block)
+    rounding to `out_scale`, the next input's u8 step, then the max pool."""
     n = a.shape[0]
     oh, ow = blk["out"]
     y = np.maximum(im2col_float(a, blk) @ blk["w"] + blk["b"], np.float32(0)).reshape(n, oh, ow, blk["cout"])
-    if scales is not None and not last:
-        s = np.float32(scales[blk["next"]])
+    if out_scale is not None:
+        s = np.float32(out_scale)
         y = np.clip(np.rint(y / s), 0, 255) * s
     return maxpool(y, blk["pool"]) if blk["pool"] is not None else y
 
@@ -167,7 +168,6 @@ def gptq_round(w, h, step, keep=None):
 def gptq(blocks, scales, calib, chunk=100, order=False):
     """The blocks with GPTQ-rounded kernels (on their 7-bit grid) and bias-corrected biases
     (module docstring), calibrated on `calib` ([N, H, W, 1] float32 in [-1, 1])."""
-    names = [b["name"] for b in blocks]
     a_float = calib
     a_int8 = (np.clip(np.rint(calib * np.float32(127)) + 128, 0, 255) - 128) / np.float32(127)
     out = []
@@ -201,25 +201,13 @@ def gptq(blocks, scales, calib, chunk=100, order=False):
             q[:, lost] = gptq_round(w[perm][:, lost], hp, step[lost], keep[perm])[inv]
         wq = (q * step).astype(np.float32)
         b = blk["b"].astype(np.float64) + (sum_float @ w - sum_int8 @ wq.astype(np.float64)) / rows
-        new = dict(blk, w=wq, b=b.astype(np.float32), next=None if last else names[i + 1])
-        ref = dict(blk, next=new["next"])
+        new = dict(blk, w=wq, b=b.astype(np.float32))
         out.append(new)
-        a_float = np.concatenate([block_forward(a_float[j:j + chunk], ref, i, last, None)
-                                  for j in range(0, len(calib), chunk)])
-        a_int8 = np.concatenate([block_forward(a_int8[j:j + chunk], new, i, last, scales)
+        out_scale = None if last else scales[blocks[i + 1]["name"]]
+        a_float = np.concatenate([block_forward(a_float[j:j + chunk], blk) for j in range(0, len(calib), chunk)])
+        a_int8 = np.concatenate([block_forward(a_int8[j:j + chunk], new, out_scale)
                                  for j in range(0, len(calib), chunk)])
     return out
-
-
-def float_forward(blocks, head, x, chunk=256):
-    """The float model (numpy, folded batch norm) -> logits."""
-    out = []
-    for j in range(0, len(x), chunk):
-        a = x[j:j + chunk]
-        for i, blk in enumerate(blocks):
-            a = block_forward(a, blk, i, i == len(blocks) - 1, None)
-        out.append(a.mean(axis=(1, 2)) @ head["w"] + head["b"])
-    return np.concatenate(out)
 
 
 def folded_file(graph, tensors, qblocks):
@@ -359,7 +347,6 @@ def main():
 
     # Activations entering each convolution after the first (its input layer's output in Keras).
     import keras
-    names = [L["name"] for L in graph["layers"]]
     inputs_of = {}
     for L in graph["layers"]:
         if L["op"] == "conv2d" and L["name"] != blocks[0]["name"]:
