@@ -29,6 +29,9 @@ Chen 2021, "Facial Emotion Recognition: State of the Art Performance on FER2013"
     dense kernels (w -= lr * wd * w before each step, as Keras's SGD(weight_decay=) does),
     label smoothing 0.1; Glorot-uniform kernels and zero biases (Keras's defaults, which the
     first Keras-trained models used);
+  * an exponential moving average of the weights and of batch norm's statistics (--ema, decay
+    0.999 per step, warmed up as min(decay, (1 + step) / (10 + step))): the averaged network
+    is the one evaluated each epoch, selected and exported;
   * seeded (numpy, Python, PyTorch; torch deterministic algorithms on): the same command on
     the same machine and thread count gives the same weights.
 
@@ -39,7 +42,7 @@ Weights/README.md (between the train_emotion markers), and the per-epoch log in
 crop and flip-averaged, per class, and without the PublicTest images that duplicate Training
 pixels (publictest_duplicates.csv).
 
-Usage: .venv-tools/bin/python Tools/train_emotion.py [--epochs 90] [--erase-prob 0.25] [--threads 2] [--seed 20261202]
+Usage: .venv-tools/bin/python Tools/train_emotion.py [--epochs 90] [--erase-prob 0.25] [--ema 0.999] [--threads 2] [--seed 20261202]
 """
 
 import argparse
@@ -208,6 +211,8 @@ def main():
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--warmup-epochs", type=int, default=2)
     ap.add_argument("--erase-prob", type=float, default=0.25, help="probability of random erasing per image")
+    ap.add_argument("--ema", type=float, default=0.999,
+                    help="decay per step of the weights' moving average that is evaluated and exported (0: none)")
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default=os.path.join(REPO, ".train"))
@@ -255,6 +260,24 @@ def main():
     opt = torch.optim.SGD(model.parameters(), lr=0.0, momentum=0.9, nesterov=True, weight_decay=0.0)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=args.label_smoothing)
 
+    # Exponential moving average of the weights and of batch norm's running statistics; the
+    # per-epoch evaluation, the selection and the export use the averaged network.
+    import copy
+    ema = copy.deepcopy(model) if args.ema > 0 else model
+    live_t = list(model.state_dict().values())
+    ema_t = list(ema.state_dict().values())
+
+    def update_ema(step):
+        if ema is model:
+            return
+        d = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for e, p in zip(ema_t, live_t):
+                if e.is_floating_point():
+                    e.mul_(d).add_(p, alpha=1 - d)
+                else:
+                    e.copy_(p)
+
     rng = np.random.default_rng(args.seed)
     best = (-1.0, 0)
     log = []
@@ -280,18 +303,21 @@ def main():
             loss = loss_fn(out, yb)
             loss.backward()
             opt.step()
+            update_ema(step)
             step += 1
             losses.append(loss.item())
             accs.append((out.argmax(1) == yb).float().mean().item())
         t_train = time.time() - t0
-        single = float(np.mean(predict(model, scale(val_x)).argmax(1) == val_y))  # selection: single crop only
+        single = float(np.mean(predict(ema, scale(val_x)).argmax(1) == val_y))  # selection: single crop only
         entry = {"epoch": epoch, "loss": float(np.mean(losses)), "train_acc": float(np.mean(accs)),
-                 "publictest": single, "seconds": round(time.time() - t0, 1),
-                 "train_seconds": round(t_train, 1)}
+                 "publictest": single}
+        if ema is not model and epoch % 5 == 0:  # the live weights too, now and then, for the record
+            entry["publictest_live"] = float(np.mean(predict(model, scale(val_x)).argmax(1) == val_y))
+        entry.update({"seconds": round(time.time() - t0, 1), "train_seconds": round(t_train, 1)})
         log.append(entry)
         if single > best[0]:
             best = (single, epoch)
-            torch.save(model.state_dict(), best_path)
+            torch.save(ema.state_dict(), best_path)
         print(json.dumps(entry), flush=True)
         with open(os.path.join(args.workdir, f"{args.arch}.log.json"), "w") as f:
             json.dump(log, f, indent=1)
@@ -342,6 +368,7 @@ def main():
                      f"tensorflow-cpu {tf.__version__}",
         "threads": args.threads,
         "seed": args.seed,
+        "ema_decay": args.ema,
         "epochs": args.epochs,
         "chosen_epoch": best[1],
         "wall_time_s": round(wall, 1),
