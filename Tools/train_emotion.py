@@ -49,6 +49,7 @@ Usage: .venv-tools/bin/python Tools/train_emotion.py [--epochs 90] [--erase-prob
 """
 
 import argparse
+import copy
 import csv
 import hashlib
 import json
@@ -267,7 +268,6 @@ def main():
     # With --ema: an exponential moving average of the weights and of batch norm's running
     # statistics, which the per-epoch evaluation, the selection and the export then use.
     # Without it, `ema` is the live network itself.
-    import copy
     ema = copy.deepcopy(model) if args.ema > 0 else model
     live_t = list(model.state_dict().values())
     ema_t = list(ema.state_dict().values())
@@ -283,6 +283,7 @@ def main():
                 else:
                     e.copy_(p)
 
+    val_in = scale(val_x)  # the network's PublicTest input, for every evaluation during training
     rng = np.random.default_rng(args.seed)
     best = (-1.0, 0)
     log = []
@@ -313,11 +314,11 @@ def main():
             losses.append(loss.item())
             accs.append((out.argmax(1) == yb).float().mean().item())
         t_train = time.time() - t0
-        single = float(np.mean(predict(ema, scale(val_x)).argmax(1) == val_y))  # selection: single crop only
+        single = float(np.mean(predict(ema, val_in).argmax(1) == val_y))  # selection: single crop only
         entry = {"epoch": epoch, "loss": float(np.mean(losses)), "train_acc": float(np.mean(accs)),
                  "publictest": single}
         if ema is not model and epoch % 5 == 0:  # the live weights too, now and then, for the record
-            entry["publictest_live"] = float(np.mean(predict(model, scale(val_x)).argmax(1) == val_y))
+            entry["publictest_live"] = float(np.mean(predict(model, val_in).argmax(1) == val_y))
         entry.update({"seconds": round(time.time() - t0, 1), "train_seconds": round(t_train, 1)})
         log.append(entry)
         if single > best[0]:
